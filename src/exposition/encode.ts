@@ -1,0 +1,75 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { PromkitError, quote } from '../errors.js'
+import type { MetricFamily } from '../families.js'
+import { type Dialect, writeMetric } from './dialect.js'
+import { openMetricsDialect } from './openmetrics.js'
+import { textDialect } from './text.js'
+
+/** The exposition formats promkit writes. */
+export type ExpositionFormat = 'text' | 'openmetrics'
+
+/** The Content-Type header for each format. */
+export const contentTypes: Readonly<Record<ExpositionFormat, string>> = Object.freeze({
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+})
+
+/** Chunks are cut once they reach this many characters (about 64 KiB of mostly ASCII). */
+export const defaultChunkCharacters = 64 * 1024
+
+const dialects: Readonly<Record<ExpositionFormat, Dialect>> = { text: textDialect, openmetrics: openMetricsDialect }
+
+function dialectFor(format: ExpositionFormat): Dialect {
+  const dialect = Object.hasOwn(dialects, format) ? dialects[format] : undefined
+  if (dialect === undefined) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `unknown exposition format ${quote(format)} (want "text" or "openmetrics")`)
+  }
+  return dialect
+}
+
+/**
+ * Encodes families as a sequence of text chunks of about `chunkCharacters`
+ * each, so a large scrape is never one giant string. Pure: the same families
+ * always give the same text.
+ */
+export function* encodeChunks(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+  chunkCharacters: number = defaultChunkCharacters,
+): Generator<string, void, undefined> {
+  const dialect = dialectFor(format)
+  let chunk = ''
+  for (const family of families) {
+    chunk += dialect.header(family)
+    for (const metric of family.metrics) {
+      chunk += writeMetric(dialect, family, metric)
+      if (chunk.length >= chunkCharacters) {
+        yield chunk
+        chunk = ''
+      }
+    }
+  }
+  chunk += dialect.trailer
+  if (chunk !== '') yield chunk
+}
+
+/** Encodes families into one string: convenient for tests and small scrapes. */
+export function encode(families: readonly MetricFamily[], format: ExpositionFormat): string {
+  return [...encodeChunks(families, format)].join('')
+}
+
+/**
+ * Like {@link encodeChunks}, but lets the event loop run between chunks, so
+ * timers and other requests are served while a large scrape is being written.
+ * Suits `Readable.from()` and HTTP responses.
+ */
+export async function* encodeStream(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+  chunkCharacters: number = defaultChunkCharacters,
+): AsyncGenerator<string, void, undefined> {
+  for (const chunk of encodeChunks(families, format, chunkCharacters)) {
+    yield chunk
+    await nextTurn()
+  }
+}

@@ -1,0 +1,158 @@
+import { type Collector, type Emit } from './collector.js'
+import type { Metric } from './const-metric.js'
+import { Desc } from './desc.js'
+import { type ErrorCode, PromkitError, quote } from './errors.js'
+import type { GatherError, GatherErrors, MetricFamily } from './families.js'
+
+/** Per-gather options. */
+export interface GatherOptions {
+  /** The scrape deadline in milliseconds from now; overrides the registry's default. `Infinity` waits forever. */
+  readonly timeoutMs?: number
+  /** Aborting it ends the gather early, as the deadline would (e.g. the HTTP client went away). */
+  readonly signal?: AbortSignal
+}
+
+/** How one collector did in one gather: the data behind per-collector self-metrics. */
+export interface CollectorOutcome {
+  readonly name: string
+  readonly durationSeconds: number
+  /** False when collect() failed or missed the deadline (not for gather-time check findings). */
+  readonly success: boolean
+}
+
+/** What a gather returns: everything that succeeded, and what went wrong, side by side. */
+export interface GatherResult {
+  readonly families: readonly MetricFamily[]
+  readonly errors: readonly GatherError[]
+  readonly collectors: readonly CollectorOutcome[]
+}
+
+/** Anything that can be scraped: a Registry, or several merged with `mergeGatherers`. */
+export interface Gatherer {
+  gather(options?: GatherOptions): Promise<GatherResult>
+}
+
+/** One collector as the gather loop sees it. */
+export interface CollectorRun {
+  readonly collector: Collector
+  readonly name: string
+}
+
+/** The metrics one collector emitted in one gather, or `undefined` when it failed. */
+export interface CollectorYield {
+  readonly metrics: Metric[] | undefined
+  readonly outcome: CollectorOutcome
+}
+
+/** Why a collector's output was dropped. */
+interface Failure {
+  readonly code: ErrorCode
+  readonly message: string
+  readonly cause?: unknown
+}
+
+/** Checks a worker budget: a positive integer. */
+export function checkConcurrency(value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `concurrency must be a positive integer, got ${quote(value)}`)
+  }
+  return value
+}
+
+/** Checks a scrape timeout: a positive number of milliseconds, or Infinity. */
+export function checkTimeout(value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `timeoutMs must be a positive number of milliseconds (or Infinity), got ${quote(value)}`)
+  }
+  return value
+}
+
+/**
+ * Runs collectors with at most `concurrency` collect() calls in flight and one
+ * shared deadline. Each collector's output is all-or-nothing: a throw, a
+ * rejection or a missed deadline drops what it emitted and records an error for
+ * it alone. The result keeps the collectors' order, whatever order they finish in.
+ */
+export async function runCollectors(
+  runs: readonly CollectorRun[],
+  concurrency: number,
+  timeoutMs: number,
+  errors: GatherErrors,
+  outerSignal?: AbortSignal,
+): Promise<CollectorYield[]> {
+  const controller = new AbortController()
+  const { signal } = controller
+  const deadline = new Promise<typeof signal>((resolve) => signal.addEventListener('abort', () => resolve(signal), { once: true }))
+  const timer = Number.isFinite(timeoutMs) ? setTimeout(() => controller.abort(), timeoutMs) : undefined
+  const forward = (): void => controller.abort()
+  if (outerSignal?.aborted) controller.abort()
+  outerSignal?.addEventListener('abort', forward, { once: true })
+  const yields: CollectorYield[] = new Array<CollectorYield>(runs.length)
+  // Failures are reported once all collectors are done, in registration order, so logs do not depend on timing.
+  const failures: (Failure | undefined)[] = new Array<Failure | undefined>(runs.length)
+  const deadlineText = (): string => (outerSignal?.aborted ? 'the scrape was aborted' : `the scrape deadline (${timeoutMs} ms)`)
+  let next = 0
+
+  const runOne = async (run: CollectorRun, index: number): Promise<CollectorYield> => {
+    const metrics: Metric[] = []
+    let open = true
+    let misuse: PromkitError | undefined
+    const emit: Emit = (metric) => {
+      if (!open) return
+      if (typeof metric !== 'object' || metric === null || !(metric.desc instanceof Desc)) {
+        misuse ??= new PromkitError('PROMKIT_ERR_COLLECT_FAILED', `emitted ${quote(metric)}, which is not a metric built by constMetric, constHistogram or constSummary`)
+        return
+      }
+      metrics.push(metric)
+    }
+    const started = performance.now()
+    const outcome = (success: boolean): CollectorOutcome => ({
+      name: run.name,
+      durationSeconds: (performance.now() - started) / 1000,
+      success,
+    })
+    try {
+      const collecting = Promise.resolve().then(() => run.collector.collect(emit, { signal }))
+      const winner = await Promise.race([collecting, deadline])
+      open = false
+      if (winner === signal) {
+        failures[index] = { code: 'PROMKIT_ERR_COLLECT_TIMEOUT', message: `collect() did not finish before ${deadlineText()}` }
+        return { metrics: undefined, outcome: outcome(false) }
+      }
+      if (misuse) throw misuse
+      return { metrics, outcome: outcome(true) }
+    } catch (error) {
+      open = false
+      const code = error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED' ? error.code : 'PROMKIT_ERR_COLLECT_FAILED'
+      const reason = error instanceof Error ? error.message : quote(error)
+      failures[index] = { code, message: `collect() failed: ${reason}`, cause: error }
+      return { metrics: undefined, outcome: outcome(false) }
+    }
+  }
+
+  const worker = async (): Promise<void> => {
+    while (next < runs.length && !signal.aborted) {
+      const index = next++
+      yields[index] = await runOne(runs[index] as CollectorRun, index)
+    }
+  }
+  try {
+    const workers = Array.from({ length: Math.min(concurrency, runs.length) }, worker)
+    await Promise.all(workers)
+  } finally {
+    clearTimeout(timer)
+    outerSignal?.removeEventListener('abort', forward)
+  }
+  for (let index = next; index < runs.length; index++) {
+    const run = runs[index] as CollectorRun
+    failures[index] = {
+      code: 'PROMKIT_ERR_COLLECT_TIMEOUT',
+      message: `collect() never started: ${deadlineText()} came while it waited for one of ${concurrency} workers`,
+    }
+    yields[index] = { metrics: undefined, outcome: { name: run.name, durationSeconds: 0, success: false } }
+  }
+  failures.forEach((failure, index) => {
+    if (failure) errors.report((runs[index] as CollectorRun).name, failure.code, '', failure.message, failure.cause)
+  })
+  return yields
+}

@@ -1,0 +1,37 @@
+// promkit's public surface: named exports only, types exported separately.
+export { Desc } from './desc.js'
+export type { DescOptions } from './desc.js'
+export { constMetric, constHistogram, constSummary } from './const-metric.js'
+export type {
+  Bucket,
+  HistogramData,
+  HistogramMetric,
+  Metric,
+  MetricOptions,
+  MetricType,
+  Quantile,
+  ScalarMetric,
+  ScalarType,
+  SummaryData,
+  SummaryMetric,
+} from './const-metric.js'
+export { exemplarMaxLabelCharacters } from './exemplar.js'
+export type { Exemplar } from './exemplar.js'
+export { collectorName, unwrapCollector } from './collector.js'
+export type { CollectContext, Collector, Emit } from './collector.js'
+export { AlreadyRegisteredError, Registry, defaultConcurrency, defaultTimeoutMs } from './registry.js'
+export type { Registerer, RegistryOptions } from './registry.js'
+export type { CollectorOutcome, GatherOptions, GatherResult, Gatherer } from './gather.js'
+export { GatherError } from './families.js'
+export type { MetricFamily } from './families.js'
+export { wrapRegisterer } from './wrap.js'
+export type { WrapOptions } from './wrap.js'
+export { mergeGatherers } from './gatherers.js'
+export { PromkitError, errorCatalog } from './errors.js'
+export type { ErrorCode } from './errors.js'
+export { isValidLabelName, isValidMetricName } from './names.js'
+export { contentTypes, defaultChunkCharacters, encode, encodeChunks, encodeStream } from './exposition/encode.js'
+export type { ExpositionFormat } from './exposition/encode.js'
+export { negotiate } from './exposition/negotiate.js'
+export { promClientCollector } from './prom-client-bridge.js'
+export type { PromClientCollectorOptions, PromClientSource } from './prom-client-bridge.js'

@@ -1,0 +1,178 @@
+import { type Collector, collectorName, unwrapCollector } from './collector.js'
+import { Desc } from './desc.js'
+import { PromkitError, quote } from './errors.js'
+import { type MetricBatch, GatherErrors, buildFamilies, describedKey } from './families.js'
+import { type GatherOptions, type GatherResult, type Gatherer, checkConcurrency, checkTimeout, runCollectors } from './gather.js'
+
+/** Where collectors are registered: a Registry, or a wrapper around one (`wrapRegisterer`). */
+export interface Registerer {
+  /** Adds a collector after checking its descriptors; throws a PromkitError naming the conflict. */
+  register(collector: Collector): void
+  /** Removes a collector registered before (matched by its descriptors, or by identity when unchecked). */
+  unregister(collector: Collector): boolean
+}
+
+/**
+ * Thrown when the same collector (the same set of descriptors) is registered
+ * twice. It carries the collector already registered, so a caller can reuse it:
+ * `catch (e) { if (e instanceof AlreadyRegisteredError) collector = e.existing }`.
+ */
+export class AlreadyRegisteredError extends PromkitError {
+  /** The collector that was registered first (unwrapped). */
+  readonly existing: Collector
+  /** The collector that was refused (unwrapped). */
+  readonly attempted: Collector
+
+  constructor(existing: Collector, attempted: Collector, where: string) {
+    super('PROMKIT_ERR_ALREADY_REGISTERED', `${where}: a collector with the same descriptors (${collectorName(existing)}) is already registered`)
+    this.name = 'AlreadyRegisteredError'
+    this.existing = existing
+    this.attempted = attempted
+  }
+}
+
+/** Options of a {@link Registry}. */
+export interface RegistryOptions {
+  /** At most this many collect() calls run at once in a gather (the worker budget). Default 16. */
+  readonly concurrency?: number
+  /** Default scrape deadline in milliseconds when a gather names none. Default 10000, Prometheus' default scrape timeout. */
+  readonly timeoutMs?: number
+  /** Also check every collected metric against the descriptors its collector described. Default false. */
+  readonly pedantic?: boolean
+}
+
+/** The default worker budget: enough to run a typical exporter's collectors at once while bounding sockets and file descriptors. */
+export const defaultConcurrency = 16
+/** The default scrape deadline, matching Prometheus' default `scrape_timeout`. */
+export const defaultTimeoutMs = 10_000
+
+interface Entry {
+  readonly collector: Collector
+  readonly name: string
+  /** The sorted descriptor ids, or undefined for an unchecked collector. */
+  readonly id: string | undefined
+  readonly descs: readonly Desc[]
+  readonly described: ReadonlySet<string>
+}
+
+/**
+ * Holds collectors, checks them at registration the way client_golang does, and
+ * gathers them concurrently under a worker budget and a deadline.
+ *
+ * Register-time checks: every descriptor is valid; no descriptor repeats the
+ * full name and const label values of one already registered; all descriptors of
+ * one name (over the registry's whole lifetime, unregistered ones included) have
+ * the same help, unit and label names; the same collector is not registered twice.
+ */
+export class Registry implements Registerer, Gatherer {
+  readonly concurrency: number
+  readonly timeoutMs: number
+  readonly pedantic: boolean
+  private readonly entries: Entry[] = []
+  private readonly byCollectorId = new Map<string, Entry>()
+  private readonly descOwners = new Map<string, Entry>()
+  /** The first descriptor registered under each name; kept after unregistering, as client_golang does. */
+  private readonly firstDescByName = new Map<string, Desc>()
+
+  constructor(options: RegistryOptions = {}) {
+    this.concurrency = checkConcurrency(options.concurrency ?? defaultConcurrency)
+    this.timeoutMs = checkTimeout(options.timeoutMs ?? defaultTimeoutMs)
+    this.pedantic = options.pedantic ?? false
+  }
+
+  register(collector: Collector): void {
+    const name = collectorName(collector)
+    const where = `registering ${name}`
+    const descs = this.describe(collector, where)
+    const newDescs = new Map<string, Desc>()
+    const newByName = new Map<string, Desc>()
+    let duplicate: PromkitError | undefined
+    for (const desc of descs) {
+      if (desc.error) throw new PromkitError(desc.error.code, `${where}: ${desc.error.message}`, { cause: desc.error })
+      const owner = this.descOwners.get(desc.id)
+      duplicate ??= owner
+        ? new PromkitError(
+            'PROMKIT_ERR_DUPLICATE_DESCRIPTOR',
+            `${where}: descriptor ${desc} already exists with the same fully-qualified name and const label values (registered by ${owner.name})`,
+          )
+        : undefined
+      newDescs.set(desc.id, desc)
+      const known = this.firstDescByName.get(desc.fqName) ?? newByName.get(desc.fqName)
+      if (known === undefined) {
+        newByName.set(desc.fqName, desc)
+      } else if (known.dimensions !== desc.dimensions) {
+        throw new PromkitError(
+          'PROMKIT_ERR_DESCRIPTOR_CONFLICT',
+          `${where}: descriptor ${desc} has different label names, help or unit than the previously registered ${known}`,
+        )
+      }
+    }
+    if (newDescs.size === 0) {
+      const same = this.entries.find((entry) => entry.collector === collector)
+      if (same) throw new AlreadyRegisteredError(unwrapCollector(same.collector), unwrapCollector(collector), where)
+      this.entries.push({ collector, name, id: undefined, descs: [], described: new Set() })
+      return
+    }
+    const id = JSON.stringify([...newDescs.keys()].sort())
+    const existing = this.byCollectorId.get(id)
+    if (existing) throw new AlreadyRegisteredError(unwrapCollector(existing.collector), unwrapCollector(collector), where)
+    if (duplicate) throw duplicate
+    const entry: Entry = {
+      collector,
+      name,
+      id,
+      descs: [...newDescs.values()],
+      described: new Set([...newDescs.values()].map(describedKey)),
+    }
+    this.entries.push(entry)
+    this.byCollectorId.set(id, entry)
+    for (const descId of newDescs.keys()) this.descOwners.set(descId, entry)
+    for (const [fqName, desc] of newByName) this.firstDescByName.set(fqName, desc)
+  }
+
+  unregister(collector: Collector): boolean {
+    const descs = this.describe(collector, `unregistering ${collectorName(collector)}`)
+    const entry =
+      descs.length === 0
+        ? this.entries.find((candidate) => candidate.collector === collector)
+        : this.byCollectorId.get(JSON.stringify([...new Set(descs.map((desc) => desc.id))].sort()))
+    if (entry === undefined) return false
+    this.entries.splice(this.entries.indexOf(entry), 1)
+    if (entry.id !== undefined) this.byCollectorId.delete(entry.id)
+    for (const desc of entry.descs) this.descOwners.delete(desc.id)
+    return true
+  }
+
+  /**
+   * Runs every collector (at most `concurrency` at once, all under one deadline)
+   * and returns the families that passed the gather-time checks together with
+   * every error, each attributed to its collector. It never rejects because of
+   * a collector.
+   */
+  async gather(options: GatherOptions = {}): Promise<GatherResult> {
+    const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs)
+    // Snapshot before the first await: a register() during the gather affects the next one.
+    const entries = this.entries.slice()
+    const errors = new GatherErrors()
+    const yields = await runCollectors(entries, this.concurrency, timeoutMs, errors, options.signal)
+    const batches: MetricBatch[] = []
+    yields.forEach(({ metrics }, index) => {
+      const entry = entries[index] as Entry
+      if (metrics === undefined) return
+      const described = this.pedantic && entry.id !== undefined ? entry.described : undefined
+      batches.push(described ? { source: entry.name, metrics, described } : { source: entry.name, metrics })
+    })
+    const families = buildFamilies(batches, errors)
+    return { families, errors: errors.list, collectors: yields.map((result) => result.outcome) }
+  }
+
+  private describe(collector: Collector, where: string): Desc[] {
+    const descs = [...collector.describe()]
+    for (const desc of descs) {
+      if (!(desc instanceof Desc)) {
+        throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where}: describe() returned ${quote(desc)}, which is not a Desc`)
+      }
+    }
+    return descs
+  }
+}

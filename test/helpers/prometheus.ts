@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, waitFor } from './ports.js'
+
+/** A real Prometheus (Debian's package) started for a test, on loopback. */
+export interface RunningPrometheus {
+  readonly url: string
+  /** Runs an instant query and returns the result vector. */
+  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>
+  stop(): Promise<void>
+}
+
+/** Starts Prometheus with the given `scrape_configs` (YAML, indented as list items under it). */
+export async function startPrometheus(scrapeConfigs: string): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'))
+  const config = join(dir, 'prometheus.yml')
+  writeFileSync(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n${scrapeConfigs}`)
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let log = ''
+  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    child.kill('SIGTERM')
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+    child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    await waitFor('Prometheus to be ready', async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 30_000)
+  } catch (error) {
+    await stop()
+    throw new Error(`${String(error)}\nPrometheus log:\n${log}`)
+  }
+  return {
+    url,
+    async query(promql: string) {
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`)
+      const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+      if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`)
+      return body.data.result
+    },
+    stop,
+  }
+}
