@@ -55,5 +55,5 @@ export function unwrapCollector(collector: Collector): Collector {
 export function collectorName(collector: Collector): string {
   if (collector.name) return collector.name
   const className = collector.constructor?.name
-  return className && className !== 'Object' ? className : 'anonymous collector'
+  return className && className !== 'Object' ? className : 'anonymous'
 }

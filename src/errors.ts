@@ -88,6 +88,22 @@ export const errorCatalog = {
     description: 'Pedantic mode: a collector emitted a metric whose descriptor it did not describe.',
     solution: 'Return every descriptor you emit from describe().',
   },
+  PROMKIT_ERR_INVALID_FLAG: {
+    description: 'A command-line flag or its environment variable has a value the exporter cannot use.',
+    solution: 'See the message and `--help` for the accepted form.',
+  },
+  PROMKIT_ERR_INVALID_CONFIG: {
+    description: 'The web config file (--web.config.file) cannot be read or is not valid.',
+    solution: 'Fix the key named in the message; the format is exporter-toolkit\'s.',
+  },
+  PROMKIT_ERR_LISTEN_FAILED: {
+    description: 'The exporter could not listen on an address (in use, not local, no permission).',
+    solution: 'Pick another --web.listen-address or stop what holds the port.',
+  },
+  PROMKIT_ERR_TARGET_REFUSED: {
+    description: 'A multi-target scrape named a target that --web.allowed-targets does not allow, or no target.',
+    solution: 'Add a matching pattern to --web.allowed-targets.',
+  },
   PROMKIT_ERR_INVALID_OPTION: {
     description: 'An option passed to a promkit function is out of range or of the wrong kind.',
     solution: 'See the message for the accepted values.',
@@ -112,4 +128,9 @@ export class PromkitError extends Error {
 /** Quotes a value for an error message the way Go's %q would, so whitespace and quotes stay visible. */
 export function quote(value: unknown): string {
   return JSON.stringify(value) ?? String(value)
+}
+
+/** The message of anything thrown: an Error's message, or the value quoted (`throw "x"` happens). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : quote(error)
 }

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Collector, type Emit } from './collector.js'
 import type { Metric } from './const-metric.js'
 import { Desc } from './desc.js'
-import { type ErrorCode, PromkitError, quote } from './errors.js'
+import { type ErrorCode, PromkitError, errorMessage, quote } from './errors.js'
 import type { GatherError, GatherErrors, MetricFamily } from './families.js'
 
 /** Per-gather options. */
@@ -10,6 +11,19 @@ export interface GatherOptions {
   readonly timeoutMs?: number
   /** Aborting it ends the gather early, as the deadline would (e.g. the HTTP client went away). */
   readonly signal?: AbortSignal
+  /** Runs only the collectors whose name it accepts (e.g. `?collect[]=cpu`); default all. */
+  readonly include?: (collectorName: string) => boolean
+}
+
+const collectorContext = new AsyncLocalStorage<string>()
+
+/**
+ * The name of the collector whose collect() is running in the current async
+ * context, or undefined. The exporter runtime uses it to attribute an unhandled
+ * rejection to the collector that left it behind.
+ */
+export function currentCollector(): string | undefined {
+  return collectorContext.getStore()
 }
 
 /** How one collector did in one gather: the data behind per-collector self-metrics. */
@@ -112,7 +126,7 @@ export async function runCollectors(
       success,
     })
     try {
-      const collecting = Promise.resolve().then(() => run.collector.collect(emit, { signal }))
+      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal })))
       const winner = await Promise.race([collecting, deadline])
       open = false
       if (winner === signal) {
@@ -124,8 +138,7 @@ export async function runCollectors(
     } catch (error) {
       open = false
       const code = error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED' ? error.code : 'PROMKIT_ERR_COLLECT_FAILED'
-      const reason = error instanceof Error ? error.message : quote(error)
-      failures[index] = { code, message: `collect() failed: ${reason}`, cause: error }
+      failures[index] = { code, message: `collect() failed: ${errorMessage(error)}`, cause: error }
       return { metrics: undefined, outcome: outcome(false) }
     }
   }

@@ -1,4 +1,4 @@
-import { quote } from './errors.js'
+import { errorMessage } from './errors.js'
 import { type GatherError, type MetricBatch, GatherErrors, buildFamilies } from './families.js'
 import type { GatherOptions, GatherResult, Gatherer } from './gather.js'
 
@@ -20,8 +20,7 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       settled.forEach((result, index) => {
         const source = `gatherer #${index + 1}`
         if (result.status === 'rejected') {
-          const reason = result.reason instanceof Error ? result.reason.message : quote(result.reason)
-          errors.report(source, 'PROMKIT_ERR_COLLECT_FAILED', '', `gather() failed: ${reason}`, result.reason)
+          errors.report(source, 'PROMKIT_ERR_COLLECT_FAILED', '', `gather() failed: ${errorMessage(result.reason)}`, result.reason)
           return
         }
         passed.push(...result.value.errors)

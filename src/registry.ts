@@ -152,7 +152,8 @@ export class Registry implements Registerer, Gatherer {
   async gather(options: GatherOptions = {}): Promise<GatherResult> {
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs)
     // Snapshot before the first await: a register() during the gather affects the next one.
-    const entries = this.entries.slice()
+    const { include } = options
+    const entries = include ? this.entries.filter((entry) => include(entry.name)) : this.entries.slice()
     const errors = new GatherErrors()
     const yields = await runCollectors(entries, this.concurrency, timeoutMs, errors, options.signal)
     const batches: MetricBatch[] = []

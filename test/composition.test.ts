@@ -62,7 +62,7 @@ t.test('wrapped unchecked collectors can be unregistered, and close() reaches th
   const unchecked: Collector = { describe: () => [], collect: (emit) => emit(constMetric(free, 'gauge', 1)) }
   wrapped.register(unchecked)
   t.same((await registry.gather()).families.map((f) => f.name), ['x_free'])
-  refuses(t, () => wrapped.register(unchecked), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering anonymous collector: a collector with the same descriptors (anonymous collector) is already registered')
+  refuses(t, () => wrapped.register(unchecked), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering anonymous: a collector with the same descriptors (anonymous) is already registered')
   t.equal(wrapped.unregister(unchecked), true)
   const closable = requestsCollector()
   wrapped.register(closable)

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { type Collector, Desc, type Emit, Registry, constMetric, encode } from '../src/index.js'
+import { type Collector, Desc, type Emit, Registry, constMetric, currentCollector, encode } from '../src/index.js'
 
 /** A collector that waits `ms` (or until aborted) and emits one gauge named after itself. */
 function waiting(name: string, ms: number, track?: { now: number; max: number }): Collector {
@@ -160,4 +160,27 @@ t.test('a register() during a gather takes effect at the next gather', async (t)
   registry.register(waiting('second', 1))
   t.same((await pending).collectors.map((c) => c.name), ['first'])
   t.same((await registry.gather()).collectors.map((c) => c.name), ['first', 'second'])
+})
+
+t.test('include runs only the named collectors', async (t) => {
+  const registry = new Registry()
+  for (const name of ['cpu', 'disk', 'net']) registry.register(waiting(name, 1))
+  const { collectors } = await registry.gather({ include: (name) => name !== 'disk' })
+  t.same(collectors.map((c) => c.name), ['cpu', 'net'])
+})
+
+t.test('currentCollector names the collector whose collect() left a promise behind', async (t) => {
+  const registry = new Registry()
+  const seen: (string | undefined)[] = []
+  registry.register({
+    name: 'leaky',
+    describe: () => [],
+    collect() {
+      setTimeout(() => seen.push(currentCollector()), 1)
+    },
+  })
+  await registry.gather()
+  await sleep(20)
+  t.same(seen, ['leaky'])
+  t.equal(currentCollector(), undefined)
 })

@@ -73,7 +73,7 @@ t.test('unchecked collectors skip register-time checks but not twice-registratio
   const unchecked: Collector = { describe: () => [], collect: (emit) => emit(constMetric(up(), 'gauge', 1)) }
   registry.register(unchecked)
   registry.register(collectorOf('checked', new Desc({ name: 'up', help: 'Different help.' })))
-  refuses(t, () => registry.register(unchecked), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering anonymous collector: a collector with the same descriptors (anonymous collector) is already registered')
+  refuses(t, () => registry.register(unchecked), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering anonymous: a collector with the same descriptors (anonymous) is already registered')
   t.equal(registry.unregister(unchecked), true)
   t.equal(registry.unregister(unchecked), false)
 })

@@ -1,0 +1,72 @@
+import type { Logger } from 'pino'
+import type { Collector } from '../collector.js'
+
+/** The value of a parsed flag: strings, booleans, numbers (durations in ms), or lists for repeatable flags. */
+export type FlagValue = string | boolean | number | readonly string[] | undefined
+
+/** A flag of an exporter or of one of its collectors. */
+export interface FlagDefinition {
+  /** The flag without dashes, e.g. `redis.addr` for `--redis.addr`; a collector's flags start with `collector.<name>.`. */
+  readonly name: string
+  readonly description: string
+  /** `string` (default), `boolean`, `number`, `duration` (Go syntax, parsed to milliseconds) or `list` (repeatable). */
+  readonly type?: 'string' | 'boolean' | 'number' | 'duration' | 'list'
+  readonly default?: string | boolean | readonly string[]
+  /** The value is a password or token: never logged, never shown in `--help`. */
+  readonly secret?: boolean
+  /** The only values accepted. */
+  readonly choices?: readonly string[]
+}
+
+/** What collector factories get: the parsed flags, the metric namespace and the logger. */
+export interface ExporterContext {
+  /** `--metric.namespace`: the prefix of every metric name this exporter's collectors produce. */
+  readonly namespace: string
+  /** Every flag's value by name (`context.flags['redis.addr']`), defaults applied. */
+  readonly flags: Readonly<Record<string, FlagValue>>
+  readonly logger: Logger
+}
+
+/** One collector of an exporter, switchable with `--collector.<name>` / `--no-collector.<name>`. */
+export interface CollectorDefinition {
+  /** Names the collector in flags, `?collect[]=`, logs and `scrape_collector_*{collector}`. */
+  readonly name: string
+  /** Whether it runs without `--collector.<name>`. */
+  readonly defaultEnabled: boolean
+  /** Its own flags, each named `collector.<name>.<flag>`. */
+  readonly flags?: readonly FlagDefinition[]
+  /** Builds the collector once at start; a throw stops the exporter with that message. */
+  create(context: ExporterContext): Collector | Promise<Collector>
+}
+
+/** Opt-in `/scrape?target=...` (the blackbox/redis_exporter pattern). */
+export interface MultiTargetDefinition {
+  /** Default path, changeable with `--web.scrape-path`. Default `/scrape`. */
+  readonly path?: string
+  /**
+   * The collectors that scrape one allowed target for one request. Reuse
+   * connections across requests here (keyed by target), and close them in close().
+   */
+  collectors(target: string, context: ExporterContext): readonly Collector[] | Promise<readonly Collector[]>
+  close?(): Promise<void> | void
+}
+
+/** Everything that makes an exporter binary: see `defineExporter`. */
+export interface ExporterDefinition {
+  /** The binary's name, e.g. `system_exporter`. */
+  readonly name: string
+  readonly description: string
+  readonly version: string
+  /** The source revision, shown in `exporter_build_info`. Default `unknown`. */
+  readonly revision?: string
+  /** Default `--web.listen-address`, e.g. `:9100`. */
+  readonly defaultListenAddress: string
+  /** Default `--metric.namespace`, e.g. `node`. */
+  readonly namespace: string
+  /** Environment variables are `<envPrefix>_<FLAG>`, e.g. `SYSTEM_EXPORTER_WEB_LISTEN_ADDRESS`. */
+  readonly envPrefix: string
+  /** The exporter's own flags. */
+  readonly flags?: readonly FlagDefinition[]
+  readonly collectors: readonly CollectorDefinition[]
+  readonly multiTarget?: MultiTargetDefinition
+}

@@ -1,0 +1,202 @@
+import { type StatWatcher, watchFile, unwatchFile } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { type Collector, type CollectContext, type Emit, type WrappingCollector, wrappedCollector } from '../collector.js'
+import { PromkitError, errorMessage } from '../errors.js'
+import { currentCollector } from '../gather.js'
+import { Registry } from '../registry.js'
+import { AllowedTargets } from './allowed-targets.js'
+import { BasicAuth } from './basic-auth.js'
+import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
+import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
+import { createLogger } from './logger.js'
+import { Scraper } from './scrape.js'
+import { SelfMetrics } from './self-metrics.js'
+import { type Security, createServer, listen, updateCertificates } from './server.js'
+import { type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
+
+/** In-flight scrapes get this long to finish on shutdown. */
+const drainTimeoutMs = 15_000
+/** Each collector's close() gets this long on shutdown. */
+const closeTimeoutMs = 5_000
+/** How often `--web.config.file` is checked for changes. */
+const configPollMs = 1_000
+
+/** A started exporter. */
+export interface RunningExporter {
+  /** `host:port` of every listening server, ports resolved. */
+  readonly addresses: readonly string[]
+  readonly options: RuntimeOptions
+  readonly logger: Logger
+  /** Re-reads `--web.config.file`; a bad file is logged and the old one kept. */
+  reload(): Promise<void>
+  /** Stops accepting, lets in-flight scrapes finish (bounded), closes collectors. */
+  stop(): Promise<void>
+}
+
+/** An exporter binary built from a definition. */
+export interface Exporter {
+  readonly definition: ExporterDefinition
+  /** Parses flags and starts serving; resolves to undefined after `--help` or `--version`. Throws a PromkitError whose message is one line. */
+  start(argv?: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunningExporter | undefined>
+  /** Runs as a process: a start-up error is one line on stderr and exit 1; SIGTERM/SIGINT stop it with exit 0; SIGHUP reloads the web config. */
+  main(): Promise<void>
+}
+
+/** Gives a definition's collector the definition's name (for flags, `?collect[]=` and self-metrics). */
+function named(name: string, collector: Collector): WrappingCollector {
+  return {
+    [wrappedCollector]: collector,
+    name,
+    describe: () => collector.describe(),
+    collect: (emit: Emit, context: CollectContext) => collector.collect(emit, context),
+    close: () => collector.close?.(),
+  }
+}
+
+async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const finished = await Promise.race([what.then(() => true), timeout])
+  clearTimeout(timer)
+  return finished
+}
+
+async function createCollectors(definition: ExporterDefinition, enabled: readonly string[], context: ExporterContext): Promise<Collector[]> {
+  const collectors: Collector[] = []
+  for (const collectorDefinition of definition.collectors.filter((candidate) => enabled.includes(candidate.name)) as CollectorDefinition[]) {
+    try {
+      collectors.push(named(collectorDefinition.name, await collectorDefinition.create(context)))
+    } catch (error) {
+      const message = `collector ${collectorDefinition.name}: ${errorMessage(error)}`
+      throw new PromkitError(error instanceof PromkitError ? error.code : 'PROMKIT_ERR_INVALID_OPTION', message, { cause: error })
+    }
+  }
+  return collectors
+}
+
+async function start(definition: ExporterDefinition, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningExporter | undefined> {
+  const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
+  if (options === undefined) return undefined
+  const logger = createLogger(options.logLevel, options.logFormat)
+  const configFile = options.webConfigFile
+  let security: Security = { webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }
+  const applyConfig = (webConfig: WebConfig): void => {
+    security = { webConfig, auth: new BasicAuth(webConfig.users) }
+    for (const key of webConfig.ignored) logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
+  }
+  if (configFile) applyConfig(await loadWebConfig(configFile))
+  const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
+  const collectors = await createCollectors(definition, options.enabledCollectors, context)
+  const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
+  for (const collector of collectors) registry.register(collector)
+  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics)
+  const multiTarget = definition.multiTarget ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets) } : undefined
+  const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
+  const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: { count: 0 } }
+  const servers: FastifyInstance[] = []
+  const addresses: string[] = []
+  try {
+    for (const address of options.listenAddresses) {
+      const server = await createServer(deps, security.webConfig.tls)
+      servers.push(server)
+      addresses.push(await listen(server, address))
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()))
+    throw error
+  }
+
+  const reload = async (): Promise<void> => {
+    if (!configFile) return
+    try {
+      const next = await loadWebConfig(configFile)
+      const before = security.webConfig.tls
+      if (Boolean(before) !== Boolean(next.tls) || before?.clientAuth !== next.tls?.clientAuth) {
+        throw new PromkitError('PROMKIT_ERR_INVALID_CONFIG', 'turning TLS on or off, or changing client_auth_type, needs a restart')
+      }
+      if (next.tls) for (const server of servers) updateCertificates(server, next.tls)
+      applyConfig(next)
+      logger.info({ file: configFile, users: next.users.size, tls: Boolean(next.tls) }, 'reloaded web config')
+    } catch (error) {
+      logger.error({ file: configFile }, `kept the previous web config: ${errorMessage(error)}`)
+    }
+  }
+  let watcher: StatWatcher | undefined
+  if (configFile) {
+    watcher = watchFile(configFile, { interval: configPollMs }, () => void reload())
+    watcher.unref()
+  }
+
+  /** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
+  const step = async (what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> => {
+    try {
+      if (!(await bounded(Promise.resolve().then(action), ms))) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
+    } catch (error) {
+      logger.error(fields, `${what} failed: ${(error as Error).message}`)
+    }
+  }
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (configFile) unwatchFile(configFile)
+      logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
+      await step('waiting for scrapes in flight', () => Promise.all(servers.map((server) => server.close())), drainTimeoutMs)
+      for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
+      if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(), closeTimeoutMs, { collector: 'multi-target' })
+      logger.info('stopped')
+    })())
+
+  const tls = security.webConfig.tls ? ` (TLS, client auth ${security.webConfig.tls.clientAuth})` : ''
+  logger.info(
+    { version: definition.version, addresses, collectors: options.enabledCollectors, auth: security.auth.enabled },
+    `${definition.name} listening on ${addresses.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
+  )
+  return { addresses, options, logger, reload, stop }
+}
+
+/**
+ * Turns an exporter definition into a binary with the conventions Prometheus
+ * users expect (node_exporter's and redis_exporter's flags, web config, health
+ * endpoints, self-metrics, collector toggles, multi-target, graceful shutdown).
+ * A bin file is two lines: `defineExporter({...}).main()`.
+ */
+export function defineExporter(definition: ExporterDefinition): Exporter {
+  checkDefinition(definition)
+  return {
+    definition,
+    start: (argv = process.argv, env = process.env) => start(definition, argv, env),
+    async main(): Promise<void> {
+      let running: RunningExporter | undefined
+      try {
+        running = await start(definition, process.argv, process.env)
+      } catch (error) {
+        process.stderr.write(`${definition.name}: ${errorMessage(error)}\n`)
+        process.exit(1)
+      }
+      if (running === undefined) process.exit(0)
+      const { logger } = running
+      process.on('unhandledRejection', (reason) => {
+        const collector = currentCollector()
+        const message = errorMessage(reason)
+        if (collector === undefined) {
+          logger.fatal({ err: message }, 'unhandled promise rejection outside any collector; exiting')
+          process.exit(1)
+        }
+        logger.error({ collector, err: message }, 'unhandled promise rejection left behind by a collector; the exporter keeps running')
+      })
+      process.on('SIGHUP', () => void running?.reload())
+      let signals = 0
+      const shutdown = (signal: NodeJS.Signals): void => {
+        if (++signals > 1) {
+          logger.warn({ signal }, 'second signal: exiting without waiting')
+          process.exit(1)
+        }
+        logger.info({ signal }, 'received signal')
+        void running?.stop().then(() => process.exit(0))
+      }
+      process.on('SIGTERM', shutdown)
+      process.on('SIGINT', shutdown)
+    },
+  }
+}

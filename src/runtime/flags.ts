@@ -1,0 +1,240 @@
+import { Command, CommanderError, Option } from 'commander'
+import { PromkitError, quote } from '../errors.js'
+import { isValidMetricName } from '../names.js'
+import type { CollectorDefinition, ExporterDefinition, FlagDefinition, FlagValue } from './definition.js'
+import { parseDuration } from './duration.js'
+import { type ListenAddress, parseListenAddress } from './listen-address.js'
+import { type LogFormat, type LogLevel, logFormats, logLevels } from './logger.js'
+
+/** How scrape errors reach Prometheus: served alongside what succeeded (200), or as a 500. */
+export const errorHandlings = ['continue', 'http500'] as const
+export type ErrorHandling = (typeof errorHandlings)[number]
+
+/** Everything the command line and environment decided, validated once at start and frozen. */
+export interface RuntimeOptions {
+  readonly listenAddresses: readonly ListenAddress[]
+  readonly telemetryPath: string
+  readonly scrapePath: string | undefined
+  readonly namespace: string
+  readonly webConfigFile: string | undefined
+  readonly maxRequests: number
+  readonly disableExporterMetrics: boolean
+  readonly errorHandling: ErrorHandling
+  readonly allowedTargets: readonly string[]
+  readonly logLevel: LogLevel
+  readonly logFormat: LogFormat
+  readonly scrapeTimeoutMs: number
+  readonly scrapeTimeoutOffsetMs: number
+  /** Names of the collectors that run, in definition order. */
+  readonly enabledCollectors: readonly string[]
+  /** Every flag's value by name, the exporter's own and the standard ones. */
+  readonly flags: Readonly<Record<string, FlagValue>>
+  /** Names of flags whose values must never be logged. */
+  readonly secretFlags: ReadonlySet<string>
+}
+
+/** The flags every exporter has; `--web.scrape-path` and `--web.allowed-targets` only with multi-target. */
+function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
+  const flags: FlagDefinition[] = [
+    { name: 'web.listen-address', type: 'list', default: [definition.defaultListenAddress], description: 'Address to listen on, host:port or :port for every interface; repeat for several.' },
+    { name: 'web.listen-port', type: 'number', description: 'Shortcut for --web.listen-address=:<port>.' },
+    { name: 'web.telemetry-path', default: '/metrics', description: 'Path under which metrics are served.' },
+    { name: 'metric.namespace', default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' },
+    { name: 'web.config.file', description: "exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP." },
+    { name: 'web.max-requests', type: 'number', default: '40', description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.' },
+    { name: 'web.disable-exporter-metrics', type: 'boolean', description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.' },
+    { name: 'web.error-handling', choices: errorHandlings, default: 'continue', description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).' },
+    { name: 'log.level', choices: logLevels, default: 'info', description: 'Least severe level logged.' },
+    { name: 'log.format', choices: logFormats, default: 'logfmt', description: 'Log line format.' },
+    { name: 'scrape.timeout', type: 'duration', default: '10s', description: "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds." },
+    { name: 'scrape.timeout-offset', type: 'duration', default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up." },
+  ]
+  if (definition.multiTarget) {
+    flags.push(
+      { name: 'web.scrape-path', default: definition.multiTarget.path ?? '/scrape', description: 'Path of multi-target scrapes (?target=...).' },
+      { name: 'web.allowed-targets', type: 'list', default: [], description: 'Targets multi-target scrapes may reach: host, host:port or * patterns; repeat for several. None by default.' },
+    )
+  }
+  return flags
+}
+
+/** The environment variable a flag can be set with: `SYSTEM_EXPORTER_WEB_LISTEN_ADDRESS`. */
+export function envName(prefix: string, flag: string): string {
+  return `${prefix}_${flag.replace(/[.-]/g, '_').toUpperCase()}`
+}
+
+const flagNamePattern = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/
+
+/** Refuses a definition whose names would make flags or metrics that cannot work. */
+export function checkDefinition(definition: ExporterDefinition): void {
+  const fail = (message: string): never => {
+    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `exporter ${quote(definition.name)}: ${message}`)
+  }
+  if (definition.namespace !== '' && !isValidMetricName(definition.namespace)) fail(`namespace ${quote(definition.namespace)} is not a valid metric name prefix`)
+  if (!/^[A-Z][A-Z0-9_]*$/.test(definition.envPrefix)) fail(`envPrefix ${quote(definition.envPrefix)} must be upper case letters, digits and _`)
+  const seen = new Set(standardFlags(definition).map((flag) => flag.name))
+  const collectorNames = new Set<string>()
+  const own = [...(definition.flags ?? []).map((flag) => ({ flag, owner: undefined as CollectorDefinition | undefined }))]
+  for (const collector of definition.collectors) {
+    if (!/^[a-z][a-z0-9_-]*$/.test(collector.name)) fail(`collector name ${quote(collector.name)} must be lower case letters, digits, _ and -`)
+    if (collectorNames.has(collector.name)) fail(`collector ${quote(collector.name)} is defined twice`)
+    collectorNames.add(collector.name)
+    own.push(...(collector.flags ?? []).map((flag) => ({ flag, owner: collector })))
+  }
+  for (const { flag, owner } of own) {
+    if (!flagNamePattern.test(flag.name)) fail(`flag ${quote(flag.name)} must be lower case words joined by . and -`)
+    if (owner && !flag.name.startsWith(`collector.${owner.name}.`)) fail(`flag ${quote(flag.name)} of collector ${quote(owner.name)} must start with "collector.${owner.name}."`)
+    if (seen.has(flag.name)) fail(`flag ${quote(flag.name)} is defined twice`)
+    seen.add(flag.name)
+  }
+}
+
+function parseBoolean(text: string, where: string): boolean {
+  if (/^(true|1|yes)$/i.test(text)) return true
+  if (/^(false|0|no)$/i.test(text)) return false
+  throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(text)} is not a boolean (want true or false)`)
+}
+
+/** Turns the raw text of a flag into its typed value, naming the flag (and the variable it came from) on error. */
+function convert(flag: FlagDefinition, raw: string | boolean | readonly string[], where: string): FlagValue {
+  if (flag.choices && typeof raw === 'string' && !flag.choices.includes(raw)) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not one of ${flag.choices.join(', ')}`)
+  }
+  switch (flag.type) {
+    case 'number': {
+      const value = Number(raw)
+      if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not a whole number`)
+      return value
+    }
+    case 'duration':
+      return parseDuration(raw as string, where)
+    default:
+      return raw
+  }
+}
+
+interface ParsedCommandLine {
+  /** Undefined when --help or --version answered and the process should exit 0. */
+  readonly options: RuntimeOptions | undefined
+}
+
+/**
+ * Parses the command line and the environment against the exporter's flags.
+ * Throws a PromkitError whose message is the one line to print for an unknown
+ * flag, a malformed value or conflicting flags.
+ */
+export function parseCommandLine(
+  definition: ExporterDefinition,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  write: (text: string) => void,
+): ParsedCommandLine {
+  const flags = [...standardFlags(definition), ...(definition.flags ?? []), ...definition.collectors.flatMap((collector) => collector.flags ?? [])]
+  const program = new Command(definition.name)
+    .description(definition.description)
+    .version(definition.version, '--version', 'Print the version and exit.')
+    .helpOption('-h, --help', 'Show this help and exit.')
+    .exitOverride()
+    .configureOutput({ writeOut: write, outputError: () => {} })
+    .showSuggestionAfterError(true)
+  const attributes = new Map<string, string>()
+  for (const flag of flags) {
+    const value = flag.type === 'boolean' ? '' : ' <value>'
+    const env = envName(definition.envPrefix, flag.name)
+    const shownDefault = flag.secret || flag.default === undefined ? '' : ` (default: ${Array.isArray(flag.default) ? flag.default.join(', ') || 'none' : String(flag.default)})`
+    const option = new Option(`--${flag.name}${value}`, `${flag.description}${shownDefault} [env: ${env}]`)
+    if (flag.type === 'list') option.argParser((item: string, previous: string[] | undefined) => [...(previous ?? []), item])
+    // The positive option first: commander defaults a flag to true when its --no- form comes first.
+    program.addOption(option)
+    if (flag.type === 'boolean') program.addOption(new Option(`--no-${flag.name}`).hideHelp())
+    attributes.set(flag.name, option.attributeName())
+  }
+  const toggles = definition.collectors.length > 1 ? definition.collectors : []
+  for (const collector of toggles) {
+    const state = collector.defaultEnabled ? 'enabled' : 'disabled'
+    const option = new Option(`--collector.${collector.name}`, `Enable the ${collector.name} collector (default: ${state}; --no-collector.${collector.name} disables it) [env: ${envName(definition.envPrefix, `collector.${collector.name}`)}]`)
+    program.addOption(option)
+    program.addOption(new Option(`--no-collector.${collector.name}`).hideHelp())
+    attributes.set(`collector.${collector.name}`, option.attributeName())
+  }
+  if (toggles.length > 0) {
+    const option = new Option('--collector.disable-defaults', `Run only the collectors enabled by --collector.<name>. [env: ${envName(definition.envPrefix, 'collector.disable-defaults')}]`)
+    program.addOption(option)
+    attributes.set('collector.disable-defaults', option.attributeName())
+  }
+  try {
+    program.parse([...argv], { from: 'node' })
+  } catch (error) {
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return { options: undefined }
+    // commander throws CommanderError, whose message starts with "error: ".
+    const message = (error as Error).message.replace(/^error: /, '')
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', message.split('\n')[0] as string)
+  }
+  const values: Record<string, FlagValue> = {}
+  const given = new Set<string>()
+  const read = (name: string, flag: FlagDefinition | undefined): FlagValue => {
+    const attribute = attributes.get(name) as string
+    const variable = envName(definition.envPrefix, name)
+    let raw = program.getOptionValue(attribute) as string | boolean | string[] | undefined
+    const fromCli = program.getOptionValueSource(attribute) === 'cli'
+    let where = `--${name}`
+    if (!fromCli && env[variable] !== undefined) {
+      where = `$${variable}`
+      const text = env[variable] as string
+      raw = flag?.type === 'list' ? text.split(',').map((item) => item.trim()).filter((item) => item !== '') : flag === undefined || flag.type === 'boolean' ? parseBoolean(text, where) : text
+    }
+    if (raw === undefined) raw = flag?.default as string | boolean | string[] | undefined
+    else if (fromCli || where !== `--${name}`) given.add(name)
+    return flag && raw !== undefined ? convert(flag, raw, where) : raw
+  }
+  for (const flag of flags) values[flag.name] = read(flag.name, flag)
+  const disableDefaults = toggles.length > 0 && read('collector.disable-defaults', undefined) === true
+  const enabledCollectors = definition.collectors
+    .filter((collector) => {
+      if (toggles.length === 0) return true
+      const choice = read(`collector.${collector.name}`, undefined)
+      return choice === undefined ? collector.defaultEnabled && !disableDefaults : choice === true
+    })
+    .map((collector) => collector.name)
+  return { options: runtimeOptions(values, given, enabledCollectors, flags) }
+}
+
+function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<string>, enabledCollectors: string[], flags: readonly FlagDefinition[]): RuntimeOptions {
+  const port = values['web.listen-port'] as number | undefined
+  const addresses = values['web.listen-address'] as string[]
+  if (port !== undefined && given.has('web.listen-address')) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--web.listen-port and --web.listen-address were both given; use one')
+  }
+  if (values['scrape.timeout'] === 0) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be more than 0')
+  const listenAddresses = port !== undefined ? [parseListenAddress(`:${port}`, '--web.listen-port')] : addresses.map((address) => parseListenAddress(address, '--web.listen-address'))
+  const path = (name: string): string => {
+    const value = values[name] as string
+    if (!value.startsWith('/')) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} must start with /`)
+    return value
+  }
+  const namespace = values['metric.namespace'] as string
+  if (namespace !== '' && !isValidMetricName(namespace)) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--metric.namespace: ${quote(namespace)} is not a valid metric name prefix`)
+  }
+  const scrapePath = values['web.scrape-path'] === undefined ? undefined : path('web.scrape-path')
+  const telemetryPath = path('web.telemetry-path')
+  if (scrapePath === telemetryPath) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--web.scrape-path and --web.telemetry-path are both ${quote(scrapePath)}`)
+  return Object.freeze({
+    listenAddresses,
+    telemetryPath,
+    scrapePath,
+    namespace,
+    webConfigFile: values['web.config.file'] as string | undefined,
+    maxRequests: values['web.max-requests'] as number,
+    disableExporterMetrics: values['web.disable-exporter-metrics'] === true,
+    errorHandling: values['web.error-handling'] as ErrorHandling,
+    allowedTargets: (values['web.allowed-targets'] as string[] | undefined) ?? [],
+    logLevel: values['log.level'] as LogLevel,
+    logFormat: values['log.format'] as LogFormat,
+    scrapeTimeoutMs: values['scrape.timeout'] as number,
+    scrapeTimeoutOffsetMs: values['scrape.timeout-offset'] as number,
+    enabledCollectors,
+    flags: Object.freeze(values),
+    secretFlags: new Set(flags.filter((flag) => flag.secret).map((flag) => flag.name)),
+  })
+}

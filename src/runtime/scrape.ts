@@ -1,0 +1,137 @@
+import type { Logger } from 'pino'
+import type { Collector } from '../collector.js'
+import { type PromkitError, errorMessage, quote } from '../errors.js'
+import { contentTypes, encodeStream } from '../exposition/encode.js'
+import { negotiate } from '../exposition/negotiate.js'
+import type { GatherResult, Gatherer } from '../gather.js'
+import { mergeGatherers } from '../gatherers.js'
+import { Registry } from '../registry.js'
+import { type AllowedTargets, redactTarget } from './allowed-targets.js'
+import type { ExporterContext, MultiTargetDefinition } from './definition.js'
+import type { RuntimeOptions } from './flags.js'
+import { type SelfMetrics, collectorOutcomeMetrics } from './self-metrics.js'
+
+/** What a scrape needs from an HTTP request, whatever the server. */
+export interface ScrapeRequest {
+  readonly accept: string | undefined
+  /** `X-Prometheus-Scrape-Timeout-Seconds`, as sent. */
+  readonly timeoutHeader: string | undefined
+  readonly query: Readonly<Record<string, unknown>>
+  /** Fires when the client goes away. */
+  readonly signal: AbortSignal
+}
+
+/** What to answer. */
+export interface ScrapeResponse {
+  readonly status: number
+  readonly contentType: string
+  readonly body: string | AsyncIterable<string>
+}
+
+function badRequest(message: string): ScrapeResponse {
+  return { status: 400, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
+}
+
+function list(value: unknown): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]
+}
+
+/**
+ * Serves the telemetry path and the multi-target path: gathers with the
+ * request's deadline and collector filter, records self-metrics, logs every
+ * error with its collector, and encodes in the negotiated format.
+ */
+export class Scraper {
+  constructor(
+    private readonly registry: Registry,
+    private readonly self: SelfMetrics,
+    private readonly options: RuntimeOptions,
+    private readonly logger: Logger,
+    private readonly context: ExporterContext,
+    private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets } | undefined,
+  ) {}
+
+  /** The deadline in ms: Prometheus' timeout less the offset, or `--scrape.timeout`. */
+  private deadline(header: string | undefined): number | string {
+    if (header === undefined) return this.options.scrapeTimeoutMs
+    const seconds = Number(header)
+    if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
+    const ms = seconds * 1000 - this.options.scrapeTimeoutOffsetMs
+    return ms > 0 ? ms : seconds * 1000
+  }
+
+  /** `?collect[]=a&collect[]=b` or `?exclude[]=c`, checked against the enabled collectors. */
+  private filter(query: Readonly<Record<string, unknown>>): ((name: string) => boolean) | string | undefined {
+    const collect = list(query['collect[]'])
+    const exclude = list(query['exclude[]'])
+    if (collect.length > 0 && exclude.length > 0) return 'collect[] and exclude[] cannot be used together'
+    const enabled = this.options.enabledCollectors
+    const unknown = [...collect, ...exclude].find((name) => !enabled.includes(name))
+    if (unknown !== undefined) return `unknown or disabled collector ${quote(unknown)} (enabled: ${enabled.join(', ')})`
+    if (collect.length > 0) return (name) => collect.includes(name)
+    if (exclude.length > 0) return (name) => !exclude.includes(name)
+    return undefined
+  }
+
+  private logErrors(result: GatherResult, target?: string): void {
+    for (const error of result.errors) {
+      const fields = { collector: error.source, code: error.code, occurrences: error.occurrences, ...(target ? { target: redactTarget(target) } : {}) }
+      this.logger.warn(fields, error.message)
+    }
+  }
+
+  private async respond(request: ScrapeRequest, gatherers: readonly Gatherer[], result: GatherResult): Promise<ScrapeResponse> {
+    if (this.options.errorHandling === 'http500' && result.errors.length > 0) {
+      return { status: 500, contentType: 'text/plain; charset=utf-8', body: `error gathering metrics:\n${result.errors.map((error) => `${error.message}\n`).join('')}` }
+    }
+    const merged = await mergeGatherers([{ gather: async () => result }, ...gatherers]).gather()
+    const format = negotiate(request.accept)
+    return { status: 200, contentType: contentTypes[format], body: encodeStream(merged.families, format) }
+  }
+
+  private outcomes(result: GatherResult): Registry {
+    const registry = new Registry()
+    registry.register(collectorOutcomeMetrics(this.options.namespace, result.collectors))
+    return registry
+  }
+
+  /** A scrape of the telemetry path. */
+  async telemetry(request: ScrapeRequest): Promise<ScrapeResponse> {
+    const timeoutMs = this.deadline(request.timeoutHeader)
+    if (typeof timeoutMs === 'string') return badRequest(timeoutMs)
+    const include = this.filter(request.query)
+    if (typeof include === 'string') return badRequest(include)
+    const started = performance.now()
+    const result = await this.registry.gather({ timeoutMs, signal: request.signal, include })
+    this.self.observeScrape(result, (performance.now() - started) / 1000)
+    this.logErrors(result)
+    return this.respond(request, [this.outcomes(result), this.self.registry], result)
+  }
+
+  /** A multi-target scrape (`?target=`): collectors built for that target, refused unless allowed. */
+  async target(request: ScrapeRequest): Promise<ScrapeResponse> {
+    const multiTarget = this.multiTarget as NonNullable<Scraper['multiTarget']>
+    const target = request.query.target === undefined ? undefined : String(request.query.target)
+    try {
+      multiTarget.allowed.check(target)
+    } catch (error) {
+      this.logger.warn({ target: target === undefined ? undefined : redactTarget(target) }, `refused scrape: ${(error as PromkitError).message}`)
+      return badRequest((error as PromkitError).message)
+    }
+    const timeoutMs = this.deadline(request.timeoutHeader)
+    if (typeof timeoutMs === 'string') return badRequest(timeoutMs)
+    const registry = new Registry({ timeoutMs })
+    try {
+      const collectors: readonly Collector[] = await multiTarget.definition.collectors(target as string, this.context)
+      for (const collector of collectors) registry.register(collector)
+    } catch (error) {
+      const message = `cannot scrape target ${quote(redactTarget(target as string))}: ${errorMessage(error)}`
+      this.logger.error({ target: redactTarget(target as string) }, message)
+      return { status: 500, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
+    }
+    const result = await registry.gather({ timeoutMs, signal: request.signal })
+    this.logErrors(result, target)
+    return this.respond(request, [this.outcomes(result)], result)
+  }
+}
+

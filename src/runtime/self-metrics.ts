@@ -1,0 +1,101 @@
+import * as client from 'prom-client'
+import type { Collector, Emit } from '../collector.js'
+import { constMetric } from '../const-metric.js'
+import { Desc } from '../desc.js'
+import type { CollectorOutcome, GatherResult } from '../gather.js'
+import { Registry } from '../registry.js'
+import { promClientCollector } from '../prom-client-bridge.js'
+
+/** What `exporter_build_info` reports. */
+export interface BuildInfo {
+  readonly version: string
+  readonly revision: string
+}
+
+/** The name prefix of the exporter's own metrics: `<namespace>_exporter_...` (`exporter_...` without a namespace). */
+function prefixed(namespace: string, name: string): string {
+  return namespace === '' ? name : `${namespace}_${name}`
+}
+
+/**
+ * Per-collector duration and success of one scrape, as node_exporter reports
+ * them (`<namespace>_scrape_collector_duration_seconds{collector}`), built from
+ * that scrape's own outcomes.
+ */
+export function collectorOutcomeMetrics(namespace: string, outcomes: readonly CollectorOutcome[]): Collector {
+  const duration = new Desc({ namespace, name: 'scrape_collector_duration_seconds', help: 'Duration of a collector scrape.', variableLabels: ['collector'], unit: 'seconds' })
+  const success = new Desc({ namespace, name: 'scrape_collector_success', help: 'Whether a collector succeeded.', variableLabels: ['collector'] })
+  return {
+    name: 'scrape',
+    describe: () => [duration, success],
+    collect(emit: Emit) {
+      for (const outcome of outcomes) {
+        emit(constMetric(duration, 'gauge', outcome.durationSeconds, [outcome.name]))
+        emit(constMetric(success, 'gauge', outcome.success ? 1 : 0, [outcome.name]))
+      }
+    },
+  }
+}
+
+/**
+ * The exporter's metrics about itself, instrumented with prom-client (the tool
+ * for in-process instrumentation) and served through the bridge: scrape counts
+ * and durations, the last scrape's error, build info, promhttp's handler metrics
+ * and Node's process metrics. The last two groups go with
+ * `--web.disable-exporter-metrics`.
+ */
+export class SelfMetrics {
+  /** The self-metrics as a promkit registry, to merge into every scrape of the telemetry path. */
+  readonly registry = new Registry()
+  private readonly scrapes: client.Counter
+  private readonly scrapeDuration: client.Summary
+  private readonly lastDuration: client.Gauge
+  private readonly lastError: client.Gauge
+  private readonly requests: client.Counter<'code'> | undefined
+  private readonly inFlight: client.Gauge | undefined
+
+  constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean) {
+    const register = new client.Registry()
+    const registers = [register]
+    const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
+    this.scrapes = new client.Counter({ name: name('scrapes_total'), help: 'Scrapes of the telemetry path.', registers })
+    this.scrapeDuration = new client.Summary({
+      name: name('scrape_duration_seconds'),
+      help: 'Durations of scrapes of the telemetry path.',
+      percentiles: [0.5, 0.9, 0.99],
+      maxAgeSeconds: 600,
+      ageBuckets: 5,
+      registers,
+    })
+    this.lastDuration = new client.Gauge({ name: name('last_scrape_duration_seconds'), help: 'Duration of the last scrape.', registers })
+    this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
+    const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
+    info.set({ version: build.version, revision: build.revision, nodejs_version: process.version }, 1)
+    if (runtimeMetrics) {
+      this.requests = new client.Counter({ name: 'promhttp_metric_handler_requests_total', help: 'Scrapes of the telemetry path by HTTP status code.', labelNames: ['code'], registers })
+      for (const code of ['200', '500', '503']) this.requests.inc({ code }, 0)
+      this.inFlight = new client.Gauge({ name: 'promhttp_metric_handler_requests_in_flight', help: 'Scrapes of the telemetry path being served.', registers })
+      client.collectDefaultMetrics({ register })
+    }
+    this.registry.register(promClientCollector(register, { name: 'exporter' }))
+  }
+
+  /** Records a finished gather of the exporter's collectors. */
+  observeScrape(result: GatherResult, seconds: number): void {
+    this.scrapes.inc()
+    this.scrapeDuration.observe(seconds)
+    this.lastDuration.set(seconds)
+    this.lastError.set(result.errors.length > 0 ? 1 : 0)
+  }
+
+  /** A scrape of the telemetry path started. */
+  requestStarted(): void {
+    this.inFlight?.inc()
+  }
+
+  /** A scrape of the telemetry path was answered with this status. */
+  requestFinished(statusCode: number): void {
+    this.inFlight?.dec()
+    this.requests?.inc({ code: String(statusCode) })
+  }
+}

@@ -1,0 +1,181 @@
+import type { Server as HttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
+import compress from '@fastify/compress'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import { PromkitError } from '../errors.js'
+import type { BasicAuth } from './basic-auth.js'
+import type { ExporterDefinition } from './definition.js'
+import type { RuntimeOptions } from './flags.js'
+import { type ListenAddress, formatListenAddress } from './listen-address.js'
+import type { ScrapeRequest, ScrapeResponse, Scraper } from './scrape.js'
+import type { SelfMetrics } from './self-metrics.js'
+import type { TlsSettings, WebConfig } from './web-config.js'
+
+/** The part of the server's setup that a web config reload replaces. */
+export interface Security {
+  readonly webConfig: WebConfig
+  readonly auth: BasicAuth
+}
+
+/** What every listening server shares. */
+export interface ServerDeps {
+  readonly definition: ExporterDefinition
+  readonly options: RuntimeOptions
+  readonly logger: Logger
+  readonly scraper: Scraper
+  readonly self: SelfMetrics
+  /** Read on every request, so a reload applies at once. */
+  security(): Security
+  /** Scrapes being served, across all servers, for `--web.max-requests`. */
+  readonly inFlight: { count: number }
+}
+
+const healthPaths = new Set(['/health', '/healthz'])
+
+/** node:tls options for a web config's TLS settings. */
+export function tlsOptions(tls: TlsSettings): Record<string, unknown> {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.ca,
+    requestCert: tls.clientAuth !== 'NoClientCert',
+    rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+    minVersion: tls.minVersion,
+    maxVersion: tls.maxVersion,
+    honorCipherOrder: tls.honorCipherOrder,
+  }
+}
+
+/** Why a client's certificate is refused under the policies Node's handshake cannot enforce itself, or undefined. */
+function clientCertificateProblem(tls: TlsSettings, socket: TLSSocket): string | undefined {
+  const certificate = socket.getPeerCertificate()
+  const presented = certificate !== null && Object.keys(certificate).length > 0
+  if (!presented) return tls.clientAuth === 'RequireAnyClientCert' || tls.allowedSans ? 'a client certificate is required' : undefined
+  if (tls.clientAuth === 'VerifyClientCertIfGiven' && !socket.authorized) return `the client certificate is not valid: ${String(socket.authorizationError)}`
+  if (tls.allowedSans) {
+    const names = (certificate.subjectaltname ?? '').split(', ').map((entry) => entry.slice(entry.indexOf(':') + 1))
+    if (!names.some((name) => tls.allowedSans?.includes(name))) return 'the client certificate has no allowed subject alternative name'
+  }
+  return undefined
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`)
+}
+
+function landingPage(deps: ServerDeps): string {
+  const { definition, options } = deps
+  const links = [`<li><a href="${escapeHtml(options.telemetryPath)}">Metrics</a></li>`, '<li><a href="/healthz">Health</a></li>']
+  if (options.scrapePath) links.push(`<li>Multi-target: <code>${escapeHtml(options.scrapePath)}?target=&lt;target&gt;</code></li>`)
+  return [
+    '<!DOCTYPE html>',
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(definition.name)}</title></head><body>`,
+    `<h1>${escapeHtml(definition.name)}</h1>`,
+    `<p>${escapeHtml(definition.description)}</p>`,
+    `<p>Version ${escapeHtml(definition.version)}</p>`,
+    `<ul>${links.join('')}</ul>`,
+    '</body></html>',
+    '',
+  ].join('\n')
+}
+
+function scrapeRequest(request: FastifyRequest, reply: FastifyReply): ScrapeRequest {
+  const controller = new AbortController()
+  // The response closing before it finished means the client went away: stop collecting.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  })
+  return {
+    accept: request.headers.accept,
+    // Node joins repeated custom headers into one string; only set-cookie is ever an array.
+    timeoutHeader: request.headers['x-prometheus-scrape-timeout-seconds'] as string | undefined,
+    query: request.query as Record<string, unknown>,
+    signal: controller.signal,
+  }
+}
+
+function send(reply: FastifyReply, response: ScrapeResponse): FastifyReply {
+  reply.code(response.status).type(response.contentType)
+  return reply.send(typeof response.body === 'string' ? response.body : Readable.from(response.body))
+}
+
+/** Builds one fastify server (HTTP, or HTTPS with the web config's TLS) with every endpoint. */
+export async function createServer(deps: ServerDeps, tls: TlsSettings | undefined): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: 'idle',
+    ...(tls ? { https: tlsOptions(tls) } : {}),
+  }) as unknown as FastifyInstance
+  await app.register(compress, { global: true, encodings: ['gzip'], customTypes: /^(text\/|application\/openmetrics-text)/, threshold: 1024 })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const { webConfig, auth } = deps.security()
+    for (const [name, value] of Object.entries(webConfig.headers)) reply.header(name, value)
+    if (webConfig.tls) {
+      const problem = clientCertificateProblem(webConfig.tls, request.raw.socket as TLSSocket)
+      if (problem) {
+        deps.logger.warn({ remote: request.ip, path: request.url }, `refused request: ${problem}`)
+        return reply.code(403).type('text/plain; charset=utf-8').send(`${problem}\n`)
+      }
+    }
+    if (auth.enabled && !healthPaths.has(request.url)) {
+      const user = await auth.check(request.headers.authorization)
+      if (user === undefined) {
+        deps.logger.debug({ remote: request.ip, path: request.url }, 'refused request: bad or missing basic auth credentials')
+        return reply.code(401).header('WWW-Authenticate', 'Basic').type('text/plain; charset=utf-8').send('Unauthorized\n')
+      }
+    }
+    return undefined
+  })
+
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps)))
+  for (const path of healthPaths) app.get(path, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'))
+
+  const limited = (handler: (request: ScrapeRequest) => Promise<ScrapeResponse>, instrumented: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { maxRequests } = deps.options
+    if (instrumented) {
+      deps.self.requestStarted()
+      reply.raw.once('close', () => deps.self.requestFinished(reply.statusCode))
+    }
+    if (maxRequests > 0 && deps.inFlight.count >= maxRequests) {
+      return reply.code(503).type('text/plain; charset=utf-8').send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)
+    }
+    deps.inFlight.count++
+    reply.raw.once('close', () => deps.inFlight.count--)
+    return send(reply, await handler(scrapeRequest(request, reply)))
+  }
+  app.get(deps.options.telemetryPath, limited((request) => deps.scraper.telemetry(request), true))
+  if (deps.options.scrapePath) app.get(deps.options.scrapePath, limited((request) => deps.scraper.target(request), false))
+
+  app.setErrorHandler((error, request, reply) => {
+    // fastify's own refusals (a malformed URL, say) keep their 4xx status; anything else is ours, a 500.
+    const { statusCode = 500, message } = error as { statusCode?: number; message: string }
+    if (statusCode < 500) return reply.code(statusCode).type('text/plain; charset=utf-8').send(`${message}\n`)
+    deps.logger.error({ path: request.url, err: message }, 'request failed')
+    return reply.code(500).type('text/plain; charset=utf-8').send('internal error\n')
+  })
+  return app
+}
+
+/** Listens, turning the usual failures into one clear line. Every interface is `::` (both IPv6 and IPv4), or `0.0.0.0` without IPv6. */
+export async function listen(app: FastifyInstance, address: ListenAddress): Promise<string> {
+  const attempt = (host: string) => app.listen({ host, port: address.port, listenTextResolver: () => '' })
+  try {
+    await (address.host === undefined ? attempt('::').catch((error: NodeJS.ErrnoException) => (error.code === 'EAFNOSUPPORT' ? attempt('0.0.0.0') : Promise.reject(error))) : attempt(address.host))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reasons: Record<string, string> = { EADDRINUSE: 'address already in use', EADDRNOTAVAIL: 'address not available on this machine', EACCES: 'permission denied', ENOTFOUND: 'unknown host' }
+    const reason = reasons[code as string] ?? (error as Error).message
+    throw new PromkitError('PROMKIT_ERR_LISTEN_FAILED', `cannot listen on ${formatListenAddress(address)}: ${reason}`)
+  }
+  return formatListenAddress({ host: address.host, port: (app.server.address() as AddressInfo).port })
+}
+
+/** Swaps the certificates of a running HTTPS server. */
+export function updateCertificates(app: FastifyInstance, tls: TlsSettings): void {
+  ;(app.server as unknown as HttpsServer).setSecureContext(tlsOptions(tls))
+}
+

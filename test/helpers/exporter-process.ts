@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { Test } from 'tap'
+import { freePort, waitFor } from './ports.js'
+
+/** The runtime's test exporter, built by `npm run build`. */
+export const testExporter = new URL('../../dist/test/fixtures/test-exporter.js', import.meta.url).pathname
+
+export interface ExporterProcess {
+  readonly child: ChildProcess
+  readonly port: number
+  readonly base: string
+  stderr(): string
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Runs an exporter binary until it exits; for start-up failures. */
+export function runToExit(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Starts an exporter binary on a free loopback port (unless args name one) and waits until it says it listens. */
+export async function startExporter(t: Test, bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; scheme?: 'http' | 'https'; cwd?: string } = {}): Promise<ExporterProcess> {
+  const port = await freePort()
+  const listen = args.some((arg) => arg.startsWith('--web.listen')) ? [] : ['--web.listen-address', `127.0.0.1:${port}`]
+  const child = spawn(process.execPath, [bin, ...listen, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  let gone = false
+  void exited.then(() => (gone = true))
+  t.teardown(async () => {
+    // SIGTERM, so the exporter shuts down as in production (and writes its coverage); SIGKILL only if it hangs.
+    if (!gone) child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(timer)
+  })
+  await waitFor(`the exporter to listen (stderr so far: ${stderr})`, async () => {
+    if (gone) throw new Error(`the exporter exited: ${stderr}`)
+    return stderr.includes(' listening on ') ? true : undefined
+  }, 20_000, 20)
+  return { child, port, base: `${options.scheme ?? 'http'}://127.0.0.1:${port}`, stderr: () => stderr, exited }
+}
+
+export interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  text: string
+}
+
+/** A GET with what fetch cannot do easily: a private CA, client certificates, and the raw (possibly gzipped) body. */
+export function get(url: string, options: { headers?: Record<string, string>; ca?: string; cert?: string; key?: string } = {}): Promise<Answer> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: options.headers, ca: options.ca, cert: options.cert, key: options.key, timeout: 30_000, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        const body = Buffer.concat(chunks)
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') })
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error('request timed out')))
+    req.end()
+  })
+}
+
+/** Sample lines of an exposition whose name starts with one of the prefixes. */
+export function samples(text: string, ...prefixes: string[]): string[] {
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && prefixes.some((prefix) => line.startsWith(prefix)))
+}

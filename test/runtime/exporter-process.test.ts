@@ -1,0 +1,259 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import t from 'tap'
+import { parseExposition } from '../helpers/exposition-parser.js'
+import { get, runToExit, samples, startExporter, testExporter } from '../helpers/exporter-process.js'
+import { promtoolCheckMetrics } from '../helpers/promtool.js'
+import { waitFor } from '../helpers/ports.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'promkit-runtime-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+t.test('start-up failures are one line on stderr and exit 1', async (t) => {
+  const holder = createServer()
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => holder.close())
+  const taken = (holder.address() as { port: number }).port
+  writeFileSync(join(dir, 'bad-web.yml'), 'basic_auth_users:\n  alice: hunter2\n')
+  const cases: [string[], string][] = [
+    [['--bogus'], "test_exporter: unknown option '--bogus'\n"],
+    [['--web.listen-address', 'localhost'], 'test_exporter: --web.listen-address: "localhost" is not a listen address (want host:port, :port or [ipv6]:port)\n'],
+    [['--web.listen-address', `127.0.0.1:${taken}`], `test_exporter: cannot listen on 127.0.0.1:${taken}: address already in use\n`],
+    [['--web.config.file', join(dir, 'bad-web.yml')], `test_exporter: web config ${join(dir, 'bad-web.yml')}: basic_auth_users.alice: is not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')\n`],
+    [['--web.config.file', join(dir, 'absent.yml')], `test_exporter: web config ${join(dir, 'absent.yml')}: file: cannot be read: ENOENT\n`],
+    [['--collector.broken'], 'test_exporter: collector broken: cannot open /dev/sensor0\n'],
+    [['--web.listen-address', '192.0.2.1:9'], 'test_exporter: cannot listen on 192.0.2.1:9: address not available on this machine\n'],
+    [['--web.listen-address', 'no-such-host.invalid:9'], 'test_exporter: cannot listen on no-such-host.invalid:9: unknown host\n'],
+    [['--web.listen-address', '[fe80::1]:9'], 'test_exporter: cannot listen on [fe80::1]:9: listen EINVAL: invalid argument fe80::1:9\n'],
+  ]
+  for (const [args, stderr] of cases) {
+    const result = await runToExit(testExporter, args)
+    t.same([result.code, result.stderr, result.stdout], [1, stderr, ''], args.join(' '))
+    t.notMatch(result.stderr, /hunter2/, 'a secret from the config is not echoed')
+  }
+  const version = await runToExit(testExporter, ['--version'])
+  t.same([version.code, version.stdout], [0, '1.2.3\n'])
+})
+
+t.test('endpoints, metrics, self-metrics and content negotiation', async (t) => {
+  const exporter = await startExporter(t, testExporter, [])
+  const landing = await get(`${exporter.base}/`)
+  t.equal(landing.status, 200)
+  t.match(landing.headers['content-type'], /^text\/html/)
+  t.match(landing.text, /<h1>test_exporter<\/h1>[^]*Version 1\.2\.3[^]*href="\/metrics"[^]*\/scrape\?target=/)
+  for (const path of ['/health', '/healthz']) t.same([(await get(exporter.base + path)).status, (await get(exporter.base + path)).text], [200, 'ok\n'])
+  t.equal((await get(`${exporter.base}/nothing`)).status, 404)
+
+  const metrics = await get(`${exporter.base}/metrics`)
+  t.equal(metrics.status, 200)
+  t.equal(metrics.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8')
+  const parsed = parseExposition(metrics.text, 'text')
+  t.same(samples(metrics.text, 'test_steady', 'test_slow', 'test_scrape_collector_success'), [
+    'test_scrape_collector_success{collector="closable"} 1',
+    'test_scrape_collector_success{collector="slow"} 1',
+    'test_scrape_collector_success{collector="steady"} 1',
+    'test_slow_done 1',
+    'test_steady_value 42',
+  ])
+  const types = Object.fromEntries([...parsed.type].filter(([name]) => !/^(process|nodejs)_/.test(name)))
+  t.same(types, {
+    promhttp_metric_handler_requests_in_flight: 'gauge',
+    promhttp_metric_handler_requests_total: 'counter',
+    test_exporter_build_info: 'gauge',
+    test_exporter_last_scrape_duration_seconds: 'gauge',
+    test_exporter_last_scrape_error: 'gauge',
+    test_exporter_scrape_duration_seconds: 'summary',
+    test_exporter_scrapes_total: 'counter',
+    test_scrape_collector_duration_seconds: 'gauge',
+    test_scrape_collector_success: 'gauge',
+    test_slow_done: 'gauge',
+    test_steady_value: 'gauge',
+  })
+  t.ok(parsed.type.has('process_cpu_user_seconds_total') && parsed.type.has('nodejs_heap_size_used_bytes'), 'Node process metrics through the prom-client bridge')
+  t.same(samples(metrics.text, 'test_exporter_build_info', 'test_exporter_scrapes_total', 'test_exporter_last_scrape_error', 'promhttp_metric_handler_requests_in_flight'), [
+    `test_exporter_build_info{nodejs_version="${process.version}",revision="abc123",version="1.2.3"} 1`,
+    'test_exporter_last_scrape_error 0',
+    'test_exporter_scrapes_total 1',
+    'promhttp_metric_handler_requests_in_flight 1',
+  ].sort((a, b) => (a < b ? -1 : 1)))
+  const second = await get(`${exporter.base}/metrics`)
+  t.same(samples(second.text, 'promhttp_metric_handler_requests_total{code="200"}', 'test_exporter_scrapes_total'), ['promhttp_metric_handler_requests_total{code="200"} 1', 'test_exporter_scrapes_total 2'])
+
+  const openMetrics = await get(`${exporter.base}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0', 'accept-encoding': 'gzip' } })
+  t.equal(openMetrics.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8')
+  t.equal(openMetrics.headers['content-encoding'], 'gzip', 'OpenMetrics is gzipped too')
+  const unzipped = gunzipSync(openMetrics.body).toString('utf8')
+  t.match(unzipped, /# TYPE test_exporter_scrapes counter\n[^]*test_exporter_scrapes_total 3\n[^]*# EOF\n$/)
+  const plainGzip = await get(`${exporter.base}/metrics`, { headers: { 'accept-encoding': 'gzip' } })
+  t.match(gunzipSync(plainGzip.body).toString('utf8'), /test_steady_value 42\n/)
+})
+
+t.test('collect[] and exclude[] pick collectors; mistakes get 400', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--collector.failing'])
+  const only = await get(`${exporter.base}/metrics?collect[]=steady&collect[]=failing`)
+  t.same(samples(only.text, 'test_scrape_collector_success', 'test_steady', 'test_slow'), [
+    'test_scrape_collector_success{collector="failing"} 0',
+    'test_scrape_collector_success{collector="steady"} 1',
+    'test_steady_value 42',
+  ])
+  const without = await get(`${exporter.base}/metrics?exclude[]=slow&exclude[]=failing`)
+  t.same(samples(without.text, 'test_scrape_collector_success'), ['test_scrape_collector_success{collector="closable"} 1', 'test_scrape_collector_success{collector="steady"} 1'])
+  const cases: [string, string][] = [
+    ['?collect[]=steady&exclude[]=slow', 'collect[] and exclude[] cannot be used together\n'],
+    ['?collect[]=wifi', 'unknown or disabled collector "wifi" (enabled: steady, slow, failing, closable)\n'],
+    ['?collect[]=leaky', 'unknown or disabled collector "leaky" (enabled: steady, slow, failing, closable)\n'],
+  ]
+  for (const [query, message] of cases) {
+    const answer = await get(`${exporter.base}/metrics${query}`)
+    t.same([answer.status, answer.text], [400, message], query)
+  }
+})
+
+t.test('a failing collector: 200 with the rest by default, logged with its name; 500 with --web.error-handling=http500', async (t) => {
+  const lenient = await startExporter(t, testExporter, ['--collector.failing', '--collector.leaky'])
+  const answer = await get(`${lenient.base}/metrics`)
+  t.equal(answer.status, 200)
+  t.same(samples(answer.text, 'test_exporter_last_scrape_error', 'test_steady', 'test_leaky'), ['test_exporter_last_scrape_error 1', 'test_leaky_value 1', 'test_steady_value 42'])
+  await waitFor('the unhandled rejection to be logged', async () => (lenient.stderr().includes('forgotten promise') ? true : undefined), 5000, 20)
+  t.match(lenient.stderr(), /level=warn ts=\S+ collector=failing code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="failing: collect\(\) failed: sensor unplugged"\n/)
+  t.match(lenient.stderr(), /level=error ts=\S+ collector=leaky err="forgotten promise" msg="unhandled promise rejection left behind by a collector; the exporter keeps running"\n/)
+  t.equal((await get(`${lenient.base}/healthz`)).status, 200, 'still running after the unhandled rejection')
+  const strict = await startExporter(t, testExporter, ['--collector.failing', '--web.error-handling', 'http500', '--log.format', 'json'])
+  const failed = await get(`${strict.base}/metrics`)
+  t.same([failed.status, failed.text], [500, 'error gathering metrics:\nfailing: collect() failed: sensor unplugged\n'])
+  const line = strict.stderr().split('\n').find((l) => l.includes('sensor unplugged')) as string
+  t.match(JSON.parse(line), { level: 'warn', collector: 'failing', code: 'PROMKIT_ERR_COLLECT_FAILED', msg: 'failing: collect() failed: sensor unplugged' })
+})
+
+t.test('the scrape deadline comes from Prometheus\' header, less the offset', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '2s', '--scrape.timeout-offset', '700ms'])
+  const started = Date.now()
+  const answer = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '1' } })
+  t.ok(Date.now() - started < 1900, 'answered before the slow collector would have finished')
+  t.same(samples(answer.text, 'test_scrape_collector_success{collector="slow"}', 'test_slow_done'), ['test_scrape_collector_success{collector="slow"} 0'])
+  t.match(exporter.stderr(), /collector=slow code=PROMKIT_ERR_COLLECT_TIMEOUT occurrences=1 msg="slow: collect\(\) did not finish before the scrape deadline \(300 ms\)"/)
+  const bad = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': 'soon' } })
+  t.same([bad.status, bad.text], [400, 'X-Prometheus-Scrape-Timeout-Seconds: "soon" is not a positive number of seconds\n'])
+  await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '0.25' } })
+  t.match(exporter.stderr(), /msg="slow: collect\(\) did not finish before the scrape deadline \(250 ms\)"/, 'a timeout below the offset is used whole')
+})
+
+t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--web.max-requests', '1', '--collector.slow.delay', '400ms'])
+  const [first, second] = await Promise.all([get(`${exporter.base}/metrics`), new Promise((resolve) => setTimeout(resolve, 100)).then(() => get(`${exporter.base}/metrics`))])
+  t.equal(first.status, 200)
+  t.same([second.status, second.text], [503, 'too many concurrent scrapes (--web.max-requests=1)\n'])
+  const after = await get(`${exporter.base}/metrics`)
+  t.equal(after.status, 200, 'the slot is free again')
+  t.same(samples(after.text, 'promhttp_metric_handler_requests_total'), ['promhttp_metric_handler_requests_total{code="200"} 1', 'promhttp_metric_handler_requests_total{code="500"} 0', 'promhttp_metric_handler_requests_total{code="503"} 1'])
+})
+
+t.test('SIGTERM during a slow scrape: the scrape completes, collectors are closed, exit 0', async (t) => {
+  const marker = join(dir, 'closed.txt')
+  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '700ms', '--collector.closable.marker', marker])
+  const scrape = get(`${exporter.base}/metrics`)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  exporter.child.kill('SIGTERM')
+  const answer = await scrape
+  t.equal(answer.status, 200)
+  t.same(samples(answer.text, 'test_slow_done'), ['test_slow_done 1'])
+  t.same(await exporter.exited, { code: 0, signal: null })
+  t.equal(readFileSync(marker, 'utf8'), 'closed\nmulti-target closed\n', 'collectors, then multi-target, were closed')
+  t.match(exporter.stderr(), /signal=SIGTERM msg="received signal"\n[^]*in_flight=1 msg="shutting down: no new connections, waiting for scrapes in flight"\n[^]*msg=stopped\n$/)
+})
+
+t.test('multi-target: allowed targets are scraped, others refused and logged without their password', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--web.allowed-targets', 'db-*.internal', '--web.allowed-targets', '127.0.0.1:6379', '--web.scrape-path', '/probe'])
+  const allowed = await get(`${exporter.base}/probe?target=${encodeURIComponent('db-1.internal:6379')}`)
+  t.equal(allowed.status, 200)
+  t.same(samples(allowed.text, 'test_target_info', 'test_scrape_collector_success', 'test_steady'), ['test_scrape_collector_success{collector="target"} 1', 'test_target_info{target="db-1.internal:6379"} 1'])
+  const refused = await get(`${exporter.base}/probe?target=${encodeURIComponent('redis://:hunter2@evil.example:6379')}`)
+  t.same([refused.status, refused.text], [400, 'target "redis://:***@evil.example:6379" is not allowed (allowed: db-*.internal, 127.0.0.1:6379)\n'])
+  t.same([(await get(`${exporter.base}/probe`)).status, (await get(`${exporter.base}/probe`)).text], [400, 'no target given (want ?target=host:port)\n'])
+  await waitFor('the refusal to be logged', async () => (exporter.stderr().includes('evil.example') ? true : undefined), 5000, 20)
+  t.match(exporter.stderr(), /level=warn ts=\S+ target=redis:\/\/:\*\*\*@evil\.example:6379 msg="refused scrape: /)
+  t.notMatch(exporter.stderr(), /hunter2/, 'the password is not logged')
+  t.equal((await get(`${exporter.base}/scrape?target=db-1.internal:1`)).status, 404, 'the default path moved')
+  const failing = await startExporter(t, testExporter, ['--web.allowed-targets', '*'])
+  const flaky = await get(`${failing.base}/scrape?target=flaky.internal:1`)
+  t.same(samples(flaky.text, 'test_scrape_collector_success', 'test_target_info'), ['test_scrape_collector_success{collector="target"} 0'])
+  t.match(failing.stderr(), /level=warn ts=\S+ collector=target code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 target=flaky\.internal:1 msg="target: collect\(\) failed: connection reset"/)
+  const slow = await get(`${failing.base}/scrape?target=a:1`, { headers: { 'x-prometheus-scrape-timeout-seconds': '-1' } })
+  t.same([slow.status, slow.text], [400, 'X-Prometheus-Scrape-Timeout-Seconds: "-1" is not a positive number of seconds\n'])
+  const unreachable = await get(`${failing.base}/scrape?target=${encodeURIComponent('unreachable.internal:1')}`)
+  t.same([unreachable.status, unreachable.text], [500, 'cannot scrape target "unreachable.internal:1": connection refused\n'])
+  t.match(failing.stderr(), /level=error ts=\S+ target=unreachable\.internal:1 msg="cannot scrape target \\"unreachable\.internal:1\\": connection refused"/)
+})
+
+t.test('--web.disable-exporter-metrics leaves only what promtool accepts without findings', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--web.disable-exporter-metrics', '--test.password', 'hunter2', '--log.level', 'debug'])
+  const answer = await get(`${exporter.base}/metrics`)
+  const names = [...parseExposition(answer.text, 'text').type.keys()]
+  t.notOk(names.some((name) => /^(process|nodejs|promhttp)_/.test(name)), names.join(' '))
+  t.ok(names.includes('test_exporter_scrapes_total'))
+  const lint = promtoolCheckMetrics(answer.text)
+  t.same([lint.status, lint.stderr], [0, ''])
+  t.notMatch(exporter.stderr(), /hunter2/, 'a secret flag is never logged')
+})
+
+t.test('flags from environment variables, and listening on every interface', async (t) => {
+  const exporter = await startExporter(t, testExporter, [], { env: { TEST_EXPORTER_WEB_TELEMETRY_PATH: '/stats', TEST_EXPORTER_METRIC_NAMESPACE: 'env' } })
+  t.equal((await get(`${exporter.base}/stats`)).status, 200)
+  t.same(samples((await get(`${exporter.base}/stats`)).text, 'env_steady_value'), ['env_steady_value 42'])
+  const bare = await startExporter(t, testExporter, [], { env: { TEST_EXPORTER_METRIC_NAMESPACE: '' } })
+  t.same(samples((await get(`${bare.base}/metrics`)).text, 'steady_value', 'exporter_scrapes_total', 'scrape_collector_success{collector="steady"}'), [
+    'exporter_scrapes_total 1',
+    'scrape_collector_success{collector="steady"} 1',
+    'steady_value 42',
+  ], 'with no namespace, names have no prefix')
+  const everywhere = await startExporter(t, testExporter, ['--web.listen-port', String(await (await import('../helpers/ports.js')).freePort())])
+  t.match(everywhere.stderr(), /msg="test_exporter listening on :\d+, metrics at \/metrics"/)
+})
+
+t.test('shutdown goes on when a close() fails or hangs; a second signal exits at once', async (t) => {
+  const failing = await startExporter(t, testExporter, ['--collector.closable.behaviour', 'fail'])
+  failing.child.kill('SIGTERM')
+  t.same(await failing.exited, { code: 0, signal: null })
+  t.match(failing.stderr(), /level=error ts=\S+ collector=closable msg="close\(\) failed: socket already closed"\n[^]*msg=stopped\n$/)
+  const hanging = await startExporter(t, testExporter, ['--collector.closable.behaviour', 'hang'])
+  hanging.child.kill('SIGTERM')
+  t.same(await hanging.exited, { code: 0, signal: null })
+  t.match(hanging.stderr(), /level=warn ts=\S+ collector=closable msg="close\(\) did not finish in 5000 ms; going on"\n[^]*msg=stopped\n$/)
+  const impatient = await startExporter(t, testExporter, ['--collector.slow.delay', '5s'])
+  const scrape = get(`${impatient.base}/metrics`).catch((error: Error) => error)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  impatient.child.kill('SIGTERM')
+  await waitFor('the first signal to be seen', async () => (impatient.stderr().includes('received signal') ? true : undefined), 5000, 20)
+  impatient.child.kill('SIGINT')
+  t.same(await impatient.exited, { code: 1, signal: null })
+  t.match(impatient.stderr(), /signal=SIGINT msg="second signal: exiting without waiting"/)
+  await scrape
+})
+
+t.test('a rejected promise outside any collector is a bug: logged as fatal, exit 1', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--test.stray-rejection'])
+  t.same(await exporter.exited, { code: 1, signal: null })
+  t.match(exporter.stderr(), /level=fatal ts=\S+ err="bug outside collectors" msg="unhandled promise rejection outside any collector; exiting"\n$/)
+})
+
+t.test('fastify\'s own refusals keep their status', async (t) => {
+  const exporter = await startExporter(t, testExporter, [])
+  const bad = await get(`${exporter.base}/metrics?collect[]=%E0%A4%A`)
+  t.equal(bad.status, 400, bad.text)
+})
+
+t.test('ignored web config keys are warned about; SIGHUP without a config file changes nothing', async (t) => {
+  const config = join(dir, 'plain.yml')
+  writeFileSync(config, 'rate_limit:\n  interval: 1s\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n')
+  const exporter = await startExporter(t, testExporter, ['--web.config.file', config])
+  t.match(exporter.stderr(), /level=warn ts=\S+ key=rate_limit msg="web config key is not supported by promkit and is ignored"/)
+  t.equal((await get(`${exporter.base}/metrics`)).headers['x-content-type-options'], 'nosniff')
+  const plain = await startExporter(t, testExporter, [])
+  plain.child.kill('SIGHUP')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal((await get(`${plain.base}/healthz`)).status, 200)
+  t.notMatch(plain.stderr(), /reloaded/)
+})

@@ -1,0 +1,109 @@
+import t from 'tap'
+import type { ExporterDefinition } from '../../src/runtime/index.js'
+import { checkDefinition, envName, parseCommandLine } from '../../src/runtime/flags.js'
+import { refuses } from '../helpers/refuses.js'
+
+const collector = (name: string, defaultEnabled: boolean) => ({ name, defaultEnabled, create: () => ({ describe: () => [], collect() {} }) })
+const definition: ExporterDefinition = {
+  name: 'demo_exporter',
+  description: 'Demo.',
+  version: '0.0.1',
+  defaultListenAddress: ':9999',
+  namespace: 'demo',
+  envPrefix: 'DEMO_EXPORTER',
+  flags: [
+    { name: 'demo.password', secret: true, description: 'Secret.', default: 'hidden-default' },
+    { name: 'demo.mode', choices: ['a', 'b'], default: 'a', description: 'Mode.' },
+    { name: 'demo.verbose', type: 'boolean', description: 'Verbose.' },
+  ],
+  collectors: [collector('cpu', true), { ...collector('netdev', true), flags: [{ name: 'collector.netdev.device-exclude', default: '^lo$', description: 'Devices to skip.' }] }, collector('wifi', false)],
+  multiTarget: { collectors: () => [] },
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let out = ''
+  const { options } = parseCommandLine(definition, ['node', 'demo', ...argv], env, (text) => (out += text))
+  return { options, out }
+}
+
+t.test('defaults', async (t) => {
+  const { options } = parse([])
+  t.same(options?.listenAddresses, [{ host: undefined, port: 9999 }])
+  t.same(
+    [options?.telemetryPath, options?.scrapePath, options?.namespace, options?.maxRequests, options?.errorHandling, options?.logLevel, options?.logFormat, options?.scrapeTimeoutMs, options?.scrapeTimeoutOffsetMs, options?.disableExporterMetrics, options?.webConfigFile],
+    ['/metrics', '/scrape', 'demo', 40, 'continue', 'info', 'logfmt', 10_000, 500, false, undefined],
+  )
+  t.same(options?.enabledCollectors, ['cpu', 'netdev'])
+  t.same(options?.allowedTargets, [])
+  t.equal(options?.flags['collector.netdev.device-exclude'], '^lo$')
+  t.equal(options?.flags['demo.verbose'], undefined)
+  t.ok(options?.secretFlags.has('demo.password'))
+  t.ok(Object.isFrozen(options))
+})
+
+t.test('command line values, repeated flags and environment variables', async (t) => {
+  const { options } = parse(
+    ['--web.listen-address', '127.0.0.1:1', '--web.listen-address=[::1]:2', '--web.telemetry-path', '/m', '--scrape.timeout', '2s', '--web.allowed-targets', 'a:*', '--demo.verbose', '--log.format', 'json'],
+    { DEMO_EXPORTER_WEB_MAX_REQUESTS: '3', DEMO_EXPORTER_LOG_FORMAT: 'logfmt', DEMO_EXPORTER_WEB_ALLOWED_TARGETS: 'ignored', DEMO_EXPORTER_WEB_DISABLE_EXPORTER_METRICS: 'true', DEMO_EXPORTER_METRIC_NAMESPACE: '' },
+  )
+  t.same(options?.listenAddresses, [{ host: '127.0.0.1', port: 1 }, { host: '::1', port: 2 }])
+  t.same([options?.telemetryPath, options?.scrapeTimeoutMs, options?.maxRequests, options?.logFormat, options?.disableExporterMetrics, options?.namespace], ['/m', 2000, 3, 'json', true, ''])
+  t.same(options?.allowedTargets, ['a:*'], 'the command line wins over the environment')
+  t.equal(options?.flags['demo.verbose'], true)
+  t.same(parse([], { DEMO_EXPORTER_WEB_ALLOWED_TARGETS: 'a:1, b:*' }).options?.allowedTargets, ['a:1', 'b:*'])
+  t.same(parse(['--web.listen-port', '8080']).options?.listenAddresses, [{ host: undefined, port: 8080 }])
+  t.equal(parse(['--no-demo.verbose'], { DEMO_EXPORTER_DEMO_VERBOSE: 'yes' }).options?.flags['demo.verbose'], false)
+  t.equal(parse([], { DEMO_EXPORTER_DEMO_VERBOSE: 'false' }).options?.flags['demo.verbose'], false)
+})
+
+t.test('collector toggles follow node_exporter', async (t) => {
+  t.same(parse(['--collector.wifi']).options?.enabledCollectors, ['cpu', 'netdev', 'wifi'])
+  t.same(parse(['--no-collector.cpu']).options?.enabledCollectors, ['netdev'])
+  t.same(parse(['--collector.disable-defaults', '--collector.netdev']).options?.enabledCollectors, ['netdev'])
+  t.same(parse([], { DEMO_EXPORTER_COLLECTOR_DISABLE_DEFAULTS: '1', DEMO_EXPORTER_COLLECTOR_WIFI: 'true' }).options?.enabledCollectors, ['wifi'])
+  t.same(parse(['--collector.disable-defaults']).options?.enabledCollectors, [])
+})
+
+t.test('help and version answer and say so', async (t) => {
+  const help = parse(['--help'])
+  t.equal(help.options, undefined)
+  t.match(help.out, /--web\.listen-address <value>/)
+  t.match(help.out, /\[env: DEMO_EXPORTER_WEB_LISTEN_ADDRESS\]/)
+  t.match(help.out, /--collector\.wifi +Enable the wifi collector \(default: disabled; --no-collector\.wifi disables it\)/)
+  t.notMatch(help.out, /hidden-default/, 'a secret default is not shown')
+  const version = parse(['--version'])
+  t.same([version.options, version.out], [undefined, '0.0.1\n'])
+})
+
+t.test('bad flags are one clear line', async (t) => {
+  const cases: [string[], NodeJS.ProcessEnv, string][] = [
+    [['--bogus'], {}, "unknown option '--bogus'"],
+    [['--web.listen-adress', 'x'], {}, "unknown option '--web.listen-adress'"],
+    [['extra'], {}, "too many arguments. Expected 0 arguments but got 1."],
+    [['--web.listen-address', 'nope'], {}, '--web.listen-address: "nope" is not a listen address (want host:port, :port or [ipv6]:port)'],
+    [['--web.listen-port', '1', '--web.listen-address', ':2'], {}, '--web.listen-port and --web.listen-address were both given; use one'],
+    [['--web.listen-port', 'abc'], {}, '--web.listen-port: "abc" is not a whole number'],
+    [['--web.telemetry-path', 'metrics'], {}, '--web.telemetry-path: "metrics" must start with /'],
+    [['--web.scrape-path', '/metrics'], {}, '--web.scrape-path and --web.telemetry-path are both "/metrics"'],
+    [['--metric.namespace', '1abc'], {}, '--metric.namespace: "1abc" is not a valid metric name prefix'],
+    [['--log.level', 'loud'], {}, '--log.level: "loud" is not one of debug, info, warn, error'],
+    [['--scrape.timeout', '0'], {}, '--scrape.timeout: must be more than 0'],
+    [['--scrape.timeout', 'soon'], {}, '--scrape.timeout: "soon" is not a duration (want e.g. 10s, 1m30s, 500ms)'],
+    [[], { DEMO_EXPORTER_LOG_LEVEL: 'loud' }, '$DEMO_EXPORTER_LOG_LEVEL: "loud" is not one of debug, info, warn, error'],
+    [[], { DEMO_EXPORTER_DEMO_VERBOSE: 'perhaps' }, '$DEMO_EXPORTER_DEMO_VERBOSE: "perhaps" is not a boolean (want true or false)'],
+  ]
+  for (const [argv, env, message] of cases) refuses(t, () => parse(argv, env), 'PROMKIT_ERR_INVALID_FLAG', message)
+})
+
+t.test('definitions that cannot work are refused', async (t) => {
+  const bad = (change: Partial<ExporterDefinition>) => () => checkDefinition({ ...definition, ...change })
+  refuses(t, bad({ namespace: 'a-b' }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": namespace "a-b" is not a valid metric name prefix')
+  refuses(t, bad({ envPrefix: 'demo' }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": envPrefix "demo" must be upper case letters, digits and _')
+  refuses(t, bad({ collectors: [collector('CPU', true)] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": collector name "CPU" must be lower case letters, digits, _ and -')
+  refuses(t, bad({ collectors: [collector('cpu', true), collector('cpu', false)] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": collector "cpu" is defined twice')
+  refuses(t, bad({ flags: [{ name: 'Bad_Flag', description: '' }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "Bad_Flag" must be lower case words joined by . and -')
+  refuses(t, bad({ flags: [{ name: 'web.telemetry-path', description: '' }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "web.telemetry-path" is defined twice')
+  refuses(t, bad({ collectors: [{ ...collector('cpu', true), flags: [{ name: 'cpu.info', description: '' }] }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "cpu.info" of collector "cpu" must start with "collector.cpu."')
+  checkDefinition({ ...definition, namespace: '' })
+  t.equal(envName('A_B', 'web.listen-address'), 'A_B_WEB_LISTEN_ADDRESS')
+})

@@ -1,0 +1,79 @@
+import t from 'tap'
+import { AllowedTargets, redactTarget, targetAddress } from '../../src/runtime/allowed-targets.js'
+import { BasicAuth } from '../../src/runtime/basic-auth.js'
+import { parseDuration } from '../../src/runtime/duration.js'
+import { formatListenAddress, parseListenAddress } from '../../src/runtime/listen-address.js'
+import { formatLogfmt } from '../../src/runtime/logfmt.js'
+import { refuses } from '../helpers/refuses.js'
+
+t.test('durations in Go syntax', async (t) => {
+  t.same(['0', '10s', '1m30s', '500ms', '1.5h', '250us', '100ns'].map((d) => parseDuration(d, '--x')), [0, 10_000, 90_000, 500, 5_400_000, 0.25, 0.0001])
+  refuses(t, () => parseDuration('10', '--scrape.timeout'), 'PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: "10" is not a duration (want e.g. 10s, 1m30s, 500ms)')
+  refuses(t, () => parseDuration('1x', '--x'), 'PROMKIT_ERR_INVALID_FLAG', '--x: "1x" is not a duration (want e.g. 10s, 1m30s, 500ms)')
+})
+
+t.test('listen addresses as Go takes them', async (t) => {
+  t.same(parseListenAddress(':9100', 'a'), { host: undefined, port: 9100 })
+  t.same(parseListenAddress('127.0.0.1:9100', 'a'), { host: '127.0.0.1', port: 9100 })
+  t.same(parseListenAddress('[::1]:9100', 'a'), { host: '::1', port: 9100 })
+  t.same(parseListenAddress('localhost:0', 'a'), { host: 'localhost', port: 0 })
+  t.equal(formatListenAddress({ host: '::1', port: 1 }), '[::1]:1')
+  t.equal(formatListenAddress({ host: undefined, port: 1 }), ':1')
+  for (const bad of ['9100', 'host:', 'host:70000', '[nope]:1', '::1:9100', 'a:b']) {
+    refuses(t, () => parseListenAddress(bad, '--web.listen-address'), 'PROMKIT_ERR_INVALID_FLAG', `--web.listen-address: ${JSON.stringify(bad)} is not a listen address (want host:port, :port or [ipv6]:port)`)
+  }
+})
+
+t.test('the multi-target allow-list', async (t) => {
+  t.same(targetAddress('redis://user:pw@db.internal:6379/0'), { host: 'db.internal', port: '6379' })
+  t.same(targetAddress('db.internal:6379'), { host: 'db.internal', port: '6379' })
+  t.same(targetAddress('[::1]:6379'), { host: '::1', port: '6379' })
+  t.same(targetAddress('unix:///run/redis.sock'), { host: 'unix:/run/redis.sock', port: '' })
+  t.equal(targetAddress('http://'), undefined)
+  t.equal(targetAddress('::::'), undefined)
+  t.equal(targetAddress(':6379'), undefined, 'a port without a host')
+  t.equal(targetAddress('redis://'), undefined, 'a URL without a host')
+  const allowed = new AllowedTargets(['redis-*.internal', '127.0.0.1:6379', '[::1]:*', 'unix:/run/*'])
+  t.same(allowed.check('redis://redis-a.internal:6379'), { host: 'redis-a.internal', port: '6379' })
+  t.ok(allowed.check('REDIS-B.internal'))
+  t.ok(allowed.check('127.0.0.1:6379'))
+  t.ok(allowed.check('[::1]:7000'))
+  t.ok(allowed.check('unix:///run/redis.sock'))
+  refuses(t, () => allowed.check('127.0.0.1:6380'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "127.0.0.1:6380" is not allowed (allowed: redis-*.internal, 127.0.0.1:6379, [::1]:*, unix:/run/*)')
+  refuses(t, () => allowed.check('redis-a.internal.evil.com'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "redis-a.internal.evil.com" is not allowed (allowed: redis-*.internal, 127.0.0.1:6379, [::1]:*, unix:/run/*)')
+  refuses(t, () => allowed.check(undefined), 'PROMKIT_ERR_TARGET_REFUSED', 'no target given (want ?target=host:port)')
+  refuses(t, () => allowed.check('http://'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "http://" is not host:port or a URL')
+  refuses(t, () => new AllowedTargets([]).check('a:1'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "a:1" is not allowed (none are allowed until --web.allowed-targets names them)')
+  t.ok(new AllowedTargets(['*']).check('anything:1'))
+  refuses(t, () => allowed.check('redis://:pw@elsewhere:1'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "redis://:***@elsewhere:1" is not allowed (allowed: redis-*.internal, 127.0.0.1:6379, [::1]:*, unix:/run/*)')
+  t.equal(redactTarget('redis://:s3cret@host:6379'), 'redis://:***@host:6379')
+  t.equal(redactTarget('redis://user:s3cret@host:6379/0'), 'redis://user:***@host:6379/0')
+  t.equal(redactTarget('host:6379'), 'host:6379')
+})
+
+t.test('logfmt lines', async (t) => {
+  t.equal(
+    formatLogfmt({ level: 'info', ts: 'T', msg: 'hello "world"\nnext', list: ['a', 'b'], nested: { a: 1, b: { c: true } }, empty: '', skipped: undefined, none: null, path: 'C:\\x' }),
+    'level=info ts=T msg="hello \\"world\\"\\nnext" list=a,b nested_a=1 nested_b_c=true empty="" none=null path="C:\\\\x"\n',
+  )
+  t.equal(formatLogfmt({ msg: 'tab\there\r' }), 'msg="tab\\there\\r"\n')
+})
+
+t.test('basic auth: right, wrong, unknown, malformed, and cached', async (t) => {
+  // bcrypt of "secret" with cost 4, to keep the test fast.
+  const hash = '$2b$04$RjDjtMDuSMHDNjmRbjMCRuYCM/FfPz5jeuq1kTJrIG2ssvxaXmhl2'
+  const auth = new BasicAuth(new Map([['alice', hash]]))
+  const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  t.equal(auth.enabled, true)
+  t.equal(await auth.check(header('alice', 'secret')), 'alice')
+  t.equal(await auth.check(header('alice', 'secret')), 'alice', 'the second check is served from the cache')
+  t.equal(await auth.check(header('alice', 'wrong')), undefined)
+  t.equal(await auth.check(header('mallory', 'secret')), undefined, 'an unknown user is refused even with a password that matches another hash')
+  t.equal(await auth.check(undefined), undefined)
+  t.equal(await auth.check('Bearer abc'), undefined)
+  t.equal(await auth.check(`Basic ${Buffer.from('no-colon').toString('base64')}`), undefined)
+  t.equal(new BasicAuth(new Map()).enabled, false)
+  const many = new BasicAuth(new Map(Array.from({ length: 70 }, (_, i) => [`user${i}`, hash])))
+  for (let i = 0; i < 70; i++) t.equal(await many.check(header(`user${i}`, 'secret')), `user${i}`)
+  t.equal(await many.check(header('user0', 'secret')), 'user0', 'users still pass after the cache was cleared at its limit')
+})
