@@ -6,6 +6,7 @@ set -euo pipefail
 peers=(
   "promtool prometheus"
   "prometheus prometheus"
+  "prometheus-node-exporter prometheus-node-exporter"
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // promkit's public surface: named exports only, types exported separately.
 export { Desc } from './desc.js'
+export { cachedDescs } from './desc-cache.js'
 export type { DescOptions } from './desc.js'
 export { constMetric, constHistogram, constSummary } from './const-metric.js'
 export type {

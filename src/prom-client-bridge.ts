@@ -2,6 +2,7 @@ import type { Metric as PromClientMetric, Registry as PromClientRegistry } from 
 import type { Collector, Emit } from './collector.js'
 import { constHistogram, constMetric, constSummary } from './const-metric.js'
 import { Desc } from './desc.js'
+import { cachedDescs } from './desc-cache.js'
 
 /** One metric as prom-client reports it from `get()` or `getMetricsAsJSON()`. */
 type Snapshot = Awaited<ReturnType<PromClientRegistry['getMetricsAsJSON']>>[number]
@@ -49,16 +50,11 @@ function upperBound(le: string | number | undefined): number {
  * as extra labels at collect time. Exemplars are not carried over.
  */
 export function promClientCollector(source: PromClientSource, options: PromClientCollectorOptions = {}): Collector {
-  const descs = new Map<string, Desc>()
-  const descFor = (name: string, help: string, labels: readonly string[]): Desc => {
-    const key = JSON.stringify([name, help, labels])
-    let desc = descs.get(key)
-    if (desc === undefined) {
-      desc = new Desc({ name, help, variableLabels: labels })
-      descs.set(key, desc)
-    }
-    return desc
-  }
+  const cached = cachedDescs((key) => {
+    const [name, help, labels] = JSON.parse(key) as [string, string, string[]]
+    return new Desc({ name, help, variableLabels: labels })
+  })
+  const descFor = (name: string, help: string, labels: readonly string[]): Desc => cached(JSON.stringify([name, help, labels]))
   const metrics = (): readonly PromClientMetric[] => (isRegistry(source) ? (source.getMetricsAsArray() as unknown as PromClientMetric[]) : source)
 
   const emitSnapshot = (emit: Emit, snapshot: Snapshot, declared: readonly string[]): void => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AlreadyRegisteredError, type Collector, Desc, type Emit, type Gatherer, Registry, constMetric, encode, mergeGatherers, wrapRegisterer } from '../src/index.js'
+import { AlreadyRegisteredError, type Collector, Desc, type Emit, type Gatherer, Registry, cachedDescs, constMetric, encode, mergeGatherers, wrapRegisterer } from '../src/index.js'
 import { refuses } from './helpers/refuses.js'
 
 const requests = new Desc({ name: 'requests_total', help: 'Requests.', variableLabels: ['code'] })
@@ -114,4 +114,15 @@ t.test('mergeGatherers serves several registries as one scrape, with the same ch
     'errors of the gatherers come first, then what the merge found',
   )
   t.same(collectors.map((o) => [o.name, o.success]), [['a', true], ['b', true], ['c', true], ['broken', false]])
+})
+
+t.test('cachedDescs builds each descriptor once', async (t) => {
+  let built = 0
+  const descFor = cachedDescs((field) => {
+    built++
+    return new Desc({ name: `field_${field}`, help: 'h' })
+  })
+  t.equal(descFor('a'), descFor('a'), 'the same descriptor object for the same key')
+  t.not(descFor('a'), descFor('b'))
+  t.equal(built, 2)
 })

@@ -44,11 +44,11 @@ t.test('a directory that cannot be read is logged with its reason and the scrape
   t.match(exporter.stderr(), /collector=files code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="files: collect\(\) failed: ENOENT: no such file or directory, scandir '\/nonexistent\/promkit'"/)
 })
 
-t.test('npm start\'s defaults, as README promises: the current directory, on port 9400', async (t) => {
+t.test('the example\'s defaults: the current directory, on port 9400', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-start-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'only.txt'), 'x')
-  const exporter = await startExporter(t, built, ['--web.listen-address', ':9400'], { cwd: dir })
+  const exporter = await startExporter(t, built, [], { cwd: dir, defaultAddress: 9400 })
   t.match(exporter.stderr(), /directory_exporter listening on :9400, metrics at \/metrics/)
   t.same(samples((await get('http://127.0.0.1:9400/metrics')).text, 'directory_files'), [`directory_files{path="${dir}"} 1`])
 })

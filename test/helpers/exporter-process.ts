@@ -32,9 +32,15 @@ export function runToExit(bin: string, args: string[], env: NodeJS.ProcessEnv = 
 }
 
 /** Starts an exporter binary on a free loopback port (unless args name one) and waits until it says it listens. */
-export async function startExporter(t: Test, bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; scheme?: 'http' | 'https'; cwd?: string } = {}): Promise<ExporterProcess> {
-  const port = await freePort()
-  const listen = args.some((arg) => arg.startsWith('--web.listen')) ? [] : ['--web.listen-address', `127.0.0.1:${port}`]
+export async function startExporter(
+  t: Test,
+  bin: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; scheme?: 'http' | 'https'; cwd?: string; defaultAddress?: number } = {},
+): Promise<ExporterProcess> {
+  // defaultAddress: run on the exporter's own default address (whose port is given), to test that default.
+  const port = options.defaultAddress ?? (await freePort())
+  const listen = options.defaultAddress !== undefined || args.some((arg) => arg.startsWith('--web.listen')) ? [] : ['--web.listen-address', `127.0.0.1:${port}`]
   const child = spawn(process.execPath, [bin, ...listen, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))

@@ -1,0 +1,100 @@
+import { type Collector, Desc, type Emit, constMetric } from 'promkit'
+import type { CollectorDefinition } from 'promkit/exporter'
+import { deviceFilter } from './device-filter.js'
+import { lines, number, readOptional, readRequired, systemPaths } from './paths.js'
+
+/** One line of /proc/diskstats: major, minor, device and its counters (11 to 17 of them, by kernel). */
+export interface DiskStats {
+  readonly major: string
+  readonly minor: string
+  readonly device: string
+  readonly counters: readonly number[]
+}
+
+/** Parses /proc/diskstats. */
+export function parseDiskstats(text: string): DiskStats[] {
+  return lines(text).map((line) => {
+    const [major, minor, device, ...rest] = line.split(/\s+/)
+    if (device === undefined || rest.length < 11) throw new Error(`couldn't parse /proc/diskstats: line ${JSON.stringify(line)} has ${rest.length} counters, want at least 11`)
+    return { major: major as string, minor: minor as string, device, counters: rest.map((value, i) => number(value, '/proc/diskstats', `${device} field ${i + 1}`)) }
+  })
+}
+
+/** To base units: sectors are 512 bytes; times are in milliseconds (divided, so 3 ms is exactly 0.003 s). */
+const count = (value: number) => value
+const sectors = (value: number) => value * 512
+const ms = (value: number) => value / 1000
+
+/** node_exporter's diskstats metrics, in /proc/diskstats column order: [name, help, type, conversion]. */
+const fields: readonly (readonly [string, string, 'counter' | 'gauge', (value: number) => number])[] = [
+  ['reads_completed_total', 'The total number of reads completed successfully.', 'counter', count],
+  ['reads_merged_total', 'The total number of reads merged.', 'counter', count],
+  ['read_bytes_total', 'The total number of bytes read successfully.', 'counter', sectors],
+  ['read_time_seconds_total', 'The total number of seconds spent by all reads.', 'counter', ms],
+  ['writes_completed_total', 'The total number of writes completed successfully.', 'counter', count],
+  ['writes_merged_total', 'The number of writes merged.', 'counter', count],
+  ['written_bytes_total', 'The total number of bytes written successfully.', 'counter', sectors],
+  ['write_time_seconds_total', 'This is the total number of seconds spent by all writes.', 'counter', ms],
+  ['io_now', 'The number of I/Os currently in progress.', 'gauge', count],
+  ['io_time_seconds_total', 'Total seconds spent doing I/Os.', 'counter', ms],
+  ['io_time_weighted_seconds_total', 'The weighted # of seconds spent doing I/Os.', 'counter', ms],
+  ['discards_completed_total', 'The total number of discards completed successfully.', 'counter', count],
+  ['discards_merged_total', 'The total number of discards merged.', 'counter', count],
+  ['discarded_sectors_total', 'The total number of sectors discarded successfully.', 'counter', count],
+  ['discard_time_seconds_total', 'This is the total number of seconds spent by all discards.', 'counter', ms],
+  ['flush_requests_total', 'The total number of flush requests completed successfully', 'counter', count],
+  ['flush_requests_time_seconds_total', 'This is the total number of seconds spent by all flush requests.', 'counter', ms],
+]
+
+const udevLabels = [
+  ['model', 'ID_MODEL'],
+  ['path', 'ID_PATH'],
+  ['revision', 'ID_REVISION'],
+  ['serial', 'ID_SERIAL_SHORT'],
+  ['wwn', 'ID_WWN'],
+] as const
+
+/** The `E:KEY=value` properties of a udev data file. */
+function udevProperties(text: string | undefined): Map<string, string> {
+  const properties = new Map<string, string>()
+  for (const line of (text ?? '').split('\n')) {
+    const match = /^E:([^=]+)=(.*)$/.exec(line)
+    if (match) properties.set(match[1] as string, match[2] as string)
+  }
+  return properties
+}
+
+/** `node_disk_*{device}` counters and `node_disk_info`, with node_exporter's default device filter. */
+export const diskstatsCollector: CollectorDefinition = {
+  name: 'diskstats',
+  defaultEnabled: true,
+  flags: [
+    { name: 'collector.diskstats.device-include', description: 'Regexp of diskstats devices to include (mutually exclusive to device-exclude).' },
+    { name: 'collector.diskstats.device-exclude', description: 'Regexp of diskstats devices to exclude (mutually exclusive to device-include); default ^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$.' },
+  ],
+  create(context): Collector {
+    const paths = systemPaths(context)
+    const keep = deviceFilter(
+      'diskstats',
+      context.flags['collector.diskstats.device-include'] as string | undefined,
+      context.flags['collector.diskstats.device-exclude'] as string | undefined,
+      '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
+    )
+    const descs = fields.map(([name, help]) => new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device'] }))
+    const info = new Desc({ namespace: context.namespace, subsystem: 'disk', name: 'info', help: 'Info of /sys/block/<block_device>.', variableLabels: ['device', 'major', 'minor', ...udevLabels.map(([label]) => label)] })
+    const emitDisk = async (emit: Emit, disk: DiskStats) => {
+      disk.counters.forEach((value, i) => {
+        const field = fields[i]
+        if (field) emit(constMetric(descs[i] as Desc, field[2], field[3](value), [disk.device]))
+      })
+      const udev = udevProperties(await readOptional(paths.udev(`b${disk.major}:${disk.minor}`)))
+      emit(constMetric(info, 'gauge', 1, [disk.device, disk.major, disk.minor, ...udevLabels.map(([, key]) => udev.get(key) ?? '')]))
+    }
+    return {
+      describe: () => [...descs, info],
+      async collect(emit) {
+        for (const disk of parseDiskstats(await readRequired(paths.proc('diskstats')))) if (keep(disk.device)) await emitDisk(emit, disk)
+      },
+    }
+  },
+}

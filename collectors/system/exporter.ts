@@ -1,0 +1,41 @@
+import type { ExporterDefinition } from 'promkit/exporter'
+import { cpuCollector } from './cpu.js'
+import { diskstatsCollector } from './diskstats.js'
+import { filefdCollector } from './filefd.js'
+import { filesystemCollector } from './filesystem.js'
+import { loadavgCollector } from './loadavg.js'
+import { meminfoCollector } from './meminfo.js'
+import { netdevCollector } from './netdev.js'
+import { osCollector } from './os.js'
+import { pathFlags } from './paths.js'
+import { pressureCollector } from './pressure.js'
+import { statCollector } from './stat.js'
+import { timeCollector } from './time.js'
+import { unameCollector } from './uname.js'
+import { vmstatCollector } from './vmstat.js'
+
+/** The system exporter: node_exporter's names, port and flags, on promkit. */
+export const systemExporter: ExporterDefinition = {
+  name: 'system_exporter',
+  description: 'Host metrics from /proc and /sys, with the names, types and labels of node_exporter 1.5.',
+  version: '0.1.0',
+  defaultListenAddress: ':9100',
+  namespace: 'node',
+  envPrefix: 'SYSTEM_EXPORTER',
+  flags: pathFlags,
+  collectors: [
+    cpuCollector,
+    diskstatsCollector,
+    filefdCollector,
+    filesystemCollector,
+    loadavgCollector,
+    meminfoCollector,
+    netdevCollector,
+    osCollector,
+    pressureCollector,
+    statCollector,
+    timeCollector,
+    unameCollector,
+    vmstatCollector,
+  ],
+}

@@ -1,0 +1,50 @@
+import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
+import type { CollectorDefinition } from 'promkit/exporter'
+import { deviceFilter } from './device-filter.js'
+import { number, readRequired, systemPaths } from './paths.js'
+
+/** Per device, `receive_bytes`, `transmit_colls`, …: the columns of /proc/net/dev named by its header. */
+export function parseNetDev(text: string): Map<string, Map<string, number>> {
+  const file = '/proc/net/dev'
+  const lines = text.split('\n')
+  const header = lines[1]?.split('|')
+  if (header === undefined || header.length !== 3) throw new Error(`couldn't parse ${file}: the second line is not the "face |receive|transmit" header`)
+  const receive = (header[1] as string).trim().split(/\s+/)
+  const transmit = (header[2] as string).trim().split(/\s+/)
+  const names = [...receive.map((field) => `receive_${field}`), ...transmit.map((field) => `transmit_${field}`)]
+  const devices = new Map<string, Map<string, number>>()
+  for (const line of lines.slice(2)) {
+    if (line.trim() === '') continue
+    const colon = line.indexOf(':')
+    const device = line.slice(0, colon).trim()
+    const values = line.slice(colon + 1).trim().split(/\s+/)
+    if (colon < 0 || values.length !== names.length) throw new Error(`couldn't parse ${file}: line ${JSON.stringify(line.trim())} has ${values.length} values, want ${names.length}`)
+    devices.set(device, new Map(names.map((name, i) => [name, number(values[i], file, `${device} ${name}`)])))
+  }
+  return devices
+}
+
+/** `node_network_{receive,transmit}_<field>_total{device}`, with node_exporter's device filter flags. */
+export const netdevCollector: CollectorDefinition = {
+  name: 'netdev',
+  defaultEnabled: true,
+  flags: [
+    { name: 'collector.netdev.device-include', description: 'Regexp of net devices to include (mutually exclusive to device-exclude).' },
+    { name: 'collector.netdev.device-exclude', description: 'Regexp of net devices to exclude (mutually exclusive to device-include); default ^lo$.' },
+  ],
+  create(context): Collector {
+    const paths = systemPaths(context)
+    const keep = deviceFilter('netdev', context.flags['collector.netdev.device-include'] as string | undefined, context.flags['collector.netdev.device-exclude'] as string | undefined, '^lo$')
+    const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'network', name: `${field}_total`, help: `Network device statistic ${field}.`, variableLabels: ['device'] }))
+    return {
+      // The columns come from the kernel's header line, so the names are known only once read.
+      describe: () => [],
+      async collect(emit) {
+        for (const [device, fields] of parseNetDev(await readRequired(paths.proc('net', 'dev')))) {
+          if (!keep(device)) continue
+          for (const [field, value] of fields) emit(constMetric(descFor(field), 'counter', value, [device]))
+        }
+      },
+    }
+  },
+}
