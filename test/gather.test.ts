@@ -36,7 +36,8 @@ t.test('20 collectors of 50 ms take about ceil(20/budget) x 50 ms and never exce
     t.ok(collectors.every((c) => c.success && c.durationSeconds >= 0.045), 'each collector took its 50 ms')
     // Order of magnitude only: at least the rounds it must take, well under the next order.
     t.ok(elapsed >= rounds * 50 * 0.9, `budget ${budget}: ${elapsed.toFixed(0)} ms >= ${rounds} rounds of 50 ms`)
-    t.ok(elapsed < rounds * 50 * 4 + 200, `budget ${budget}: ${elapsed.toFixed(0)} ms is not much more than ${rounds} rounds`)
+    // An order of magnitude only, so a loaded CI machine cannot fail it; the lower bound and the counter prove the budget.
+    t.ok(elapsed < rounds * 50 * 10, `budget ${budget}: ${elapsed.toFixed(0)} ms is within an order of magnitude of ${rounds} rounds`)
   }
 })
 

@@ -41,7 +41,7 @@ export async function startExporter(
   // defaultAddress: run on the exporter's own default address (whose port is given), to test that default.
   const port = options.defaultAddress ?? (await freePort())
   const listen = options.defaultAddress !== undefined || args.some((arg) => arg.startsWith('--web.listen')) ? [] : ['--web.listen-address', `127.0.0.1:${port}`]
-  const child = spawn(process.execPath, [bin, ...listen, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [bin, ...args, ...listen], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))

@@ -142,8 +142,10 @@ t.test('the scrape deadline comes from Prometheus\' header, less the offset', as
 })
 
 t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) => {
-  const exporter = await startExporter(t, testExporter, ['--web.max-requests', '1', '--collector.slow.delay', '400ms'])
-  const answers = await Promise.all([get(`${exporter.base}/metrics`), new Promise((resolve) => setTimeout(resolve, 100)).then(() => get(`${exporter.base}/metrics`))])
+  const exporter = await startExporter(t, testExporter, ['--web.max-requests', '1', '--collector.slow.delay', '1s', '--log.level', 'debug'])
+  const first = get(`${exporter.base}/metrics`)
+  await waitFor('the first scrape to be in flight', async () => (exporter.stderr().includes('slow collector started') ? true : undefined), 10_000, 10)
+  const answers = await Promise.all([first, get(`${exporter.base}/metrics`)])
   // Whichever the server took first is served; the other is refused.
   t.same(answers.map((answer) => answer.status).sort(), [200, 503])
   t.equal(answers.find((answer) => answer.status === 503)?.text, 'too many concurrent scrapes (--web.max-requests=1)\n')
@@ -154,9 +156,9 @@ t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) =>
 
 t.test('SIGTERM during a slow scrape: the scrape completes, collectors are closed, exit 0', async (t) => {
   const marker = join(dir, 'closed.txt')
-  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '700ms', '--collector.closable.marker', marker])
+  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '700ms', '--collector.closable.marker', marker, '--log.level', 'debug'])
   const scrape = get(`${exporter.base}/metrics`)
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await waitFor('the scrape to be in flight', async () => (exporter.stderr().includes('slow collector started') ? true : undefined), 10_000, 10)
   exporter.child.kill('SIGTERM')
   const answer = await scrape
   t.equal(answer.status, 200)
@@ -223,9 +225,9 @@ t.test('shutdown goes on when a close() fails or hangs; a second signal exits at
   hanging.child.kill('SIGTERM')
   t.same(await hanging.exited, { code: 0, signal: null })
   t.match(hanging.stderr(), /level=warn ts=\S+ collector=closable msg="close\(\) did not finish in 5000 ms; going on"\n[^]*msg=stopped\n$/)
-  const impatient = await startExporter(t, testExporter, ['--collector.slow.delay', '5s'])
+  const impatient = await startExporter(t, testExporter, ['--collector.slow.delay', '5s', '--log.level', 'debug'])
   const scrape = get(`${impatient.base}/metrics`).catch((error: Error) => error)
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await waitFor('the scrape to be in flight', async () => (impatient.stderr().includes('slow collector started') ? true : undefined), 10_000, 10)
   impatient.child.kill('SIGTERM')
   await waitFor('the first signal to be seen', async () => (impatient.stderr().includes('received signal') ? true : undefined), 5000, 20)
   impatient.child.kill('SIGINT')

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// promkit: runs one of the exporters shipped in this package, e.g. `promkit system_exporter --web.listen-address=:9100`.
+import { defineExporter } from 'promkit/exporter'
+import type { ExporterDefinition } from 'promkit/exporter'
+import { systemExporter } from './system/exporter.js'
+
+/** Every exporter this package ships, by binary name. */
+export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([[systemExporter.name, systemExporter]])
+
+const [name] = process.argv.splice(2, 1)
+const definition = name === undefined ? undefined : exporters.get(name)
+if (definition === undefined) {
+  const list = [...exporters.values()].map((exporter) => `  ${exporter.name.padEnd(20)} ${exporter.description} (default ${exporter.defaultListenAddress})`).join('\n')
+  const problem = name === undefined || name === '--help' || name === '-h' ? '' : `promkit: unknown exporter ${JSON.stringify(name)}\n\n`
+  process[problem ? 'stderr' : 'stdout'].write(`${problem}Usage: promkit <exporter> [flags]   (promkit <exporter> --help for its flags)\n\nExporters:\n${list}\n`)
+  process.exit(problem ? 1 : 0)
+}
+defineExporter(definition).main()

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import t from 'tap'
+import { get, startExporter } from '../helpers/exporter-process.js'
+import { waitFor } from '../helpers/ports.js'
+import { startPrometheus } from '../helpers/prometheus.js'
+import { promtoolCheckMetrics } from '../helpers/promtool.js'
+
+// As a user gets it: the package packed, installed into an empty project, its binaries run from
+// node_modules/.bin, and a real Prometheus scraping all of them.
+
+const repo = resolve(new URL('../..', import.meta.url).pathname)
+
+/** promtool findings on names we keep for compatibility (node_exporter's meminfo, prom-client's Node gauges), and only those. */
+const compatibilityFinding = /^(node_memory_\w+ metric names should be written in 'snake_case' not 'camelCase'|nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix)$/
+
+t.test('every shipped exporter, installed from the packed package, is scraped by Prometheus', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-e2e-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--silent'], { cwd: repo, stdio: 'pipe' })
+  const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz')) as string
+  writeFileSync(join(dir, 'package.json'), '{ "name": "promkit-user", "private": true }\n')
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(dir, tarball)], { cwd: dir, stdio: 'pipe', timeout: 300_000 })
+  const bin = (name: string) => join(dir, 'node_modules', '.bin', name)
+
+  const shipped = [
+    { job: 'system', exporter: await startExporter(t, bin('system_exporter'), []), series: 'node_load1' },
+    { job: 'directory', exporter: await startExporter(t, bin('directory_exporter'), ['--collector.files.path', dir]), series: `directory_files{path="${dir}"}` },
+    { job: 'cli', exporter: await startExporter(t, bin('promkit'), ['system_exporter']), series: 'node_boot_time_seconds' },
+  ]
+  for (const { job, exporter } of shipped) {
+    const lint = promtoolCheckMetrics((await get(`${exporter.base}/metrics`)).text)
+    const findings = lint.stderr.trim().split('\n').filter((line) => line !== '')
+    t.same(findings.filter((line) => !compatibilityFinding.test(line)), [], `${job}: promtool has no finding on our own metrics`)
+    t.ok(lint.status === 0 || lint.status === 3, `${job}: promtool parses it (exit ${lint.status})`)
+  }
+
+  const prometheus = await startPrometheus(shipped.map(({ job, exporter }) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['127.0.0.1:${exporter.port}']\n`).join(''))
+  t.teardown(() => prometheus.stop())
+  for (const { job, series } of shipped) {
+    await waitFor(`${job} to be up`, async () => ((await prometheus.query(`up{job="${job}"}`))[0]?.value[1] === '1' ? true : undefined))
+    const selector = series.includes('{') ? series.replace('{', `{job="${job}",`) : `${series}{job="${job}"}`
+    const [sample] = await prometheus.query(selector)
+    t.ok(sample, `${job}: up == 1 and ${series} is queryable (${sample?.value[1]})`)
+  }
+})
