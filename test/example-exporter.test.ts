@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { get, samples, startExporter } from './helpers/exporter-process.js'
+import { expectLog, get, samples, startExporter } from './helpers/exporter-process.js'
 import { promtoolCheckMetrics } from './helpers/promtool.js'
 import { waitFor } from './helpers/ports.js'
 
@@ -41,7 +41,7 @@ t.test('a directory that cannot be read is logged with its reason and the scrape
   t.equal(answer.status, 200)
   t.same(samples(answer.text, 'directory_files', 'directory_scrape_collector_success'), ['directory_scrape_collector_success{collector="files"} 0'])
   await waitFor('the error log line', async () => (exporter.stderr().includes('ENOENT') ? true : undefined), 5000, 20)
-  t.match(exporter.stderr(), /collector=files code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="files: collect\(\) failed: ENOENT: no such file or directory, scandir '\/nonexistent\/promkit'"/)
+  await expectLog(t, exporter, /collector=files code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="files: collect\(\) failed: ENOENT: no such file or directory, scandir '\/nonexistent\/promkit'"/)
 })
 
 t.test('the example\'s defaults: the current directory, on port 9400', async (t) => {
@@ -49,6 +49,6 @@ t.test('the example\'s defaults: the current directory, on port 9400', async (t)
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'only.txt'), 'x')
   const exporter = await startExporter(t, built, [], { cwd: dir, defaultAddress: 9400 })
-  t.match(exporter.stderr(), /directory_exporter listening on :9400, metrics at \/metrics/)
+  await expectLog(t, exporter, /directory_exporter listening on :9400, metrics at \/metrics/)
   t.same(samples((await get('http://127.0.0.1:9400/metrics')).text, 'directory_files'), [`directory_files{path="${dir}"} 1`])
 })

@@ -87,6 +87,15 @@ export function get(url: string, options: { headers?: Record<string, string>; ca
   })
 }
 
+/**
+ * Asserts that the exporter logs a line matching `pattern`, waiting for it: the HTTP answer can
+ * arrive before the stderr pipe delivers a line the exporter wrote first.
+ */
+export async function expectLog(t: Test, exporter: ExporterProcess, pattern: RegExp, message?: string): Promise<void> {
+  await waitFor(`a log line matching ${pattern}`, async () => (pattern.test(exporter.stderr()) ? true : undefined), 10_000, 10).catch(() => undefined)
+  t.match(exporter.stderr(), pattern, message ?? `logged: ${pattern}`)
+}
+
 /** Sample lines of an exposition whose name starts with one of the prefixes. */
 export function samples(text: string, ...prefixes: string[]): string[] {
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && prefixes.some((prefix) => line.startsWith(prefix)))

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import bcrypt from 'bcryptjs'
 import t from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
-import { get, samples, startExporter, testExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, samples, startExporter, testExporter } from '../helpers/exporter-process.js'
 import { waitFor } from '../helpers/ports.js'
 import { startPrometheus } from '../helpers/prometheus.js'
 
@@ -61,6 +61,7 @@ t.test('HTTPS with basic auth: right, wrong, unknown user, health without creden
   const unknownUser = await median(7, () => get(`${exporter.base}/metrics`, { ca, headers: basic('nobody', 'nope') }))
   t.ok(unknownUser > wrongPassword * 0.5, `unknown user ${unknownUser.toFixed(0)} ms vs wrong password ${wrongPassword.toFixed(0)} ms`)
   t.ok(wrongPassword > 20, 'a wrong password costs a bcrypt comparison')
+  await expectLog(t, exporter, /refused request: bad or missing basic auth credentials/)
   const log = exporter.stderr()
   t.match(log, /listening on 127\.0\.0\.1:\d+ \(TLS, client auth NoClientCert\)/)
   t.notMatch(log, new RegExp(hash.replace(/[$./]/g, '\\$&')), 'the bcrypt hash is never logged')
@@ -113,10 +114,10 @@ t.test('the web config is re-read on SIGHUP and when the file changes; a bad one
   exporter.child.kill('SIGHUP')
   await waitFor('the reload', async () => ((await get(`${exporter.base}/metrics`, { ca, headers: basic('bob', 'rotated') })).status === 200 ? true : undefined), 10_000, 100)
   t.equal((await get(`${exporter.base}/metrics`, { ca, headers: basic('alice', password) })).status, 401, 'the old user is gone')
-  t.match(exporter.stderr(), /users=1 tls=true msg="reloaded web config"/)
+  await expectLog(t, exporter, /users=1 tls=true msg="reloaded web config"/)
   writeFileSync(config, 'basic_auth_users:\n  carol: not-a-hash\n')
   await waitFor('the refusal of the bad file', async () => (exporter.stderr().includes('kept the previous web config') ? true : undefined), 10_000, 50)
-  t.match(exporter.stderr(), /kept the previous web config: web config \S+: basic_auth_users\.carol: is not a bcrypt hash/)
+  await expectLog(t, exporter, /kept the previous web config: web config \S+: basic_auth_users\.carol: is not a bcrypt hash/)
   writeFileSync(config, `basic_auth_users:\n  bob: ${newHash}\n`)
   await waitFor('the refusal to drop TLS', async () => (exporter.stderr().includes('needs a restart') ? true : undefined), 10_000, 50)
   t.equal((await get(`${exporter.base}/metrics`, { ca, headers: basic('bob', 'rotated') })).status, 200, 'still serving with the previous config')

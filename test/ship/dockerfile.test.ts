@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t from 'tap'
-import { get, samples, startExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
 
 // No Docker engine runs on these machines, so this test runs the Dockerfile's own instructions:
 // each stage gets a directory standing in for its filesystem, COPY and RUN are carried out as
@@ -93,7 +93,7 @@ t.test('the Dockerfile builds and runs, step by step, and the image serves metri
   const command = JSON.parse(final.CMD as string) as string[]
   t.same([entrypoint[0], command], ['node', ['system_exporter']])
   const exporter = await startExporter(t, join(app, entrypoint[1] as string), command, { cwd: app, env: env })
-  t.match(exporter.stderr(), /system_exporter listening on 127\.0\.0\.1:\d+/)
+  await expectLog(t, exporter, /system_exporter listening on 127\.0\.0\.1:\d+/)
   const text = (await get(`${exporter.base}/metrics`)).text
   t.equal(samples(text, 'node_memory_MemTotal_bytes').length, 1, 'real host metrics from the built image tree')
   const health = JSON.parse((final.HEALTHCHECK as string).replace(/^.*?CMD\s+/, '')) as string[]

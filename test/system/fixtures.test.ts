@@ -3,7 +3,7 @@ import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { get, runToExit, samples, startExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, runToExit, samples, startExporter } from '../helpers/exporter-process.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 
 export const systemExporter = new URL('../../dist/collectors/system/main.js', import.meta.url).pathname
@@ -67,6 +67,8 @@ t.test('a malformed /proc file fails that collector alone, with a logged reason'
   ])
   t.equal(samples(text, 'node_load', 'node_memory_', 'node_network_', 'node_pressure_').length, 0)
   t.equal(samples(text, 'node_cpu_seconds_total').length, 16, 'the other collectors still serve')
+  await expectLog(t, exporter, /collector=netdev code=PROMKIT_ERR_COLLECT_FAILED/)
+  await expectLog(t, exporter, /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED/)
   const log = exporter.stderr()
   t.match(log, /collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="loadavg: collect\(\) failed: couldn't parse \/proc\/loadavg: want at least 3 fields, got \\"garbage\\""/)
   t.match(log, /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="meminfo: collect\(\) failed: couldn't parse \/proc\/meminfo: MemTotal is undefined, not a number"/)
@@ -91,7 +93,7 @@ t.test('npm start serves the system exporter on :9100, as README says', async (t
   const script = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start as string
   t.equal(script, 'node dist/collectors/system/main.js')
   const exporter = await startExporter(t, systemExporter, [], { defaultAddress: 9100 })
-  t.match(exporter.stderr(), /system_exporter listening on :9100, metrics at \/metrics/)
+  await expectLog(t, exporter, /system_exporter listening on :9100, metrics at \/metrics/)
   const text = (await get('http://localhost:9100/metrics')).text
   t.ok(samples(text, 'node_cpu_seconds_total{cpu="0",mode="idle"}').length === 1 && samples(text, 'node_memory_MemTotal_bytes').length === 1, 'real host metrics')
 })
