@@ -7,6 +7,7 @@ peers=(
   "promtool prometheus"
   "prometheus prometheus"
   "prometheus-node-exporter prometheus-node-exporter"
+  "prometheus-pushgateway prometheus-pushgateway"
 )
 
 missing=()

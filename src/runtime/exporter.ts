@@ -10,6 +10,7 @@ import { BasicAuth } from './basic-auth.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
 import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
 import { createLogger } from './logger.js'
+import { startPushing } from './push-mode.js'
 import { Scraper } from './scrape.js'
 import { SelfMetrics } from './self-metrics.js'
 import { type Security, createServer, listen, updateCertificates } from './server.js'
@@ -32,6 +33,8 @@ export interface RunningExporter {
   reload(): Promise<void>
   /** Stops accepting, lets in-flight scrapes finish (bounded), closes collectors. */
   stop(): Promise<void>
+  /** Push once (`--push.interval=0`): the exit code when the push is done; otherwise undefined. */
+  readonly finished: Promise<number> | undefined
 }
 
 /** An exporter binary built from a definition. */
@@ -96,8 +99,9 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: { count: 0 } }
   const servers: FastifyInstance[] = []
   const addresses: string[] = []
+  const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
   try {
-    for (const address of options.listenAddresses) {
+    for (const address of pushing ? [] : options.listenAddresses) {
       const server = await createServer(deps, security.webConfig.tls)
       servers.push(server)
       addresses.push(await listen(server, address))
@@ -140,6 +144,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       if (configFile) unwatchFile(configFile)
+      pushing?.stop()
       logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
       await step('waiting for scrapes in flight', () => Promise.all(servers.map((server) => server.close())), drainTimeoutMs)
       for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
@@ -148,11 +153,12 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
     })())
 
   const tls = security.webConfig.tls ? ` (TLS, client auth ${security.webConfig.tls.clientAuth})` : ''
+  if (pushing) return { addresses, options, logger, reload, stop, finished: pushing.finished }
   logger.info(
     { version: definition.version, addresses, collectors: options.enabledCollectors, auth: security.auth.enabled },
     `${definition.name} listening on ${addresses.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
   )
-  return { addresses, options, logger, reload, stop }
+  return { addresses, options, logger, reload, stop, finished: undefined }
 }
 
 /**
@@ -175,6 +181,11 @@ export function defineExporter(definition: ExporterDefinition): Exporter {
         process.exit(1)
       }
       if (running === undefined) process.exit(0)
+      if (running.finished) {
+        const code = await running.finished
+        await running.stop()
+        process.exit(code)
+      }
       const { logger } = running
       process.on('unhandledRejection', (reason) => {
         const collector = currentCollector()

@@ -25,12 +25,24 @@ export interface RuntimeOptions {
   readonly logFormat: LogFormat
   readonly scrapeTimeoutMs: number
   readonly scrapeTimeoutOffsetMs: number
+  /** Push mode: where to push instead of serving, or undefined to serve. */
+  readonly push: PushMode | undefined
   /** Names of the collectors that run, in definition order. */
   readonly enabledCollectors: readonly string[]
   /** Every flag's value by name, the exporter's own and the standard ones. */
   readonly flags: Readonly<Record<string, FlagValue>>
   /** Names of flags whose values must never be logged. */
   readonly secretFlags: ReadonlySet<string>
+}
+
+/** Push mode (`--push.gateway-url`): collect, push to a Pushgateway, and exit or repeat. */
+export interface PushMode {
+  readonly url: string
+  readonly job: string
+  readonly grouping: Readonly<Record<string, string>>
+  readonly method: 'put' | 'post'
+  /** 0: push once and exit (1 if the push failed); more: push every so many ms until stopped. */
+  readonly intervalMs: number
 }
 
 /** The flags every exporter has; `--web.scrape-path` and `--web.allowed-targets` only with multi-target. */
@@ -48,6 +60,11 @@ function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
     { name: 'log.format', choices: logFormats, default: 'logfmt', description: 'Log line format.' },
     { name: 'scrape.timeout', type: 'duration', default: '10s', description: "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds." },
     { name: 'scrape.timeout-offset', type: 'duration', default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up." },
+    { name: 'push.gateway-url', description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.' },
+    { name: 'push.job', description: 'The job label of the pushed group (required with --push.gateway-url).' },
+    { name: 'push.grouping', type: 'list', default: [], description: 'More grouping labels, label=value; repeat for several.' },
+    { name: 'push.method', choices: ['put', 'post'], default: 'put', description: 'put replaces the whole group; post replaces same-named metrics only.' },
+    { name: 'push.interval', type: 'duration', default: '0', description: 'Push every so often; 0 pushes once and exits (non-zero if the push failed).' },
   ]
   if (definition.multiTarget) {
     flags.push(
@@ -199,6 +216,20 @@ export function parseCommandLine(
   return { options: runtimeOptions(values, given, enabledCollectors, flags) }
 }
 
+function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
+  const url = values['push.gateway-url'] as string | undefined
+  if (url === undefined) return undefined
+  const job = values['push.job'] as string | undefined
+  if (job === undefined || job === '') throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--push.gateway-url needs --push.job')
+  const grouping: Record<string, string> = {}
+  for (const pair of values['push.grouping'] as string[]) {
+    const equals = pair.indexOf('=')
+    if (equals < 1) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--push.grouping: ${quote(pair)} is not label=value`)
+    grouping[pair.slice(0, equals)] = pair.slice(equals + 1)
+  }
+  return { url, job, grouping, method: values['push.method'] as 'put' | 'post', intervalMs: values['push.interval'] as number }
+}
+
 function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<string>, enabledCollectors: string[], flags: readonly FlagDefinition[]): RuntimeOptions {
   const port = values['web.listen-port'] as number | undefined
   const addresses = values['web.listen-address'] as string[]
@@ -216,6 +247,7 @@ function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<st
   if (namespace !== '' && !isValidMetricName(namespace)) {
     throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--metric.namespace: ${quote(namespace)} is not a valid metric name prefix`)
   }
+  const push = pushMode(values)
   const scrapePath = values['web.scrape-path'] === undefined ? undefined : path('web.scrape-path')
   const telemetryPath = path('web.telemetry-path')
   if (scrapePath === telemetryPath) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--web.scrape-path and --web.telemetry-path are both ${quote(scrapePath)}`)
@@ -233,6 +265,7 @@ function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<st
     logFormat: values['log.format'] as LogFormat,
     scrapeTimeoutMs: values['scrape.timeout'] as number,
     scrapeTimeoutOffsetMs: values['scrape.timeout-offset'] as number,
+    push,
     enabledCollectors,
     flags: Object.freeze(values),
     secretFlags: new Set(flags.filter((flag) => flag.secret).map((flag) => flag.name)),
