@@ -94,6 +94,7 @@ function checkDesc(desc: Desc): void {
 }
 
 function checkLabelValues(desc: Desc, labelValues: readonly string[]): readonly string[] {
+  // The hot path of every scrape: plain checks first; messages are built only for a value that fails.
   if (!Array.isArray(labelValues) || labelValues.length !== desc.variableLabels.length) {
     const count = Array.isArray(labelValues) ? labelValues.length : 0
     throw new PromkitError(
@@ -102,15 +103,11 @@ function checkLabelValues(desc: Desc, labelValues: readonly string[]): readonly 
     )
   }
   for (let i = 0; i < labelValues.length; i++) {
-    const problem = checkLabelValue(labelValues[i], `${where(desc)}, label ${quote(desc.variableLabels[i])}`)
-    if (problem) throw problem
+    const value = labelValues[i]
+    if (typeof value === 'string' && value.isWellFormed()) continue
+    throw checkLabelValue(value, `${where(desc)}, label ${quote(desc.variableLabels[i])}`) as PromkitError
   }
   return labelValues.slice()
-}
-
-/** The checked fields every metric shares. */
-function base(desc: Desc, labelValues: readonly string[], options: MetricOptions | undefined): MetricBase {
-  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options) }
 }
 
 function checkTimestamp(desc: Desc, options: MetricOptions | undefined): number | undefined {
@@ -165,7 +162,8 @@ export function constMetric(
     }
     exemplar = checkExemplar(options.exemplar, where(desc))
   }
-  return { ...base(desc, labelValues, options), type, value, exemplar }
+  // One literal with a fixed field order per metric kind keeps the objects' shapes identical (fast to read).
+  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type, value, exemplar }
 }
 
 /**
@@ -181,15 +179,20 @@ export function constHistogram(
   options?: MetricOptions,
 ): HistogramMetric {
   checkAggregate(desc, 'histogram', data)
-  const pairs = [...data.buckets].map(([upperBound, cumulativeCount]) => {
+  // One pass builds the buckets; sorting happens only when they came out of order.
+  const buckets: { upperBound: number; cumulativeCount: number; exemplar: Exemplar | undefined }[] = []
+  let sorted = true
+  for (const [upperBound, cumulativeCount] of data.buckets) {
     if (typeof upperBound !== 'number' || Number.isNaN(upperBound)) {
       throw new PromkitError('PROMKIT_ERR_INVALID_BUCKETS', `${where(desc)}: bucket bound ${quote(upperBound)} is not a number`)
     }
-    checkCount(desc, `count of bucket le=${upperBound}`, cumulativeCount)
-    return { upperBound, cumulativeCount }
-  })
-  pairs.sort((a, b) => a.upperBound - b.upperBound)
-  const last = pairs[pairs.length - 1]
+    if (typeof cumulativeCount !== 'number' || !(cumulativeCount >= 0)) checkCount(desc, `count of bucket le=${upperBound}`, cumulativeCount)
+    const previous = buckets[buckets.length - 1]
+    if (previous !== undefined && previous.upperBound > upperBound) sorted = false
+    buckets.push({ upperBound, cumulativeCount, exemplar: undefined })
+  }
+  if (!sorted) buckets.sort((a, b) => a.upperBound - b.upperBound)
+  const last = buckets[buckets.length - 1]
   if (last !== undefined && last.upperBound === Infinity) {
     if (last.cumulativeCount !== data.count) {
       throw new PromkitError(
@@ -197,12 +200,12 @@ export function constHistogram(
         `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${data.count}; they must be equal`,
       )
     }
-    pairs.pop()
+    buckets.pop()
   }
-  pairs.push({ upperBound: Infinity, cumulativeCount: data.count })
-  for (let i = 1; i < pairs.length; i++) {
-    const previous = pairs[i - 1] as (typeof pairs)[number]
-    const current = pairs[i] as (typeof pairs)[number]
+  buckets.push({ upperBound: Infinity, cumulativeCount: data.count, exemplar: undefined })
+  for (let i = 1; i < buckets.length; i++) {
+    const previous = buckets[i - 1] as (typeof buckets)[number]
+    const current = buckets[i] as (typeof buckets)[number]
     if (previous.upperBound === current.upperBound) {
       throw new PromkitError('PROMKIT_ERR_INVALID_BUCKETS', `${where(desc)}: bucket bound ${previous.upperBound} is given twice`)
     }
@@ -214,14 +217,12 @@ export function constHistogram(
       )
     }
   }
-  const exemplars: (Exemplar | undefined)[] = pairs.map(() => undefined)
   for (const candidate of data.exemplars ?? []) {
     const exemplar = checkExemplar(candidate, where(desc))
-    const index = pairs.findIndex((bucket) => exemplar.value <= bucket.upperBound)
-    exemplars[index === -1 ? pairs.length - 1 : index] = exemplar
+    const index = buckets.findIndex((bucket) => exemplar.value <= bucket.upperBound)
+    ;(buckets[index === -1 ? buckets.length - 1 : index] as (typeof buckets)[number]).exemplar = exemplar
   }
-  const buckets = pairs.map((bucket, i) => ({ ...bucket, exemplar: exemplars[i] }))
-  return { ...base(desc, labelValues, options), type: 'histogram', count: data.count, sum: data.sum, buckets }
+  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type: 'histogram', count: data.count, sum: data.sum, buckets }
 }
 
 /**
@@ -248,5 +249,5 @@ export function constSummary(
       throw new PromkitError('PROMKIT_ERR_INVALID_QUANTILE', `${where(desc)}: quantile ${quantiles[i]?.quantile} is given twice`)
     }
   }
-  return { ...base(desc, labelValues, options), type: 'summary', count: data.count, sum: data.sum, quantiles }
+  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type: 'summary', count: data.count, sum: data.sum, quantiles }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { type Collector, Desc, type ExpositionFormat, Registry, constHistogram, constMetric, constSummary, contentTypes, encode, encodeChunks, encodeStream, negotiate } from '../src/index.js'
-import { formatCanonical, formatGoFloat, formatValue } from '../src/exposition/numbers.js'
+import { formatCanonical, formatGoFloat, formatValue, memoizeBounds } from '../src/exposition/numbers.js'
 import { refuses } from './helpers/refuses.js'
 
 t.test('le and quantile values follow the OpenMetrics spec\'s canonical examples', async (t) => {
@@ -15,6 +15,16 @@ t.test('le and quantile values follow the OpenMetrics spec\'s canonical examples
 t.test('Go %g form for the text format, shortest form for values', async (t) => {
   t.same([0, -0, 1, 0.5, 123456, 1234567, 1e-4, 1.5e-5, -2.5e100, 1e21].map(formatGoFloat), ['0', '-0', '1', '0.5', '123456', '1.234567e+06', '0.0001', '1.5e-05', '-2.5e+100', '1e+21'])
   t.same([1234567, 1e21, 1.5e-7, NaN, Infinity, -Infinity].map(formatValue), ['1234567', '1e+21', '1.5e-7', 'NaN', '+Inf', '-Inf'])
+})
+
+t.test('memoized bound formatting gives the same text, and forgets when full', async (t) => {
+  let calls = 0
+  const format = memoizeBounds((value) => {
+    calls++
+    return formatCanonical(value)
+  }, 2)
+  t.same([format(1), format(1), format(0.5), format(2), format(1)], ['1.0', '1.0', '0.5', '2.0', '1.0'])
+  t.equal(calls, 4, '1 was formatted once, then again after the cache of 2 filled up')
 })
 
 t.test('negotiate: OpenMetrics only when asked for, q-values honoured', async (t) => {

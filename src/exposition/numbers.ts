@@ -27,3 +27,21 @@ export function formatCanonical(value: number): string {
   const text = formatGoFloat(value)
   return Number.isFinite(value) && !/[.e]/.test(text) ? `${text}.0` : text
 }
+
+/**
+ * Remembers the last few hundred results of a number formatter. Bucket bounds
+ * and quantiles repeat on every series of a family, so a scrape formats each
+ * one once instead of once per line.
+ */
+export function memoizeBounds(format: (value: number) => string, limit = 512): (value: number) => string {
+  const known = new Map<number, string>()
+  return (value) => {
+    let text = known.get(value)
+    if (text === undefined) {
+      text = format(value)
+      if (known.size >= limit) known.clear()
+      known.set(value, text)
+    }
+    return text
+  }
+}

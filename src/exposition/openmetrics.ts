@@ -2,7 +2,7 @@ import type { Exemplar } from '../exemplar.js'
 import type { MetricFamily } from '../families.js'
 import { type Dialect, exemplarLabels } from './dialect.js'
 import { escapeOpenMetricsHelp } from './escape.js'
-import { formatCanonical, formatValue } from './numbers.js'
+import { formatCanonical, formatValue, memoizeBounds } from './numbers.js'
 
 /** The OpenMetrics family name: a counter's name without its `_total`. */
 export function openMetricsName(family: MetricFamily): string {
@@ -26,7 +26,7 @@ export const openMetricsDialect: Dialect = {
     return `# TYPE ${name} ${type}\n${unit}# HELP ${name} ${escapeOpenMetricsHelp(family.help)}\n`
   },
   valueName: (family: MetricFamily) => (family.type === 'counter' ? `${openMetricsName(family)}_total` : family.name),
-  bound: formatCanonical,
+  bound: memoizeBounds(formatCanonical),
   timestamp: (timestampMs: number | undefined) => (timestampMs === undefined ? '' : ` ${seconds(timestampMs)}`),
   exemplar(exemplar: Exemplar | undefined): string {
     if (exemplar === undefined) return ''

@@ -1,7 +1,7 @@
 import type { MetricFamily } from '../families.js'
 import type { Dialect } from './dialect.js'
 import { escapeTextHelp } from './escape.js'
-import { formatGoFloat } from './numbers.js'
+import { formatGoFloat, memoizeBounds } from './numbers.js'
 
 /**
  * The Prometheus text format 0.0.4: `# HELP` then `# TYPE`, names as given,
@@ -10,7 +10,7 @@ import { formatGoFloat } from './numbers.js'
 export const textDialect: Dialect = {
   header: (family: MetricFamily) => `# HELP ${family.name} ${escapeTextHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`,
   valueName: (family: MetricFamily) => family.name,
-  bound: formatGoFloat,
+  bound: memoizeBounds(formatGoFloat),
   timestamp: (timestampMs: number | undefined) => (timestampMs === undefined ? '' : ` ${Math.round(timestampMs)}`),
   exemplar: () => '',
   trailer: '',

@@ -1,0 +1,71 @@
+// One peer in its own process, so a measurement never shares the CPU with another peer or the load
+// generator: `node peer.js <promkit|prom-client> <serve|memory> <series> [port]`.
+import { createServer } from 'node:http'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { Readable } from 'node:stream'
+import { encodeStream } from 'promkit'
+import { defineExporter } from 'promkit/exporter'
+import { gaugeCollector, promClientGauges, promkitGauges } from './dataset.js'
+
+const [peer, mode, seriesText, portText] = process.argv.slice(2) as [string, string, string, string | undefined]
+const series = Number(seriesText)
+
+if (mode === 'serve' && peer === 'promkit') {
+  // The exporter runtime serving the benchmark collector (no self-metrics, so both peers serve the same series).
+  await defineExporter({
+    name: 'bench_exporter',
+    description: 'Benchmark.',
+    version: '0',
+    defaultListenAddress: `127.0.0.1:${portText}`,
+    namespace: '',
+    envPrefix: 'BENCH',
+    collectors: [{ name: 'bench', defaultEnabled: true, create: () => gaugeCollector(series) }],
+  }).start(['node', 'bench', '--web.disable-exporter-metrics', '--log.level', 'error', '--web.max-requests', '0'], {})
+  process.stdout.write('ready\n')
+} else if (mode === 'serve') {
+  const registry = promClientGauges(series)
+  createServer(async (_request, response) => {
+    const text = await registry.metrics()
+    response.writeHead(200, { 'content-type': registry.contentType }).end(text)
+  }).listen(Number(portText), '127.0.0.1', () => process.stdout.write('ready\n'))
+} else {
+  // memory: one large scrape, with RSS and heap sampled every 5 ms and a 1 ms timer whose delays show any blocking stretch.
+  const delays = monitorEventLoopDelay({ resolution: 1 })
+  let rss = 0
+  let heap = 0
+  const sample = () => {
+    const usage = process.memoryUsage()
+    rss = Math.max(rss, usage.rss)
+    heap = Math.max(heap, usage.heapUsed)
+  }
+  const sampler = setInterval(sample, 5)
+  // A 1 ms timer alongside the scrape; the longest gap between its ticks is the longest blocking stretch.
+  let lastTick = performance.now()
+  let longestGap = 0
+  const tick = setInterval(() => {
+    const now = performance.now()
+    longestGap = Math.max(longestGap, now - lastTick)
+    lastTick = now
+  }, 1)
+  const before = process.memoryUsage().rss
+  delays.enable()
+  // Let both take a few samples first: a block that starts before the first sample is not recorded.
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  longestGap = 0
+  let bytes = 0
+  if (peer === 'promkit') {
+    const registry = promkitGauges(series)
+    const { families } = await registry.gather()
+    for await (const chunk of Readable.from(encodeStream(families, 'text'))) bytes += (chunk as string).length
+  } else {
+    const registry = promClientGauges(series)
+    bytes = (await registry.metrics()).length
+  }
+  // Let the 1 ms timer fire once more, so a delay caused by a synchronous stretch at the end is recorded too.
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  delays.disable()
+  sample()
+  clearInterval(sampler)
+  clearInterval(tick)
+  process.stdout.write(`${JSON.stringify({ rssMiB: rss / 2 ** 20, rssBeforeMiB: before / 2 ** 20, heapMiB: heap / 2 ** 20, maxDelayMs: delays.max / 1e6, longestGapMs: longestGap, bytes })}\n`)
+}

@@ -1,0 +1,164 @@
+// npm run bench: promkit against prom-client in one run, peers alternated so noise is shared.
+// Prints medians and ratios, and writes them with the machine's description to bench/RESULTS.md.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { cpus, totalmem } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import autocannon from 'autocannon'
+import type * as client from 'prom-client'
+import { type Registry, encode } from 'promkit'
+import { Registry as PromkitRegistry } from 'promkit'
+import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
+
+const peerScript = new URL('./peer.js', import.meta.url).pathname
+const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
+const lines: string[] = []
+const out = (line = '') => {
+  lines.push(line)
+  process.stdout.write(`${line}\n`)
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
+const fixed = (value: number, digits = 2) => value.toFixed(digits)
+
+/** The sample lines of an exposition with each line's labels sorted, then the lines sorted: equal between peers whatever the order (prom-client puts le first, client_golang last). */
+function sampleLines(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.replace(/\{(.*)\}/, (_, inner: string) => `{${inner.split(/,(?=[a-zA-Z_]+=")/).sort().join(',')}}`))
+    .sort()
+}
+
+async function ours(registry: Registry): Promise<string> {
+  return encode((await registry.gather()).families, 'text')
+}
+
+async function timeBoth(label: string, series: number, mine: Registry, theirs: client.Registry, runs: number) {
+  const a = sampleLines(await ours(mine))
+  const b = sampleLines(await theirs.metrics())
+  if (a.length !== b.length || a.some((line, i) => line !== b[i])) {
+    throw new Error(`${label}: the two peers' outputs differ (${a.length} vs ${b.length} samples)`)
+  }
+  const mineMs: number[] = []
+  const theirsMs: number[] = []
+  for (let i = 0; i < runs + 3; i++) {
+    let started = performance.now()
+    await ours(mine)
+    const m = performance.now() - started
+    started = performance.now()
+    await theirs.metrics()
+    const p = performance.now() - started
+    if (i >= 3) {
+      mineMs.push(m)
+      theirsMs.push(p)
+    }
+  }
+  const m = median(mineMs)
+  const p = median(theirsMs)
+  out(`| ${label} | ${series.toLocaleString('en')} | ${fixed(m)} ms | ${fixed((m * 1000) / series, 3)} µs | ${fixed(p)} ms | **${fixed(p / m)}×** |`)
+  return { series, m, p }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function startPeer(peer: string, mode: string, series: number, port?: number): Promise<{ child: ChildProcess; output: Promise<string> }> {
+  const child = spawn(process.execPath, [peerScript, peer, mode, String(series), ...(port ? [String(port)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let text = ''
+  const output = new Promise<string>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.includes('\n')) resolve(text.trim())
+    })
+  })
+  return { child, output }
+}
+
+async function http(peer: string, connections: number, series: number) {
+  const port = await freePort()
+  const { child, output } = await startPeer(peer, 'serve', series, port)
+  await output
+  const url = `http://127.0.0.1:${port}/metrics`
+  await autocannon({ url, connections, duration: 2 })
+  const result = await autocannon({ url, connections, duration: 5 })
+  child.kill()
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx }
+}
+
+async function memory(peer: string, series: number) {
+  const { child, output } = await startPeer(peer, 'memory', series)
+  const result = JSON.parse(await output) as { rssMiB: number; rssBeforeMiB: number; heapMiB: number; maxDelayMs: number; longestGapMs: number; bytes: number }
+  child.kill()
+  return result
+}
+
+async function budget(concurrency: number) {
+  const registry = new PromkitRegistry({ concurrency })
+  for (let i = 0; i < 20; i++) registry.register({ name: `c${i}`, describe: () => [], collect: () => sleep(50) })
+  const started = performance.now()
+  await registry.gather()
+  return performance.now() - started
+}
+
+const date = new Date().toISOString().slice(0, 10)
+out(`# promkit benchmarks (${date})`)
+out()
+out(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}. promkit and prom-client alternate run by run in one process (gather+encode), or run as separate processes (HTTP, memory). Medians.`)
+out()
+out('## gather + encode (all of promkit\'s checks on) vs prom-client Gauge/Histogram + collect() + metrics()')
+out()
+out('| data | series | promkit | per series | prom-client | speed-up |')
+out('|---|---|---|---|---|---|')
+const gauges: { series: number; m: number; p: number }[] = []
+for (const [series, runs] of [[1_000, 31], [10_000, 15], [100_000, 7]] as const) gauges.push(await timeBoth('gauges', series, promkitGauges(series), promClientGauges(series), runs))
+for (const [series, runs] of [[1_000, 15], [10_000, 7]] as const) await timeBoth('histograms (11 buckets)', series, promkitHistograms(series), promClientHistograms(series), runs)
+out()
+out('## HTTP scrape of 10k series (autocannon on loopback, 5 s after a 2 s warm-up)')
+out()
+out('| connections | promkit runtime req/s | p50 / p99 | prom-client node:http req/s | p50 / p99 | ratio |')
+out('|---|---|---|---|---|---|')
+const httpRatios: number[] = []
+for (const connections of [1, 8]) {
+  const mine = await http('promkit', connections, 10_000)
+  const theirs = await http('prom-client', connections, 10_000)
+  httpRatios.push(mine.rps / theirs.rps)
+  out(`| ${connections} | ${fixed(mine.rps, 1)} | ${mine.p50} / ${mine.p99} ms | ${fixed(theirs.rps, 1)} | ${theirs.p50} / ${theirs.p99} ms | **${fixed(mine.rps / theirs.rps)}×** |`)
+}
+out()
+out('## One 100k-series scrape: memory and event-loop blocking (a 1 ms timer runs alongside)')
+out()
+out('| peer | peak RSS | peak heap | max event-loop delay (monitorEventLoopDelay) | longest gap between 1 ms ticks | bytes |')
+out('|---|---|---|---|---|---|')
+const memoryResults: Record<string, Awaited<ReturnType<typeof memory>>> = {}
+for (const peer of ['promkit', 'prom-client']) {
+  const result = await memory(peer, 100_000)
+  memoryResults[peer] = result
+  out(`| ${peer} | ${fixed(result.rssMiB, 0)} MiB | ${fixed(result.heapMiB, 0)} MiB | ${fixed(result.maxDelayMs, 1)} ms | ${fixed(result.longestGapMs, 1)} ms | ${result.bytes.toLocaleString('en')} |`)
+}
+out()
+out('## Worker budget: 20 collectors that each wait 50 ms')
+out()
+out('| concurrency | gather |')
+out('|---|---|')
+for (const concurrency of [1, 4, 20]) out(`| ${concurrency} | ${fixed(await budget(concurrency), 0)} ms |`)
+out()
+out('## Targets')
+out()
+const at = (series: number) => gauges.find((g) => g.series === series) as { m: number; p: number }
+const check = (ok: boolean) => (ok ? 'met' : '**not met**')
+out(`- ≥ 4× prom-client at 10k gauges: ${fixed(at(10_000).p / at(10_000).m)}×, ${check(at(10_000).p / at(10_000).m >= 4)}; at 100k: ${fixed(at(100_000).p / at(100_000).m)}×, ${check(at(100_000).p / at(100_000).m >= 4)}`)
+out(`- ≤ 0.4 µs per series at 100k: ${fixed((at(100_000).m * 1000) / 100_000, 3)} µs, ${check((at(100_000).m * 1000) / 100_000 <= 0.4)}`)
+out(`- HTTP ≥ 3× prom-client's req/s at 10k series: ${httpRatios.map((r) => `${fixed(r)}×`).join(' (1 connection), ')} (8), ${check(httpRatios.every((r) => r >= 3))}`)
+const mine = memoryResults.promkit as Awaited<ReturnType<typeof memory>>
+const blocking = Math.max(mine.maxDelayMs, mine.longestGapMs)
+out(`- 100k-series scrape, longest blocking stretch ≤ 20 ms: ${fixed(blocking, 1)} ms, ${check(blocking <= 20)}; peak RSS ≤ 200 MiB: ${fixed(mine.rssMiB, 0)} MiB, ${check(mine.rssMiB <= 200)}`)
+out('- client_golang: not measured in this run (needs golang-go and Debian\'s client_golang packages).')
+writeFileSync(resultsFile, `${lines.join('\n')}\n`)
