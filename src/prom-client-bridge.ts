@@ -20,9 +20,15 @@ export interface PromClientCollectorOptions {
 /** Labels prom-client adds itself to histogram and summary samples. */
 const bucketLabels = new Set(['le', 'quantile'])
 
-/** The label names a prom-client metric was created with (prom-client always sets the array, empty by default). */
-function declaredLabels(metric: PromClientMetric): readonly string[] {
-  return (metric as unknown as { labelNames: readonly string[] }).labelNames
+/** What every prom-client metric object carries at runtime, though its typings do not say (labelNames is always an array, empty by default). */
+interface PromClientFields {
+  readonly name: string
+  readonly help: string
+  readonly labelNames: readonly string[]
+}
+
+function fields(metric: PromClientMetric): PromClientFields {
+  return metric as unknown as PromClientFields
 }
 
 function isRegistry(source: PromClientSource): source is PromClientRegistry {
@@ -101,14 +107,14 @@ export function promClientCollector(source: PromClientSource, options: PromClien
     name: options.name ?? 'prom-client',
     describe(): Desc[] {
       return metrics().map((metric) => {
-        const { name, help } = metric as unknown as { name: string; help: string }
-        return descFor(name, help, declaredLabels(metric))
+        const { name, help, labelNames } = fields(metric)
+        return descFor(name, help, labelNames)
       })
     },
     async collect(emit: Emit): Promise<void> {
       // getMetricsAsJSON() reads the same metric list synchronously, so every snapshot has an entry here.
       const current = metrics()
-      const declared = new Map(current.map((metric) => [(metric as unknown as { name: string }).name, declaredLabels(metric)]))
+      const declared = new Map(current.map((metric) => [fields(metric).name, fields(metric).labelNames]))
       const snapshots = isRegistry(source) ? await source.getMetricsAsJSON() : await Promise.all(current.map((metric) => metric.get()))
       for (const snapshot of snapshots as Snapshot[]) emitSnapshot(emit, snapshot, declared.get(snapshot.name) as readonly string[])
     },
