@@ -70,7 +70,7 @@ interface FamilyBuilder {
 }
 
 /** The sample and family names a family occupies in either exposition format. */
-function claimedNames(name: string, type: MetricType): string[] {
+export function claimedNames(name: string, type: MetricType): string[] {
   switch (type) {
     case 'counter': {
       const base = name.endsWith('_total') ? name.slice(0, -'_total'.length) : name
@@ -115,6 +115,14 @@ function seriesText(metric: Metric): string {
   return `${metric.desc.fqName}{${pairs.join(',')}}`
 }
 
+/** Families that buildFamilies made, and so checked; families are immutable once built. */
+const checkedFamilies = new WeakSet<MetricFamily>()
+
+/** Whether a family came out of buildFamilies (a Registry or mergeGatherers), so its own series are known to be consistent. */
+export function isCheckedFamily(family: MetricFamily): boolean {
+  return checkedFamilies.has(family)
+}
+
 /**
  * Merges the metrics of several sources into families sorted by name, with
  * series sorted by labels, and checks what came back: one type, help and unit per
@@ -151,13 +159,9 @@ export function buildFamilies(batches: readonly MetricBatch[], errors: GatherErr
   }
   const result: MetricFamily[] = []
   for (const family of families.values()) {
-    result.push({
-      name: family.name,
-      help: family.help,
-      type: family.type,
-      unit: family.unit,
-      metrics: sortSeries(family, batches, errors),
-    })
+    const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sortSeries(family, batches, errors) }
+    checkedFamilies.add(built)
+    result.push(built)
   }
   // Family names are unique, so two never compare equal.
   return result.sort((a, b) => (a.name < b.name ? -1 : 1))

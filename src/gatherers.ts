@@ -1,5 +1,5 @@
 import { errorMessage } from './errors.js'
-import { type GatherError, type MetricBatch, GatherErrors, buildFamilies } from './families.js'
+import { type GatherError, type MetricBatch, type MetricFamily, GatherErrors, buildFamilies, claimedNames, isCheckedFamily } from './families.js'
 import type { GatherOptions, GatherResult, Gatherer } from './gather.js'
 
 /**
@@ -8,6 +8,10 @@ import type { GatherOptions, GatherResult, Gatherer } from './gather.js'
  * series or a type conflict across gatherers is reported and the first one kept),
  * and every error of every gatherer is passed through. A gatherer that rejects
  * is reported as `gatherer #N` and the others are still served.
+ *
+ * Only what can conflict is checked again: a family that a registry already
+ * checked, and whose sample names no other family uses, is passed through as it
+ * is, so merging a large scrape with a few self-metrics does not re-sort it.
  */
 export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
   return {
@@ -15,7 +19,7 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       const settled = await Promise.allSettled(gatherers.map((gatherer) => gatherer.gather(options)))
       const errors = new GatherErrors()
       const passed: GatherError[] = []
-      const batches: MetricBatch[] = []
+      const gathered: { source: string; families: readonly MetricFamily[] }[] = []
       const collectors: GatherResult['collectors'][number][] = []
       settled.forEach((result, index) => {
         const source = `gatherer #${index + 1}`
@@ -25,9 +29,17 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
         }
         passed.push(...result.value.errors)
         collectors.push(...result.value.collectors)
-        batches.push({ source, metrics: result.value.families.flatMap((family) => family.metrics) })
+        gathered.push({ source, families: result.value.families })
       })
-      const families = buildFamilies(batches, errors)
+      const uses = new Map<string, number>()
+      for (const { families } of gathered) {
+        for (const family of families) for (const name of claimedNames(family.name, family.type)) uses.set(name, (uses.get(name) ?? 0) + 1)
+      }
+      const alone = (family: MetricFamily): boolean => isCheckedFamily(family) && claimedNames(family.name, family.type).every((name) => uses.get(name) === 1)
+      const unchanged = gathered.flatMap(({ families }) => families.filter(alone))
+      const batches: MetricBatch[] = gathered.map(({ source, families }) => ({ source, metrics: families.filter((family) => !alone(family)).flatMap((family) => family.metrics) }))
+      // Names are unique across both parts: a name in both would have made its families not alone.
+      const families = [...unchanged, ...buildFamilies(batches, errors)].sort((a, b) => (a.name < b.name ? -1 : 1))
       return { families, errors: [...passed, ...errors.list], collectors }
     },
   }

@@ -126,3 +126,26 @@ t.test('cachedDescs builds each descriptor once', async (t) => {
   t.not(descFor('a'), descFor('b'))
   t.equal(built, 2)
 })
+
+t.test('mergeGatherers passes a checked family with unique names through untouched', async (t) => {
+  const big = new Registry()
+  const series = new Desc({ name: 'big_series', help: 'h', variableLabels: ['i'] })
+  big.register({ name: 'big', describe: () => [series], collect: (emit) => ['b', 'a', 'c'].forEach((i) => emit(constMetric(series, 'gauge', 1, [i]))) })
+  const small = new Registry()
+  const up = new Desc({ name: 'up', help: 'Up.' })
+  small.register({ name: 'small', describe: () => [up], collect: (emit) => emit(constMetric(up, 'gauge', 1)) })
+  const bigResult = await big.gather()
+  const merged = await mergeGatherers([{ gather: async () => bigResult }, small]).gather()
+  t.equal(merged.families[0], bigResult.families[0], 'the same family object: not checked and sorted again')
+  t.same(merged.families.map((f) => f.name), ['big_series', 'up'])
+  t.same(merged.errors, [])
+})
+
+t.test('mergeGatherers still checks everything of a gatherer that is not a registry', async (t) => {
+  const desc = new Desc({ name: 'handmade', help: 'h', variableLabels: ['i'] })
+  const metrics = [constMetric(desc, 'gauge', 1, ['b']), constMetric(desc, 'gauge', 2, ['a']), constMetric(desc, 'gauge', 3, ['b'])]
+  const handmade: Gatherer = { gather: async () => ({ families: [{ name: 'handmade', help: 'h', type: 'gauge', unit: '', metrics }], errors: [], collectors: [] }) }
+  const merged = await mergeGatherers([handmade]).gather()
+  t.same(merged.families[0]?.metrics.map((m) => m.labelValues[0]), ['a', 'b'], 'sorted, the duplicate dropped')
+  t.same(merged.errors.map((e) => e.message), ['gatherer #1: collected metric handmade{i="b"} was collected before with the same name and label values'])
+})
