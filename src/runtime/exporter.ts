@@ -1,4 +1,4 @@
-import { type StatWatcher, watchFile, unwatchFile } from 'node:fs'
+import { watchFile, unwatchFile } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { type Collector, type CollectContext, type Emit, type WrappingCollector, wrappedCollector } from '../collector.js'
@@ -126,18 +126,14 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       logger.error({ file: configFile }, `kept the previous web config: ${errorMessage(error)}`)
     }
   }
-  let watcher: StatWatcher | undefined
-  if (configFile) {
-    watcher = watchFile(configFile, { interval: configPollMs }, () => void reload())
-    watcher.unref()
-  }
+  if (configFile) watchFile(configFile, { interval: configPollMs }, () => void reload()).unref()
 
   /** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
   const step = async (what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> => {
     try {
       if (!(await bounded(Promise.resolve().then(action), ms))) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
     } catch (error) {
-      logger.error(fields, `${what} failed: ${(error as Error).message}`)
+      logger.error(fields, `${what} failed: ${errorMessage(error)}`)
     }
   }
   let stopping: Promise<void> | undefined

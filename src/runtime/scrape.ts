@@ -73,9 +73,10 @@ export class Scraper {
     return undefined
   }
 
-  private logErrors(result: GatherResult, target?: string): void {
+  /** Logs each gather error with its collector (and, for multi-target, the target with its password already masked). */
+  private logErrors(result: GatherResult, shownTarget?: string): void {
     for (const error of result.errors) {
-      const fields = { collector: error.source, code: error.code, occurrences: error.occurrences, ...(target ? { target: redactTarget(target) } : {}) }
+      const fields = { collector: error.source, code: error.code, occurrences: error.occurrences, ...(shownTarget ? { target: shownTarget } : {}) }
       this.logger.warn(fields, error.message)
     }
   }
@@ -111,26 +112,29 @@ export class Scraper {
   /** A multi-target scrape (`?target=`): collectors built for that target, refused unless allowed. */
   async target(request: ScrapeRequest): Promise<ScrapeResponse> {
     const multiTarget = this.multiTarget as NonNullable<Scraper['multiTarget']>
-    const target = request.query.target === undefined ? undefined : String(request.query.target)
+    const asked = request.query.target === undefined ? undefined : String(request.query.target)
     try {
-      multiTarget.allowed.check(target)
+      multiTarget.allowed.check(asked)
     } catch (error) {
-      this.logger.warn({ target: target === undefined ? undefined : redactTarget(target) }, `refused scrape: ${(error as PromkitError).message}`)
+      this.logger.warn({ target: asked === undefined ? undefined : redactTarget(asked) }, `refused scrape: ${(error as PromkitError).message}`)
       return badRequest((error as PromkitError).message)
     }
+    // check() refuses a missing target, so from here on there is one.
+    const target = asked as string
+    const shown = redactTarget(target)
     const timeoutMs = this.deadline(request.timeoutHeader)
     if (typeof timeoutMs === 'string') return badRequest(timeoutMs)
     const registry = new Registry({ timeoutMs })
     try {
-      const collectors: readonly Collector[] = await multiTarget.definition.collectors(target as string, this.context)
+      const collectors: readonly Collector[] = await multiTarget.definition.collectors(target, this.context)
       for (const collector of collectors) registry.register(collector)
     } catch (error) {
-      const message = `cannot scrape target ${quote(redactTarget(target as string))}: ${errorMessage(error)}`
-      this.logger.error({ target: redactTarget(target as string) }, message)
+      const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
+      this.logger.error({ target: shown }, message)
       return { status: 500, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
     }
     const result = await registry.gather({ timeoutMs, signal: request.signal })
-    this.logErrors(result, target)
+    this.logErrors(result, shown)
     return this.respond(request, [this.outcomes(result)], result)
   }
 }

@@ -34,6 +34,7 @@ export interface ServerDeps {
 }
 
 const healthPaths = new Set(['/health', '/healthz'])
+const plainText = 'text/plain; charset=utf-8'
 
 /** node:tls options for a web config's TLS settings. */
 export function tlsOptions(tls: TlsSettings): Record<string, unknown> {
@@ -118,21 +119,21 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
       const problem = clientCertificateProblem(webConfig.tls, request.raw.socket as TLSSocket)
       if (problem) {
         deps.logger.warn({ remote: request.ip, path: request.url }, `refused request: ${problem}`)
-        return reply.code(403).type('text/plain; charset=utf-8').send(`${problem}\n`)
+        return reply.code(403).type(plainText).send(`${problem}\n`)
       }
     }
     if (auth.enabled && !healthPaths.has(request.url)) {
       const user = await auth.check(request.headers.authorization)
       if (user === undefined) {
         deps.logger.debug({ remote: request.ip, path: request.url }, 'refused request: bad or missing basic auth credentials')
-        return reply.code(401).header('WWW-Authenticate', 'Basic').type('text/plain; charset=utf-8').send('Unauthorized\n')
+        return reply.code(401).header('WWW-Authenticate', 'Basic').type(plainText).send('Unauthorized\n')
       }
     }
     return undefined
   })
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps)))
-  for (const path of healthPaths) app.get(path, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'))
+  for (const path of healthPaths) app.get(path, async (_request, reply) => reply.type(plainText).send('ok\n'))
 
   const limited = (handler: (request: ScrapeRequest) => Promise<ScrapeResponse>, instrumented: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const { maxRequests } = deps.options
@@ -141,7 +142,7 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
       reply.raw.once('close', () => deps.self.requestFinished(reply.statusCode))
     }
     if (maxRequests > 0 && deps.inFlight.count >= maxRequests) {
-      return reply.code(503).type('text/plain; charset=utf-8').send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)
+      return reply.code(503).type(plainText).send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)
     }
     deps.inFlight.count++
     reply.raw.once('close', () => deps.inFlight.count--)
@@ -153,9 +154,9 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
   app.setErrorHandler((error, request, reply) => {
     // fastify's own refusals (a malformed URL, say) keep their 4xx status; anything else is ours, a 500.
     const { statusCode = 500, message } = error as { statusCode?: number; message: string }
-    if (statusCode < 500) return reply.code(statusCode).type('text/plain; charset=utf-8').send(`${message}\n`)
+    if (statusCode < 500) return reply.code(statusCode).type(plainText).send(`${message}\n`)
     deps.logger.error({ path: request.url, err: message }, 'request failed')
-    return reply.code(500).type('text/plain; charset=utf-8').send('internal error\n')
+    return reply.code(500).type(plainText).send('internal error\n')
   })
   return app
 }
