@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopChild } from './child.js'
 import { freePort, waitFor } from './ports.js'
 
 /** A real Prometheus (Debian's package) started for a test, on loopback. */
@@ -26,11 +27,8 @@ export async function startPrometheus(scrapeConfigs: string): Promise<RunningPro
   )
   let log = ''
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const stop = async () => {
-    child.kill('SIGTERM')
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
-    child.kill('SIGKILL')
+    await stopChild(child)
     rmSync(dir, { recursive: true, force: true })
   }
   try {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { stopChild } from './child.js'
 import { freePort, waitFor } from './ports.js'
 
 /** A group as the Pushgateway's /api/v1/metrics reports it: its labels and its metric names. */
@@ -16,8 +17,8 @@ export async function startPushgateway(t: Test): Promise<{ url: string; port: nu
   const dir = mkdtempSync(join(tmpdir(), 'promkit-pushgateway-'))
   const port = await freePort()
   const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`], { stdio: 'ignore' })
-  t.teardown(() => {
-    child.kill()
+  t.teardown(async () => {
+    await stopChild(child) // the gateway writes its persistence file as it stops; remove the directory after that
     rmSync(dir, { recursive: true, force: true })
   })
   const url = `http://127.0.0.1:${port}`
