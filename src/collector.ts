@@ -12,6 +12,13 @@ export interface CollectContext {
    * reported as `PROMKIT_ERR_COLLECT_TIMEOUT`, while the other collectors are served.
    */
   readonly signal: AbortSignal
+  /**
+   * Records an error for this collector without dropping what it emitted, as
+   * client_golang's `NewInvalidMetric` does: for a collector that still has
+   * something true to say when its target fails (`redis_up 0`). The error is
+   * reported like a thrown one (logged, `scrape_collector_success 0`).
+   */
+  readonly reportError: (error: unknown) => void
 }
 
 /**

@@ -85,7 +85,8 @@ export function checkTimeout(value: number): number {
  * Runs collectors with at most `concurrency` collect() calls in flight and one
  * shared deadline. Each collector's output is all-or-nothing: a throw, a
  * rejection or a missed deadline drops what it emitted and records an error for
- * it alone. The result keeps the collectors' order, whatever order they finish in.
+ * it alone. An error it reports with `reportError` is recorded the same way,
+ * but keeps what it emitted. The result keeps the collectors' order, whatever order they finish in.
  */
 export async function runCollectors(
   runs: readonly CollectorRun[],
@@ -119,6 +120,8 @@ export async function runCollectors(
       }
       metrics.push(metric)
     }
+    const reported: unknown[] = []
+    const reportError = (error: unknown): void => void reported.push(error)
     const started = performance.now()
     const outcome = (success: boolean): CollectorOutcome => ({
       name: run.name,
@@ -126,7 +129,7 @@ export async function runCollectors(
       success,
     })
     try {
-      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal })))
+      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal, reportError })))
       const winner = await Promise.race([collecting, deadline])
       open = false
       if (winner === signal) {
@@ -134,7 +137,10 @@ export async function runCollectors(
         return { metrics: undefined, outcome: outcome(false) }
       }
       if (misuse) throw misuse
-      return { metrics, outcome: outcome(true) }
+      if (reported.length > 0) {
+        failures[index] = { code: 'PROMKIT_ERR_COLLECT_FAILED', message: `collect() reported: ${reported.map(errorMessage).join('; ')}`, cause: reported[0] }
+      }
+      return { metrics, outcome: outcome(reported.length === 0) }
     } catch (error) {
       open = false
       const code = error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED' ? error.code : 'PROMKIT_ERR_COLLECT_FAILED'

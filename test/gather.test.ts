@@ -78,6 +78,25 @@ t.test('a throwing, rejecting or misbehaving collector is reported alone and the
   t.equal((errors[0] as Error & { cause: Error }).cause.message, 'disk on fire', 'the original error is kept as the cause')
 })
 
+t.test('reportError keeps what the collector emitted and reports the errors for it', async (t) => {
+  const registry = new Registry()
+  const up = new Desc({ name: 'target_up', help: 'h' })
+  registry.register({
+    name: 'target',
+    describe: () => [up],
+    collect(emit, { reportError }) {
+      reportError(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+      reportError('and a second one')
+      emit(constMetric(up, 'gauge', 0))
+    },
+  })
+  const { families, errors, collectors } = await registry.gather()
+  t.equal(encode(families, 'text'), '# HELP target_up h\n# TYPE target_up gauge\ntarget_up 0\n', 'what it emitted is served')
+  t.same(errors.map((e) => [e.code, e.message]), [['PROMKIT_ERR_COLLECT_FAILED', 'target: collect() reported: connect ECONNREFUSED 127.0.0.1:6379; "and a second one"']])
+  t.equal((errors[0] as Error & { cause: Error }).cause.message, 'connect ECONNREFUSED 127.0.0.1:6379', 'the first reported error is the cause')
+  t.same(collectors.map((c) => [c.name, c.success]), [['target', false]], 'the collector counts as failed')
+})
+
 t.test('a collector that misses the deadline is dropped and its late emits are ignored', async (t) => {
   const registry = new Registry({ timeoutMs: 100 })
   const late = new Desc({ name: 'late', help: 'h' })
