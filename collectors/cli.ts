@@ -2,10 +2,11 @@
 // promkit: runs one of the exporters shipped in this package, e.g. `promkit system_exporter --web.listen-address=:9100`.
 import { defineExporter } from 'promkit/exporter'
 import type { ExporterDefinition } from 'promkit/exporter'
+import { redisExporter } from './redis/exporter.js'
 import { systemExporter } from './system/exporter.js'
 
 /** Every exporter this package ships, by binary name. */
-export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([[systemExporter.name, systemExporter]])
+export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([systemExporter, redisExporter].map((exporter) => [exporter.name, exporter]))
 
 const [name] = process.argv.splice(2, 1)
 const definition = name === undefined ? undefined : exporters.get(name)

@@ -13,6 +13,12 @@ export interface CollectContext {
    */
   readonly signal: AbortSignal
   /**
+   * When `signal` fires, in `Date.now()` milliseconds (`Infinity` without a
+   * deadline), for a collector that must answer before it, e.g. to give up
+   * waiting for a connection and still report its target as down.
+   */
+  readonly deadline: number
+  /**
    * Records an error for this collector without dropping what it emitted, as
    * client_golang's `NewInvalidMetric` does: for a collector that still has
    * something true to say when its target fails (`redis_up 0`). The error is

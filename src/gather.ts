@@ -99,6 +99,7 @@ export async function runCollectors(
   const { signal } = controller
   const deadline = new Promise<typeof signal>((resolve) => signal.addEventListener('abort', () => resolve(signal), { once: true }))
   const timer = Number.isFinite(timeoutMs) ? setTimeout(() => controller.abort(), timeoutMs) : undefined
+  const deadlineAt = Date.now() + timeoutMs
   const forward = (): void => controller.abort()
   if (outerSignal?.aborted) controller.abort()
   outerSignal?.addEventListener('abort', forward, { once: true })
@@ -129,7 +130,7 @@ export async function runCollectors(
       success,
     })
     try {
-      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal, reportError })))
+      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal, deadline: deadlineAt, reportError })))
       const winner = await Promise.race([collecting, deadline])
       open = false
       if (winner === signal) {

@@ -97,6 +97,18 @@ t.test('reportError keeps what the collector emitted and reports the errors for 
   t.same(collectors.map((c) => [c.name, c.success]), [['target', false]], 'the collector counts as failed')
 })
 
+t.test('collect() is told when the deadline falls, or Infinity without one', async (t) => {
+  const seen: number[] = []
+  const registry = new Registry()
+  registry.register({ name: 'clock', describe: () => [], collect: (_emit, { deadline }) => void seen.push(deadline) })
+  const before = Date.now()
+  await registry.gather({ timeoutMs: 5000 })
+  const after = Date.now()
+  await registry.gather({ timeoutMs: Infinity })
+  t.ok((seen[0] as number) >= before + 5000 && (seen[0] as number) <= after + 5000, 'the deadline is the gather start plus its timeout')
+  t.equal(seen[1], Infinity)
+})
+
 t.test('a collector that misses the deadline is dropped and its late emits are ignored', async (t) => {
   const registry = new Registry({ timeoutMs: 100 })
   const late = new Desc({ name: 'late', help: 'h' })

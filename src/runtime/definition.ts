@@ -48,7 +48,7 @@ export interface MultiTargetDefinition {
    * connections across requests here (keyed by target), and close them in close().
    */
   collectors(target: string, context: ExporterContext): readonly Collector[] | Promise<readonly Collector[]>
-  close?(): Promise<void> | void
+  close?(context: ExporterContext): Promise<void> | void
 }
 
 /** Everything that makes an exporter binary: see `defineExporter`. */
@@ -63,6 +63,8 @@ export interface ExporterDefinition {
   readonly defaultListenAddress: string
   /** Default `--metric.namespace`, e.g. `node`. */
   readonly namespace: string
+  /** The flag that sets the namespace, when not `metric.namespace` (redis_exporter's is `namespace`). */
+  readonly namespaceFlag?: string
   /** Environment variables are `<envPrefix>_<FLAG>`, e.g. `SYSTEM_EXPORTER_WEB_LISTEN_ADDRESS`. */
   readonly envPrefix: string
   /** The exporter's own flags. */

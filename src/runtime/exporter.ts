@@ -144,7 +144,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
       await step('waiting for scrapes in flight', () => Promise.all(servers.map((server) => server.close())), drainTimeoutMs)
       for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
-      if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(), closeTimeoutMs, { collector: 'multi-target' })
+      if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
       logger.info('stopped')
     })())
 

@@ -45,13 +45,18 @@ export interface PushMode {
   readonly intervalMs: number
 }
 
+/** The name of the flag that sets the metric namespace. */
+function namespaceFlag(definition: ExporterDefinition): string {
+  return definition.namespaceFlag ?? 'metric.namespace'
+}
+
 /** The flags every exporter has; `--web.scrape-path` and `--web.allowed-targets` only with multi-target. */
 function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
   const flags: FlagDefinition[] = [
     { name: 'web.listen-address', type: 'list', default: [definition.defaultListenAddress], description: 'Address to listen on, host:port or :port for every interface; repeat for several.' },
     { name: 'web.listen-port', type: 'number', description: 'Shortcut for --web.listen-address=:<port>.' },
     { name: 'web.telemetry-path', default: '/metrics', description: 'Path under which metrics are served.' },
-    { name: 'metric.namespace', default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' },
+    { name: namespaceFlag(definition), default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' },
     { name: 'web.config.file', description: "exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP." },
     { name: 'web.max-requests', type: 'number', default: '40', description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.' },
     { name: 'web.disable-exporter-metrics', type: 'boolean', description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.' },
@@ -213,7 +218,7 @@ export function parseCommandLine(
       return choice === undefined ? collector.defaultEnabled && !disableDefaults : choice === true
     })
     .map((collector) => collector.name)
-  return { options: runtimeOptions(values, given, enabledCollectors, flags) }
+  return { options: runtimeOptions(values, given, enabledCollectors, flags, namespaceFlag(definition)) }
 }
 
 function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
@@ -230,7 +235,13 @@ function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
   return { url, job, grouping, method: values['push.method'] as 'put' | 'post', intervalMs: values['push.interval'] as number }
 }
 
-function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<string>, enabledCollectors: string[], flags: readonly FlagDefinition[]): RuntimeOptions {
+function runtimeOptions(
+  values: Record<string, FlagValue>,
+  given: ReadonlySet<string>,
+  enabledCollectors: string[],
+  flags: readonly FlagDefinition[],
+  namespaceName: string,
+): RuntimeOptions {
   const port = values['web.listen-port'] as number | undefined
   const addresses = values['web.listen-address'] as string[]
   if (port !== undefined && given.has('web.listen-address')) {
@@ -243,9 +254,9 @@ function runtimeOptions(values: Record<string, FlagValue>, given: ReadonlySet<st
     if (!value.startsWith('/')) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} must start with /`)
     return value
   }
-  const namespace = values['metric.namespace'] as string
+  const namespace = values[namespaceName] as string
   if (namespace !== '' && !isValidMetricName(namespace)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--metric.namespace: ${quote(namespace)} is not a valid metric name prefix`)
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${namespaceName}: ${quote(namespace)} is not a valid metric name prefix`)
   }
   const push = pushMode(values)
   const scrapePath = values['web.scrape-path'] === undefined ? undefined : path('web.scrape-path')

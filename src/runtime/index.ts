@@ -5,3 +5,4 @@ export type { CollectorDefinition, ExporterContext, ExporterDefinition, FlagDefi
 export type { ErrorHandling, RuntimeOptions } from './flags.js'
 export type { LogFormat, LogLevel, Logger } from './logger.js'
 export { parseDuration } from './duration.js'
+export { redactTarget } from './allowed-targets.js'

@@ -1,0 +1,94 @@
+import { Redis, type RedisOptions } from 'ioredis'
+
+/**
+ * One Redis connection, opened on first use and reused by every scrape:
+ * overlapping scrapes share it (commands are pipelined on the one socket), and
+ * when it drops, the next scrape opens it again. It never reconnects in the
+ * background, so a Redis that is down costs one connect attempt per scrape.
+ */
+export class RedisConnection {
+  private readonly client: Redis
+  private connecting: Promise<Redis> | undefined
+  /** What the client last reported: its 'error' event says why a connect failed (refused, WRONGPASS, TLS). */
+  private lastError: Error | undefined
+  private readonly perDatabase = new Map<number, RedisConnection>()
+
+  constructor(
+    private readonly options: RedisOptions,
+    /** The address with its password masked, for errors and logs. */
+    readonly shown: string,
+  ) {
+    this.client = new Redis(options)
+    this.client.on('error', (error: Error) => (this.lastError = error))
+  }
+
+  /** The connected client: the open one, the one being opened, or a new attempt. Rejects saying why it cannot connect. */
+  ready(): Promise<Redis> {
+    if (this.client.status === 'ready') return Promise.resolve(this.client)
+    if (this.connecting) return this.connecting
+    this.lastError = undefined
+    this.connecting = this.client
+      .connect()
+      .then(
+        () => this.client,
+        (error: Error) => {
+          throw new Error(`cannot connect to ${this.shown}: ${(this.lastError ?? error).message}`)
+        },
+      )
+      .finally(() => (this.connecting = undefined))
+    return this.connecting
+  }
+
+  /** A connection to database `db` of the same server (key checks), opened once and reused; this one for its own database. */
+  database(db: number): RedisConnection {
+    if (db === (this.options.db ?? 0)) return this
+    let connection = this.perDatabase.get(db)
+    if (!connection) {
+      connection = new RedisConnection({ ...this.options, db }, this.shown)
+      this.perDatabase.set(db, connection)
+    }
+    return connection
+  }
+
+  /** Closes this connection and its per-database ones. */
+  close(): void {
+    for (const connection of this.perDatabase.values()) connection.close()
+    this.client.disconnect()
+  }
+}
+
+/** Connections of a multi-target exporter: one per target address, closed after `idleMs` without a scrape. */
+export class ConnectionPool {
+  private readonly connections = new Map<string, { connection: RedisConnection; lastUsed: number }>()
+
+  constructor(
+    private readonly open: (address: string) => RedisConnection,
+    private readonly idleMs: number,
+  ) {}
+
+  /** The connection for this address, opening one the first time; closes the ones left idle. */
+  get(address: string): RedisConnection {
+    const now = Date.now()
+    for (const [key, entry] of this.connections) {
+      if (now - entry.lastUsed > this.idleMs) {
+        entry.connection.close()
+        this.connections.delete(key)
+      }
+    }
+    const entry = this.connections.get(address) ?? { connection: this.open(address), lastUsed: now }
+    entry.lastUsed = now
+    this.connections.set(address, entry)
+    return entry.connection
+  }
+
+  /** How many connections are open or kept for reuse. */
+  get size(): number {
+    return this.connections.size
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    for (const { connection } of this.connections.values()) connection.close()
+    this.connections.clear()
+  }
+}

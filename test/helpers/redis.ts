@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis, type RedisOptions } from 'ioredis'
+import type { Test } from 'tap'
+import { stopChild } from './child.js'
+import { freePort, waitFor } from './ports.js'
+
+/** The built redis_exporter binary. */
+export const redisExporterBin = new URL('../../dist/collectors/redis/main.js', import.meta.url).pathname
+
+/** A Debian redis-server started for a test, on loopback, with nothing saved to disk. */
+export interface RunningRedis {
+  readonly port: number
+  /** `redis://127.0.0.1:<port>` (TLS servers listen on `port` too, under `rediss://`). */
+  readonly url: string
+  /** Its working directory (and unix socket directory), removed at teardown. */
+  readonly dir: string
+  /** A client of the test's own, closed at teardown. */
+  client(options?: RedisOptions): Promise<Redis>
+  /** Stops the server (SIGTERM, waits for it to exit). */
+  stop(): Promise<void>
+  /** Starts it again on the same port with the same arguments. */
+  start(): Promise<void>
+}
+
+/**
+ * Starts `redis-server` on a free port with `extra` arguments (`--requirepass x`,
+ * `--replicaof ...`, TLS ...); `tls: true` listens with TLS on the port instead of TCP.
+ */
+export async function startRedis(t: Test, extra: string[] = [], options: { tls?: boolean } = {}): Promise<RunningRedis> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-redis-'))
+  const listen = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)]
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra]
+  let child: ChildProcess | undefined
+  const clients: Redis[] = []
+  const start = async (): Promise<void> => {
+    let output = ''
+    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = started
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    await waitFor(`redis-server on port ${port}`, async () => {
+      if (started.exitCode !== null) throw new Error(`redis-server exited: ${output}`)
+      return output.includes('Ready to accept connections') ? true : undefined
+    }, 20_000, 10)
+  }
+  const stop = async (): Promise<void> => {
+    if (child) await stopChild(child)
+  }
+  t.teardown(async () => {
+    for (const client of clients) client.disconnect()
+    await stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  await start()
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async client(clientOptions: RedisOptions = {}) {
+      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, ...clientOptions })
+      clients.push(client)
+      await client.connect()
+      return client
+    },
+    stop,
+    start,
+  }
+}
