@@ -19,7 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 9100
+EXPOSE 9100 9121
 # Another exporter listens elsewhere: set PROMKIT_HEALTH_URL (e.g. http://127.0.0.1:9121/healthz).
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "fetch(process.env.PROMKIT_HEALTH_URL ?? 'http://127.0.0.1:9100/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/collectors/cli.js"]

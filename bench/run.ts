@@ -10,6 +10,7 @@ import type * as client from 'prom-client'
 import { type Registry, encode } from 'promkit'
 import { Registry as PromkitRegistry } from 'promkit'
 import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
+import { redisScrapeLatency } from './redis.js'
 
 const peerScript = new URL('./peer.js', import.meta.url).pathname
 const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
@@ -149,6 +150,14 @@ out()
 out('| concurrency | gather |')
 out('|---|---|')
 for (const concurrency of [1, 4, 20]) out(`| ${concurrency} | ${fixed(await budget(concurrency), 0)} ms |`)
+out()
+out('## redis_exporter: ours against Debian\'s redis_exporter 1.45 on the same redis-server (500 sequential scrapes each, alternated, after 20 warm-up)')
+out()
+out('| scrape | ours median / p99 | redis_exporter 1.45 median / p99 | speed-up (median, p99) |')
+out('|---|---|---|---|')
+for (const { label, ours: mine, theirs } of await redisScrapeLatency(freePort, 500)) {
+  out(`| ${label} | ${fixed(mine.median)} / ${fixed(mine.p99)} ms | ${fixed(theirs.median)} / ${fixed(theirs.p99)} ms | **${fixed(theirs.median / mine.median)}×**, ${fixed(theirs.p99 / mine.p99)}× |`)
+}
 out()
 out('## Targets')
 out()

@@ -8,6 +8,8 @@ peers=(
   "prometheus prometheus"
   "prometheus-node-exporter prometheus-node-exporter"
   "prometheus-pushgateway prometheus-pushgateway"
+  "redis-server redis-server"
+  "prometheus-redis-exporter prometheus-redis-exporter"
 )
 
 missing=()

@@ -18,6 +18,7 @@ t.test('README\'s top-level sections come in this order', async (t) => {
     'Write your own exporter',
     'Exporters',
     'System exporter',
+    'Redis exporter',
     'Core API',
     'Exporter runtime',
     'Metrics from inside your own service',

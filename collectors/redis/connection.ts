@@ -41,7 +41,7 @@ export class RedisConnection {
 
   /** A connection to database `db` of the same server (key checks), opened once and reused; this one for its own database. */
   database(db: number): RedisConnection {
-    if (db === (this.options.db ?? 0)) return this
+    if (db === this.options.db) return this
     let connection = this.perDatabase.get(db)
     if (!connection) {
       connection = new RedisConnection({ ...this.options, db }, this.shown)
@@ -79,11 +79,6 @@ export class ConnectionPool {
     entry.lastUsed = now
     this.connections.set(address, entry)
     return entry.connection
-  }
-
-  /** How many connections are open or kept for reuse. */
-  get size(): number {
-    return this.connections.size
   }
 
   /** Closes every connection. */

@@ -1,3 +1,4 @@
+import type { Collector } from 'promkit'
 import type { ExporterContext, ExporterDefinition } from 'promkit/exporter'
 import { keysCollector, redisCollector } from './collector.js'
 import { ConnectionPool, RedisConnection } from './connection.js'
@@ -27,8 +28,9 @@ class RedisState {
     return new RedisConnection(target.options, target.shown)
   }
 
-  /** The connection to `--redis.addr`, for the telemetry path. */
-  get telemetry(): RedisConnection {
+  /** The connection to `--redis.addr`, for the telemetry path; none when it is empty (multi-target only). */
+  get telemetry(): RedisConnection | undefined {
+    if (this.settings.address === '') return undefined
     return (this.telemetryConnection ??= this.open(this.settings.address))
   }
 
@@ -37,6 +39,9 @@ class RedisState {
     this.pool.close()
   }
 }
+
+/** Stands in for the telemetry collectors when `--redis.addr` is empty, as redis_exporter allows for multi-target use. */
+const noTarget: Collector = { describe: () => [], collect() {} }
 
 const states = new WeakMap<ExporterContext, RedisState>()
 
@@ -63,7 +68,7 @@ export const redisExporter: ExporterDefinition = {
       defaultEnabled: true,
       create(context) {
         const { telemetry, descs } = state(context)
-        return redisCollector(telemetry, descs)
+        return telemetry ? redisCollector(telemetry, descs) : noTarget
       },
     },
     {
@@ -71,7 +76,7 @@ export const redisExporter: ExporterDefinition = {
       defaultEnabled: true,
       create(context) {
         const { telemetry, settings, descs } = state(context)
-        return keysCollector(telemetry, settings.keys, descs)
+        return telemetry ? keysCollector(telemetry, settings.keys, descs) : noTarget
       },
     },
   ],

@@ -6,7 +6,7 @@ import type { ConnectionSettings } from './target.js'
 
 /** redis_exporter's flags, double-dashed, each also settable as `REDIS_EXPORTER_<FLAG>`. */
 export const redisFlags: readonly FlagDefinition[] = [
-  { name: 'redis.addr', default: 'redis://localhost:6379', description: 'Redis to scrape on the telemetry path: redis://host:port, rediss://host:port (TLS) or unix:///path.' },
+  { name: 'redis.addr', default: 'redis://localhost:6379', description: 'Redis to scrape on the telemetry path: redis://host:port, rediss://host:port (TLS) or unix:///path; empty for multi-target only.' },
   { name: 'redis.user', description: 'User name for Redis ACLs (Redis 6 and later).' },
   { name: 'redis.password', secret: true, description: 'Password for Redis.' },
   { name: 'redis.password-file', description: 'JSON file mapping Redis URIs to passwords, for multi-target scrapes: {"redis://host:6379": "secret"}.' },
@@ -30,11 +30,12 @@ export interface RedisSettings {
   readonly includeSystemMetrics: boolean
 }
 
+/** A file named by a flag; an unreadable one is an error naming the flag and the reason (ENOENT, EACCES). */
 function readFlagFile(flag: string, file: string): string {
   try {
     return readFileSync(file, 'utf8')
   } catch (error) {
-    throw new Error(`--${flag}: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new Error(`--${flag}: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code}`)
   }
 }
 

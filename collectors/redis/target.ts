@@ -46,6 +46,8 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
     connectTimeout: settings.timeoutMs,
     commandTimeout: settings.timeoutMs,
     connectionName: clientName,
+    // CLIENT SETINFO fails on Redis before 7.2 and would show up in the errorstats this exporter reports.
+    disableClientInfo: true,
     lazyConnect: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
@@ -53,7 +55,7 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
     // No reconnect loop in the background: the next scrape connects again.
     retryStrategy: () => null,
   }
-  if (url.protocol === 'unix:') return { shown, options: { ...common, path: url.pathname } }
+  if (url.protocol === 'unix:') return { shown, options: { ...common, path: url.pathname, db: 0 } }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new Error(`Redis address "${shown}" has scheme "${url.protocol.slice(0, -1)}" (want redis, rediss or unix)`)
   }

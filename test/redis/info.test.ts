@@ -5,6 +5,7 @@ import { redisDescs } from '../../collectors/redis/descs.js'
 import { emitInfoMetrics } from '../../collectors/redis/info-metrics.js'
 import { infoNumber, parseAttributes, parseInfo } from '../../collectors/redis/info.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
+import { inheritedLintFindings } from '../helpers/redis.js'
 
 // INFO ALL recorded from Debian's Redis 7.0 (a master with a replica attached, and that replica),
 // turned into metrics; the golden files were checked line by line against redis_exporter 1.45's
@@ -12,13 +13,6 @@ import { promtoolCheckMetrics } from '../helpers/promtool.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/redis/${name}`, import.meta.url), 'utf8')
 const goldenFile = (name: string) => new URL(`../golden/${name}`, import.meta.url)
-
-/** What promtool's linter says of redis_exporter 1.45's own names, kept for compatibility. */
-const inheritedLintFindings = [
-  ...['aof_current_rewrite_duration_sec', 'aof_last_rewrite_duration_sec', 'rdb_current_bgsave_duration_sec', 'rdb_last_bgsave_duration_sec'].map((name) => `redis_${name} metric names should not contain abbreviated units`),
-  ...['dump_payload_sanitizations', 'io_threaded_reads_processed', 'io_threaded_writes_processed', 'total_error_replies', 'total_reads_processed', 'total_writes_processed', 'unexpected_error_replies'].map((name) => `redis_${name} counter metrics should have "_total" suffix`),
-  ...['expired_time_cap_reached_total', 'migrate_cached_sockets_total'].map((name) => `redis_${name} non-counter metrics should not have "_total" suffix`),
-].sort()
 
 /** The exposition of emitInfoMetrics for an INFO text, with the `redis` namespace. */
 async function exposition(info: string, options: { databases?: number; includeSystemMetrics?: boolean; namespace?: string } = {}): Promise<string> {

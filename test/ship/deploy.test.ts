@@ -26,7 +26,7 @@ function listenPort(container: Doc): number {
 
 t.test('every workload: a named metrics port that is the one the exporter listens on, /healthz probes, limits, non-root', async (t) => {
   const workloads = [...byKind('DaemonSet'), ...byKind('Deployment')]
-  t.equal(workloads.length, 2)
+  t.equal(workloads.length, 3)
   for (const workload of workloads) {
     const name = workload.metadata.name as string
     const pod = workload.spec.template

@@ -85,7 +85,7 @@ t.test('the Dockerfile builds and runs, step by step, and the image serves metri
     }
   }
   t.match(final.USER, /^(?!root$)\S+/, 'the image runs as a non-root user')
-  t.equal(final.EXPOSE, '9100', 'it exposes the system exporter\'s port')
+  t.equal(final.EXPOSE, '9100 9121', 'it exposes the system and Redis exporters\' ports')
   const app = inStage('.')
   t.notOk(existsSync(join(app, 'src')) || existsSync(join(app, 'node_modules', 'typescript')) || existsSync(join(app, 'node_modules', 'tap')), 'the runtime stage has dist/ and production dependencies only')
 
