@@ -59,10 +59,17 @@ export async function redisScrapeLatency(ports: () => Promise<number>, scrapes: 
     client.disconnect()
     const address = `redis://127.0.0.1:${redisPort}`
     const results: { label: string; ours: Latencies; theirs: Latencies }[] = []
-    for (const [label, flags] of [['INFO, CONFIG, SLOWLOG, LATENCY (defaults)', []], ['and --check-keys over 1,000 keys', ['check-keys', 'key:*']]] as const) {
+    // [label, flags of both (name, value), our flags, their flags]
+    const setups = [
+      ['defaults (INFO, CONFIG, SLOWLOG, LATENCY, and the exporter\'s own process metrics)', [], [], []],
+      ['Redis metrics only (--web.disable-exporter-metrics / -redis-only-metrics)', [], ['--web.disable-exporter-metrics'], ['-redis-only-metrics']],
+      ['defaults and --check-keys over 1,000 keys', ['check-keys', 'key:*'], [], []],
+    ] as const
+    for (const [label, flags, ourFlags, theirFlags] of setups) {
       const [ourPort, theirPort] = [await ports(), await ports()]
-      const ours = spawn(process.execPath, [ourExporter, '--redis.addr', address, '--web.listen-address', `127.0.0.1:${ourPort}`, ...flags.map((flag, i) => (i % 2 === 0 ? `--${flag}` : flag))], { stdio: 'ignore' })
-      const theirs = spawn('prometheus-redis-exporter', ['-redis.addr', address, '-web.listen-address', `127.0.0.1:${theirPort}`, ...flags.map((flag, i) => (i % 2 === 0 ? `-${flag}` : flag))], { stdio: 'ignore' })
+      const shared = (dash: string) => flags.map((flag, i) => (i % 2 === 0 ? `${dash}${flag}` : flag))
+      const ours = spawn(process.execPath, [ourExporter, '--redis.addr', address, '--web.listen-address', `127.0.0.1:${ourPort}`, ...shared('--'), ...ourFlags], { stdio: 'ignore' })
+      const theirs = spawn('prometheus-redis-exporter', ['-redis.addr', address, '-web.listen-address', `127.0.0.1:${theirPort}`, ...shared('-'), ...theirFlags], { stdio: 'ignore' })
       children.push(ours, theirs)
       const urls = [`http://127.0.0.1:${ourPort}/metrics`, `http://127.0.0.1:${theirPort}/metrics`] as const
       await Promise.all(urls.map(ready))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { type Collector, Desc, type ExpositionFormat, Registry, constHistogram, constMetric, constSummary, contentTypes, encode, encodeChunks, encodeStream, negotiate } from '../src/index.js'
+import { type Collector, Desc, type ExpositionFormat, Registry, constHistogram, constMetric, constSummary, contentTypes, encode, encodeBody, encodeChunks, encodeStream, negotiate } from '../src/index.js'
 import { formatCanonical, formatGoFloat, formatValue, memoizeBounds } from '../src/exposition/numbers.js'
 import { refuses } from './helpers/refuses.js'
 
@@ -147,4 +147,20 @@ t.test('encodeStream lets timers run between chunks', async (t) => {
   clearInterval(timer)
   t.equal(text, encode(families, 'openmetrics'))
   t.ok(ticks >= 1, `a 0 ms interval fired ${ticks} times during ${chunks} chunks`)
+})
+
+t.test('encodeBody: one string when the scrape fits in one chunk, chunks with turns of the event loop otherwise', async (t) => {
+  const small = await bigFamilies(20)
+  t.equal(encodeBody(small, 'text'), encode(small, 'text'), 'a small scrape is a plain string')
+  t.equal(encodeBody([], 'text'), '', 'nothing to encode is the empty string')
+  t.equal(encodeBody([], 'openmetrics'), '# EOF\n')
+  const body = encodeBody(small, 'openmetrics', 100)
+  t.not(typeof body, 'string', 'over one chunk, it is streamed')
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 0)
+  const chunks: string[] = []
+  for await (const chunk of body as AsyncIterable<string>) chunks.push(chunk)
+  clearInterval(timer)
+  t.equal(chunks.join(''), encode(small, 'openmetrics'))
+  t.ok(chunks.length > 3 && ticks >= 1, `${chunks.length} chunks, the event loop ran ${ticks} times`)
 })

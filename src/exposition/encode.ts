@@ -81,3 +81,27 @@ export async function* encodeStream(
     await nextTurn()
   }
 }
+
+/**
+ * An HTTP response body: the exposition as one string when it fits in one
+ * chunk, so small scrapes skip the stream machinery (and chunked transfer
+ * encoding) entirely; otherwise chunks with the event loop let run between
+ * them, as {@link encodeStream} does.
+ */
+export function encodeBody(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+  chunkCharacters: number = defaultChunkCharacters,
+): string | AsyncIterable<string> {
+  const chunks = encodeChunks(families, format, chunkCharacters)
+  const first = chunks.next()
+  const second = chunks.next()
+  if (second.done) return first.done ? '' : first.value
+  return (async function* () {
+    yield first.value as string
+    for (let next: IteratorResult<string, void> = second; !next.done; next = chunks.next()) {
+      await nextTurn()
+      yield next.value
+    }
+  })()
+}

@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGzip } from 'node:zlib'
-import { contentTypes, encodeStream } from '../exposition/encode.js'
+import { promisify } from 'node:util'
+import { createGzip, gzip } from 'node:zlib'
+import { contentTypes, encodeBody } from '../exposition/encode.js'
 import { negotiate } from '../exposition/negotiate.js'
 import type { GatherError } from '../families.js'
 import type { Gatherer } from '../gather.js'
+
+const gzipAsync = promisify(gzip)
 
 /** Options of {@link metricsHandler}. */
 export interface MetricsHandlerOptions {
@@ -36,10 +39,15 @@ export async function serveMetrics(gatherer: Gatherer, request: IncomingMessage,
   const { families, errors } = await gatherer.gather()
   if (errors.length > 0) (options.onGatherErrors ?? reportToStderr)(errors)
   const format = negotiate(request.headers.accept)
-  const gzip = acceptsGzip(request.headers['accept-encoding'] as string | undefined)
-  response.writeHead(200, { 'content-type': contentTypes[format], vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) })
-  const body = Readable.from(encodeStream(families, format))
-  await (gzip ? pipeline(body, createGzip(), response) : pipeline(body, response))
+  const gzipped = acceptsGzip(request.headers['accept-encoding'] as string | undefined)
+  response.writeHead(200, { 'content-type': contentTypes[format], vary: 'accept-encoding', ...(gzipped ? { 'content-encoding': 'gzip' } : {}) })
+  const encoded = encodeBody(families, format)
+  if (typeof encoded === 'string') {
+    response.end(gzipped ? await gzipAsync(encoded) : encoded)
+    return
+  }
+  const body = Readable.from(encoded)
+  await (gzipped ? pipeline(body, createGzip(), response) : pipeline(body, response))
 }
 
 /**

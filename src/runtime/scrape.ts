@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Collector } from '../collector.js'
 import { type PromkitError, errorMessage, quote } from '../errors.js'
-import { contentTypes, encodeStream } from '../exposition/encode.js'
+import { contentTypes, encodeBody } from '../exposition/encode.js'
 import { negotiate } from '../exposition/negotiate.js'
 import type { GatherResult, Gatherer } from '../gather.js'
 import { mergeGatherers } from '../gatherers.js'
@@ -87,7 +87,7 @@ export class Scraper {
     }
     const merged = await mergeGatherers([{ gather: async () => result }, ...gatherers]).gather()
     const format = negotiate(request.accept)
-    return { status: 200, contentType: contentTypes[format], body: encodeStream(merged.families, format) }
+    return { status: 200, contentType: contentTypes[format], body: encodeBody(merged.families, format) }
   }
 
   private outcomes(result: GatherResult): Registry {

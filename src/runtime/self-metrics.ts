@@ -1,6 +1,6 @@
 import * as client from 'prom-client'
 import type { Collector, Emit } from '../collector.js'
-import { constMetric } from '../const-metric.js'
+import { constMetric, constSummary } from '../const-metric.js'
 import { Desc } from '../desc.js'
 import type { CollectorOutcome, GatherResult } from '../gather.js'
 import { Registry } from '../registry.js'
@@ -48,7 +48,8 @@ export class SelfMetrics {
   /** The self-metrics as a promkit registry, to merge into every scrape of the telemetry path. */
   readonly registry = new Registry()
   private readonly scrapes: client.Counter
-  private readonly scrapeDuration: client.Summary
+  /** Count and sum of scrape durations: a summary without quantiles, as client_golang's default one (no t-digest to keep per scrape). */
+  private readonly scrapeDurations = { count: 0, sum: 0 }
   private readonly lastDuration: client.Gauge
   private readonly lastError: client.Gauge
   private readonly requests: client.Counter<'code'> | undefined
@@ -59,14 +60,6 @@ export class SelfMetrics {
     const registers = [register]
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
     this.scrapes = new client.Counter({ name: name('scrapes_total'), help: 'Scrapes of the telemetry path.', registers })
-    this.scrapeDuration = new client.Summary({
-      name: name('scrape_duration_seconds'),
-      help: 'Durations of scrapes of the telemetry path.',
-      percentiles: [0.5, 0.9, 0.99],
-      maxAgeSeconds: 600,
-      ageBuckets: 5,
-      registers,
-    })
     this.lastDuration = new client.Gauge({ name: name('last_scrape_duration_seconds'), help: 'Duration of the last scrape.', registers })
     this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
     const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
@@ -78,12 +71,19 @@ export class SelfMetrics {
       client.collectDefaultMetrics({ register })
     }
     this.registry.register(promClientCollector(register, { name: 'exporter' }))
+    const durations = new Desc({ name: name('scrape_duration_seconds'), help: 'Durations of scrapes of the telemetry path.' })
+    this.registry.register({
+      name: 'exporter-scrapes',
+      describe: () => [durations],
+      collect: (emit: Emit) => emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] })),
+    })
   }
 
   /** Records a finished gather of the exporter's collectors. */
   observeScrape(result: GatherResult, seconds: number): void {
     this.scrapes.inc()
-    this.scrapeDuration.observe(seconds)
+    this.scrapeDurations.count++
+    this.scrapeDurations.sum += seconds
     this.lastDuration.set(seconds)
     this.lastError.set(result.errors.length > 0 ? 1 : 0)
   }

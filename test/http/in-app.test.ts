@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib'
 import Fastify from 'fastify'
 import fc from 'fast-check'
 import t from 'tap'
-import { Desc, type GatherError, Registry, constMetric, metricsHandler } from '../../src/index.js'
+import { Desc, type GatherError, Registry, constMetric, encode, metricsHandler } from '../../src/index.js'
 import { fastifyMetrics, unmatchedRoute } from '../../src/http/fastify.js'
 import { parseExposition } from '../helpers/exposition-parser.js'
 import { get, samples } from '../helpers/exporter-process.js'
@@ -51,6 +51,22 @@ t.test('metricsHandler serves a registry on node:http with negotiation and gzip'
     process.stderr.write = original
   }
   t.same(written, ['promkit: broken: collect() failed: db down\n'], 'by default, errors go to stderr')
+})
+
+t.test('metricsHandler streams a scrape larger than one chunk, gzipped or not', async (t) => {
+  const registry = new Registry()
+  const desc = new Desc({ name: 'wide', help: 'Many series.', variableLabels: ['id'] })
+  registry.register({ name: 'wide', describe: () => [desc], collect: (emit) => { for (let i = 0; i < 5000; i++) emit(constMetric(desc, 'gauge', i, [`series-${i}`])) } })
+  const server = createServer(metricsHandler(registry))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const plain = await get(base)
+  t.equal(plain.text, encode((await registry.gather()).families, 'text'))
+  t.equal(plain.text.split('\n').length, 5003, 'HELP, TYPE, 5000 series and the final newline')
+  t.ok(plain.text.length > 64 * 1024, `${plain.text.length} characters: more than one chunk`)
+  const zipped = await get(base, { headers: { 'accept-encoding': 'gzip' } })
+  t.equal(gunzipSync(zipped.body).toString(), plain.text)
 })
 
 async function shop(options: Partial<Parameters<typeof fastifyMetrics>[1]> = {}) {

@@ -91,6 +91,18 @@ t.test('endpoints, metrics, self-metrics and content negotiation', async (t) => 
   t.match(gunzipSync(plainGzip.body).toString('utf8'), /test_steady_value 42\n/)
 })
 
+t.test('a scrape larger than one chunk is streamed, plain or gzipped', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--collector.disable-defaults', '--collector.wide', '--web.disable-exporter-metrics'])
+  const plain = await get(`${exporter.base}/metrics`)
+  const wide = samples(plain.text, 'test_wide_value')
+  t.equal(wide.length, 5000)
+  t.ok(plain.text.length > 64 * 1024, `${plain.text.length} characters`)
+  t.equal(plain.headers['transfer-encoding'], 'chunked', 'streamed')
+  t.same(wide.slice(0, 3), ['test_wide_value{id="series-0"} 0', 'test_wide_value{id="series-1"} 1', 'test_wide_value{id="series-10"} 10'])
+  const zipped = await get(`${exporter.base}/metrics`, { headers: { 'accept-encoding': 'gzip' } })
+  t.same(samples(gunzipSync(zipped.body).toString(), 'test_wide_value'), wide, 'the same series, gzipped')
+})
+
 t.test('collect[] and exclude[] pick collectors; mistakes get 400', async (t) => {
   const exporter = await startExporter(t, testExporter, ['--collector.failing'])
   const only = await get(`${exporter.base}/metrics?collect[]=steady&collect[]=failing`)
