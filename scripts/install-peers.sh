@@ -9,6 +9,7 @@ peers=(
   "prometheus-node-exporter prometheus-node-exporter"
   "prometheus-pushgateway prometheus-pushgateway"
   "redis-server redis-server"
+  "redis-cli redis-tools"
   "prometheus-redis-exporter prometheus-redis-exporter"
 )
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { type Collector, type Emit, constMetric } from 'promkit'
 import type { RedisConnection } from './connection.js'
 import type { RedisDescs } from './descs.js'
-import { emitInfoMetrics } from './info-metrics.js'
+import { emitClusterInfo, emitInfoMetrics } from './info-metrics.js'
 import { parseInfo } from './info.js'
 import { type KeyChecks, collectKeys } from './keys.js'
 
@@ -85,7 +85,12 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
         const value = configValue(reply)
         if (value !== undefined) emit(constMetric(desc, 'gauge', value))
       }
-      emitInfoMetrics(parseInfo(info as string), descs, emit, { databases: configValue(databases) ?? 16, nowSeconds: Math.floor(Date.now() / 1000) })
+      const fields = parseInfo(info as string)
+      const cluster = fields.some(({ key, value }) => key === 'cluster_enabled' && value === '1')
+      // A cluster node has database 0 only; elsewhere, CONFIG databases, or Redis' default of 16.
+      emitInfoMetrics(fields, descs, emit, { databases: cluster ? 1 : (configValue(databases) ?? 16), nowSeconds: Math.floor(Date.now() / 1000) })
+      const clusterInfo = cluster ? await optional(client.call('CLUSTER', 'INFO')) : undefined
+      if (typeof clusterInfo === 'string') emitClusterInfo(clusterInfo, descs, emit)
       emitLatencySpikes(spikes, descs, emit)
       emitSlowlog(slowlogLength, slowlogLatest, descs, emit)
       emit(constMetric(descs.up, 'gauge', 1))

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 
 /**
  * One Redis connection, opened on first use and reused by every scrape:
@@ -50,9 +50,40 @@ export class RedisConnection {
     return connection
   }
 
-  /** Closes this connection and its per-database ones. */
+  private clusterClient: Cluster | undefined
+  private connectingCluster: Promise<Cluster> | undefined
+
+  /**
+   * A Redis Cluster client that starts from this node (`--is-cluster`), so
+   * that a key on another node is found there: opened once and reused.
+   */
+  cluster(): Promise<Cluster> {
+    if (this.clusterClient?.status === 'ready') return Promise.resolve(this.clusterClient)
+    if (this.connectingCluster) return this.connectingCluster
+    const { host, port, retryStrategy: _retry, enableOfflineQueue: _queue, ...redisOptions } = this.options
+    const cluster = new Cluster([{ host, port }], { redisOptions, lazyConnect: true, enableAutoPipelining: true, clusterRetryStrategy: () => null })
+    // Before connect() rejects ("None of startup nodes is available"), ioredis emits 'error' for the
+    // failed slots refresh, with the node's own answer as lastNodeError ("ERR This instance has cluster support disabled").
+    let failure: (Error & { lastNodeError?: Error }) | undefined
+    cluster.on('error', (error: Error & { lastNodeError?: Error }) => (failure = error))
+    this.clusterClient?.disconnect()
+    this.clusterClient = cluster
+    this.connectingCluster = cluster
+      .connect()
+      .then(
+        () => cluster,
+        () => {
+          throw new Error(`cannot connect to the cluster of ${this.shown}: ${failure?.lastNodeError?.message}`)
+        },
+      )
+      .finally(() => (this.connectingCluster = undefined))
+    return this.connectingCluster
+  }
+
+  /** Closes this connection, its per-database ones and its cluster client. */
   close(): void {
     for (const connection of this.perDatabase.values()) connection.close()
+    this.clusterClient?.disconnect()
     this.client.disconnect()
   }
 }

@@ -18,6 +18,16 @@ export function redisDescs(namespace: string, includeSystemMetrics: boolean) {
   for (const [field, metric] of infoFieldTable(includeSystemMetrics)) {
     infoFields.set(field, { ...metric, desc: desc(metric.metric, `Redis INFO field ${field}${metric.scale === 1 ? '' : ' (in seconds)'}.`) })
   }
+  // CLUSTER INFO fields (Redis 7.0), all gauges; the two message totals are renamed as redis_exporter renames them.
+  const clusterFields = new Map<string, Desc>()
+  const messageTypes = ['ping', 'pong', 'meet', 'fail', 'publish', 'publishshard', 'auth_req', 'auth_ack', 'update', 'mfstart', 'module']
+  const clusterNames = [
+    ...['state', 'slots_assigned', 'slots_ok', 'slots_pfail', 'slots_fail', 'known_nodes', 'size', 'current_epoch', 'my_epoch'].map((field) => `cluster_${field}`),
+    ...messageTypes.flatMap((type) => [`cluster_stats_messages_${type}_sent`, `cluster_stats_messages_${type}_received`]),
+  ]
+  for (const field of clusterNames) clusterFields.set(field, desc(field, `CLUSTER INFO field ${field}.`))
+  clusterFields.set('cluster_stats_messages_sent', desc('cluster_messages_sent_total', 'CLUSTER INFO field cluster_stats_messages_sent.'))
+  clusterFields.set('cluster_stats_messages_received', desc('cluster_messages_received_total', 'CLUSTER INFO field cluster_stats_messages_received.'))
   const named = {
     up: desc('up', 'Whether the last scrape reached Redis (1) or not (0).'),
     connectTime: desc('exporter_last_scrape_connect_time_seconds', 'Time taken to get a ready connection to Redis in this scrape.'),
@@ -57,8 +67,9 @@ export function redisDescs(namespace: string, includeSystemMetrics: boolean) {
     ...named,
     ...keys,
     infoFields,
+    clusterFields,
     /** What the `redis` collector emits. */
-    redis: [...Object.values(named), ...[...infoFields.values()].map((field) => field.desc)],
+    redis: [...Object.values(named), ...[...infoFields.values()].map((field) => field.desc), ...clusterFields.values()],
     /** What the `keys` collector emits. */
     keys: Object.values(keys),
   }

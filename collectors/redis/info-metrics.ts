@@ -1,6 +1,6 @@
 import { type Emit, constMetric, constSummary } from 'promkit'
 import type { RedisDescs } from './descs.js'
-import { type InfoField, infoNumber, parseAttributes } from './info.js'
+import { type InfoField, infoNumber, parseAttributes, parseInfo } from './info.js'
 
 const masterHostKey = /^master(_\d+)?_host$/
 const masterPortKey = /^master(_\d+)?_port$/
@@ -95,4 +95,13 @@ function emitReplication(key: string, value: string, master: [string, string], d
     if (replica.has('lag')) emit(constMetric(descs.connectedSlaveLag, 'gauge', Number(replica.get('lag')), labels))
   } else return false
   return true
+}
+
+/** Emits the CLUSTER INFO fields redis_exporter exports, as gauges (`cluster_state:ok` is 1); `-` in a field name reads as `_`. */
+export function emitClusterInfo(text: string, descs: RedisDescs, emit: Emit): void {
+  for (const { key, value } of parseInfo(text)) {
+    const desc = descs.clusterFields.get(key.replace(/-/g, '_'))
+    const number = infoNumber(value)
+    if (desc && number !== undefined) emit(constMetric(desc, 'gauge', number))
+  }
 }

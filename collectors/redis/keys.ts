@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { type Emit, constMetric } from 'promkit'
 import type { RedisConnection } from './connection.js'
 import type { RedisDescs } from './descs.js'
@@ -16,11 +16,13 @@ export interface KeyChecks {
   readonly countPatterns: readonly DbKey[]
   /** `--check-keys-batch-size`: the COUNT of each SCAN call. */
   readonly batchSize: number
+  /** `--is-cluster`: keys are looked up across the cluster; patterns are still scanned on the node scraped. */
+  readonly cluster: boolean
 }
 
 const globCharacters = /[?*[\]^]/
-/** Keys looked at in one pipeline. */
-const pipelineSize = 100
+/** Keys looked at together. */
+const keysPerRound = 100
 /** A string longer than this is not read for `key_value`: no number is that long. */
 const longestNumber = 64
 
@@ -66,35 +68,28 @@ const sizeCommands = new Map([['list', 'llen'], ['set', 'scard'], ['zset', 'zcar
 /** A plain decimal number, the only string value reported as `key_value`. */
 const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
-/** The replies of a pipeline, in order (a failed command's reply is undefined). Only a MULTI can make exec() null. */
-async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
-  return ((await pipeline.exec()) as [Error | null, unknown][]).map(([, reply]) => reply)
-}
-
-/** Emits key_size (and key_value for numbers) of the given keys of one database, two pipelines per 100 keys. */
-async function checkKeys(client: Redis, db: number, keys: readonly string[], descs: RedisDescs, emit: Emit, signal: AbortSignal): Promise<void> {
-  for (let start = 0; start < keys.length; start += pipelineSize) {
+/** Emits key_size (and key_value for numbers) of the given keys of one database, 100 keys at a time. */
+export async function checkKeys(reader: Redis | Cluster, db: number, keys: readonly string[], descs: RedisDescs, emit: Emit, signal: AbortSignal): Promise<void> {
+  for (let start = 0; start < keys.length; start += keysPerRound) {
     signal.throwIfAborted()
-    const batch = keys.slice(start, start + pipelineSize)
-    const types = (await replies(client.pipeline(batch.map((key) => ['type', key])))).map(String)
-    // Per key: its size command, then for a string its first bytes (a number, or HYLL for a HyperLogLog).
-    const lookups = client.pipeline()
-    batch.forEach((key, i) => {
-      const command = sizeCommands.get(types[i] as string)
-      if (command) lookups.call(command, key)
-      if (types[i] === 'string') lookups.getrange(key, 0, longestNumber - 1)
-    })
-    const values = await replies(lookups)
-    for (const [i, key] of batch.entries()) {
-      const labels = [`db${db}`, key]
-      // A key that is gone has size 0, as in redis_exporter; a module type has no size.
-      if (types[i] === 'none') emit(constMetric(descs.keySize, 'gauge', 0, labels))
-      if (!sizeCommands.has(types[i] as string)) continue
-      let size = Number(values.shift())
-      const head = types[i] === 'string' ? String(values.shift()) : undefined
-      if (head?.startsWith('HYLL')) size = await client.pfcount(key)
-      emit(constMetric(descs.keySize, 'gauge', size, labels))
-      if (head !== undefined && size <= longestNumber && decimal.test(head)) emit(constMetric(descs.keyValue, 'gauge', Number(head), labels))
+    const batch = keys.slice(start, start + keysPerRound)
+    // Commands sent together are pipelined by the client; on a cluster, each goes to the node that holds its key.
+    const types = await Promise.all(batch.map((key) => reader.type(key)))
+    const checked = await Promise.all(
+      batch.map(async (key, i) => {
+        const command = sizeCommands.get(types[i] as string)
+        // A key that is gone has size 0, as in redis_exporter; a module type has no size.
+        if (command === undefined) return types[i] === 'none' ? { key, size: 0, head: undefined } : undefined
+        // For a string, its first bytes too: a number, or HYLL for a HyperLogLog.
+        const [size, head] = await Promise.all([reader.call(command, key), types[i] === 'string' ? reader.getrange(key, 0, longestNumber - 1) : undefined])
+        return { key, size: head?.startsWith('HYLL') ? await reader.pfcount(key) : Number(size), head }
+      }),
+    )
+    for (const result of checked) {
+      if (result === undefined) continue
+      const labels = [`db${db}`, result.key]
+      emit(constMetric(descs.keySize, 'gauge', result.size, labels))
+      if (result.head !== undefined && result.size <= longestNumber && decimal.test(result.head)) emit(constMetric(descs.keyValue, 'gauge', Number(result.head), labels))
     }
   }
 }
@@ -117,7 +112,10 @@ export async function collectKeys(connection: RedisConnection, checks: KeyChecks
     const client = await connection.database(db).ready()
     for (const found of await scan(client, key, checks.batchSize, signal)) add(db, found)
   }
-  for (const [db, keys] of byDb) await checkKeys(await connection.database(db).ready(), db, [...keys].sort(), descs, emit, signal)
+  for (const [db, keys] of byDb) {
+    const reader = checks.cluster ? await connection.cluster() : await connection.database(db).ready()
+    await checkKeys(reader, db, [...keys].sort(), descs, emit, signal)
+  }
   for (const { db, key } of checks.countPatterns) {
     const client = await connection.database(db).ready()
     emit(constMetric(descs.keysCount, 'gauge', (await scan(client, key, checks.batchSize, signal)).size, [`db${db}`, key]))

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import type { ExporterContext, FlagDefinition } from 'promkit/exporter'
-import { type KeyChecks, parseKeyList } from './keys.js'
+import { type DbKey, type KeyChecks, parseKeyList } from './keys.js'
 import type { ConnectionSettings } from './target.js'
 
 /** redis_exporter's flags, double-dashed, each also settable as `REDIS_EXPORTER_<FLAG>`. */
@@ -20,6 +20,7 @@ export const redisFlags: readonly FlagDefinition[] = [
   { name: 'tls-client-cert-file', description: 'Client certificate (PEM) for rediss:// servers that ask for one.' },
   { name: 'tls-client-key-file', description: 'Key (PEM) of --tls-client-cert-file.' },
   { name: 'skip-tls-verification', type: 'boolean', description: "Do not verify rediss:// servers' certificates (testing only)." },
+  { name: 'is-cluster', type: 'boolean', description: 'The Redis is a Redis Cluster node: --check-keys and --check-single-keys find keys on any node (patterns are scanned on this node).' },
 ]
 
 /** Everything the Redis collectors need from the flags, read and checked once at start. */
@@ -67,6 +68,18 @@ function tlsOptions(flags: ExporterContext['flags']): ConnectionOptions {
   return { ca: file('tls-ca-cert-file'), cert, key, rejectUnauthorized: flags['skip-tls-verification'] !== true }
 }
 
+/** The key checks of the flags; on a cluster, only in database 0, the only one a cluster has. */
+function keyChecks(flags: ExporterContext['flags'], batchSize: number): KeyChecks {
+  const lists = ['check-keys', 'check-single-keys', 'count-keys'].map((flag) => ({ flag, keys: parseKeyList(flag, flags[flag] as string) }))
+  const cluster = flags['is-cluster'] === true
+  for (const { flag, keys } of lists) {
+    const elsewhere = keys.find((key) => key.db !== 0)
+    if (cluster && elsewhere) throw new Error(`--${flag}: "${elsewhere.key}" is in database ${elsewhere.db}, but a Redis Cluster (--is-cluster) has database 0 only`)
+  }
+  const [patterns, singleKeys, countPatterns] = lists.map(({ keys }) => keys) as [DbKey[], DbKey[], DbKey[]]
+  return { patterns, singleKeys, countPatterns, batchSize, cluster }
+}
+
 /** Reads the Redis flags; throws one line naming the flag for anything unreadable or malformed. */
 export function redisSettings(flags: ExporterContext['flags']): RedisSettings {
   const batchSize = flags['check-keys-batch-size'] as number
@@ -80,12 +93,7 @@ export function redisSettings(flags: ExporterContext['flags']): RedisSettings {
       timeoutMs: flags['connection-timeout'] as number,
       tls: tlsOptions(flags),
     },
-    keys: {
-      patterns: parseKeyList('check-keys', flags['check-keys'] as string),
-      singleKeys: parseKeyList('check-single-keys', flags['check-single-keys'] as string),
-      countPatterns: parseKeyList('count-keys', flags['count-keys'] as string),
-      batchSize,
-    },
+    keys: keyChecks(flags, batchSize),
     includeSystemMetrics: flags['include-system-metrics'] === true,
   }
 }

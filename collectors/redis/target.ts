@@ -49,6 +49,8 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
     // CLIENT SETINFO fails on Redis before 7.2 and would show up in the errorstats this exporter reports.
     disableClientInfo: true,
     lazyConnect: true,
+    // Commands sent in the same tick (a scrape's, a round of key checks) go out in one write.
+    enableAutoPipelining: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,4 +77,15 @@ export async function startRedis(t: Test, extra: string[] = [], options: { tls?:
     stop,
     start,
   }
+}
+
+/** Three redis-server nodes made into a Redis Cluster (no replicas) by redis-cli, ready when every node says cluster_state:ok. */
+export async function startRedisCluster(t: Test): Promise<RunningRedis[]> {
+  const nodes = await Promise.all([0, 1, 2].map(() => startRedis(t, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'])))
+  await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 })
+  for (const node of nodes) {
+    const client = await node.client()
+    await waitFor(`cluster_state:ok on port ${node.port}`, async () => (String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined), 30_000, 50)
+  }
+  return nodes
 }

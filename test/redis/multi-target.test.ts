@@ -73,6 +73,7 @@ t.test('flags that cannot work stop the exporter at start with one line', async 
     [['--check-keys-batch-size', '0'], 'redis_exporter: collector redis: --check-keys-batch-size: must be at least 1'],
     [['--tls-ca-cert-file', join(dir, 'ca.pem')], `redis_exporter: collector redis: --tls-ca-cert-file: cannot read "${join(dir, 'ca.pem')}": ENOENT`],
     [['--tls-client-cert-file', notJson], 'redis_exporter: collector redis: --tls-client-cert-file and --tls-client-key-file go together'],
+    [['--is-cluster', '--count-keys', 'user:*,db3=x*'], 'redis_exporter: collector redis: --count-keys: "x*" is in database 3, but a Redis Cluster (--is-cluster) has database 0 only'],
     [['--namespace', 'bad-name'], 'redis_exporter: --namespace: "bad-name" is not a valid metric name prefix'],
   ]
   for (const [args, message] of cases) {

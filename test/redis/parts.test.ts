@@ -1,6 +1,7 @@
 import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { keysCollector, redisCollector } from '../../collectors/redis/collector.js'
+import { checkKeys } from '../../collectors/redis/keys.js'
 import { ConnectionPool, RedisConnection } from '../../collectors/redis/connection.js'
 import { redisDescs } from '../../collectors/redis/descs.js'
 import { emitInfoMetrics } from '../../collectors/redis/info-metrics.js'
@@ -125,7 +126,7 @@ t.test('in-process collectors on a real Redis: no deadline, refused commands, on
   const pool = new ConnectionPool((address) => connect('limited', address), 0)
   t.teardown(() => pool.close())
   const first = pool.get(redis.url)
-  const keys = await gather(keysCollector(first, { patterns: [{ db: 4, key: 'b*' }], singleKeys: [{ db: 0, key: 'a' }], countPatterns: [], batchSize: 10 }, descs))
+  const keys = await gather(keysCollector(first, { patterns: [{ db: 4, key: 'b*' }], singleKeys: [{ db: 0, key: 'a' }], countPatterns: [], batchSize: 10, cluster: false }, descs))
   t.same(keys.text.split('\n').filter((line) => line.startsWith('redis_key')), ['redis_key_size{db="db0",key="a"} 1', 'redis_key_size{db="db4",key="b"} 2', 'redis_key_value{db="db0",key="a"} 1', 'redis_key_value{db="db4",key="b"} 22'])
   const names = async () => String(await admin.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=redis_exporter')).map((line) => line.match(/ db=(\d+)/)?.[1]).sort()
   // A closed connection leaves CLIENT LIST a moment later: wait (bounded) for the expected list, then assert it.
@@ -136,4 +137,23 @@ t.test('in-process collectors on a real Redis: no deadline, refused commands, on
   pool.get(`redis://127.0.0.1:${redis.port}/0`)
   await settled([])
   t.same(await names(), [], 'a connection left idle longer than idleMs is closed by the next get(), with its per-database ones')
+})
+
+t.test('a key of a module type (RedisJSON, say) has no size and is left out', async (t) => {
+  // No Redis module is packaged here, so the client is a stand-in that answers as Redis does for such a key.
+  const reader = { type: async (key: string) => (key === 'doc' ? 'ReJSON-RL' : 'list'), call: async () => 3, getrange: async () => '', pfcount: async () => 0 }
+  const registry = new Registry()
+  registry.register({ name: 'keys', describe: () => descs.keys, collect: (emit, { signal }) => checkKeys(reader as never, 0, ['doc', 'queue'], descs, emit, signal) })
+  t.same(encode((await registry.gather()).families, 'text').split('\n').filter((line) => line.startsWith('redis_')), ['redis_key_size{db="db0",key="queue"} 3'])
+})
+
+t.test('--is-cluster against a Redis that is not a cluster: the cluster client says why it cannot connect', async (t) => {
+  const redis = await startRedis(t)
+  const target = parseTarget(redis.url, { ...settings, user: undefined, password: undefined })
+  const connection = new RedisConnection(target.options, target.shown)
+  t.teardown(() => connection.close())
+  const message = `cannot connect to the cluster of ${redis.url}: ERR This instance has cluster support disabled`
+  const both = await Promise.allSettled([connection.cluster(), connection.cluster()])
+  t.same(both.map((result) => (result as PromiseRejectedResult).reason.message), [message, message], 'two callers at once share one attempt')
+  await t.rejects(connection.cluster(), { message }, 'a later call tries again')
 })
