@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Metric, MetricType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, quote } from './errors.js'
@@ -115,6 +116,9 @@ function seriesText(metric: Metric): string {
   return `${metric.desc.fqName}{${pairs.join(',')}}`
 }
 
+/** How many metrics buildFamilies checks (or sorts) before it lets the event loop run: about 5 ms of work. */
+const metricsPerTurn = 8192
+
 /** Families that buildFamilies made, and so checked; families are immutable once built. */
 const checkedFamilies = new WeakSet<MetricFamily>()
 
@@ -130,17 +134,23 @@ export function isCheckedFamily(family: MetricFamily): boolean {
  * samples; no hand-made `le` on histograms or `quantile` on summaries; no duplicate
  * series; in pedantic mode, no metric from an undescribed descriptor. A metric that
  * fails a check is dropped and reported; the first one of a name or series wins,
- * in source order.
+ * in source order. Large gathers let the event loop run every few thousand
+ * metrics, so a 100k-series scrape does not stall timers and other requests.
  */
-export function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): MetricFamily[] {
+export async function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): Promise<MetricFamily[]> {
   const families = new Map<string, FamilyBuilder>()
   const claims = new Map<string, string>()
+  let sinceTurn = 0
   for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
     const batch = batches[sourceIndex] as MetricBatch
     let lastDesc: Desc | undefined
     let lastType: MetricType | undefined
     let lastFamily: FamilyBuilder | undefined
     for (const metric of batch.metrics) {
+      if (++sinceTurn === metricsPerTurn) {
+        sinceTurn = 0
+        await nextTurn()
+      }
       if (metric.desc !== lastDesc || metric.type !== lastType) {
         lastDesc = metric.desc
         lastType = metric.type
@@ -159,6 +169,11 @@ export function buildFamilies(batches: readonly MetricBatch[], errors: GatherErr
   }
   const result: MetricFamily[] = []
   for (const family of families.values()) {
+    sinceTurn += family.metrics.length
+    if (sinceTurn >= metricsPerTurn) {
+      sinceTurn = 0
+      await nextTurn()
+    }
     const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sortSeries(family, batches, errors) }
     checkedFamilies.add(built)
     result.push(built)

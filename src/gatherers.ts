@@ -39,7 +39,7 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       const unchanged = gathered.flatMap(({ families }) => families.filter(alone))
       const batches: MetricBatch[] = gathered.map(({ source, families }) => ({ source, metrics: families.filter((family) => !alone(family)).flatMap((family) => family.metrics) }))
       // Names are unique across both parts: a name in both would have made its families not alone.
-      const families = [...unchanged, ...buildFamilies(batches, errors)].sort((a, b) => (a.name < b.name ? -1 : 1))
+      const families = [...unchanged, ...(await buildFamilies(batches, errors))].sort((a, b) => (a.name < b.name ? -1 : 1))
       return { families, errors: [...passed, ...errors.list], collectors }
     },
   }

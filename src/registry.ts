@@ -163,7 +163,7 @@ export class Registry implements Registerer, Gatherer {
       const described = this.pedantic && entry.id !== undefined ? entry.described : undefined
       batches.push(described ? { source: entry.name, metrics, described } : { source: entry.name, metrics })
     })
-    const families = buildFamilies(batches, errors)
+    const families = await buildFamilies(batches, errors)
     return { families, errors: errors.list, collectors: yields.map((result) => result.outcome) }
   }
 
