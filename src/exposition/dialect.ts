@@ -1,10 +1,11 @@
-import type { Metric } from '../const-metric.js'
+import type { HistogramMetric, Metric, ScalarMetric, SummaryMetric } from '../const-metric.js'
+import type { Desc } from '../desc.js'
 import type { Exemplar } from '../exemplar.js'
 import { type MetricFamily, labelValueAt } from '../families.js'
 import { escapeLabelValue } from './escape.js'
 import { formatValue } from './numbers.js'
 
-/** What differs between the Prometheus text format and OpenMetrics; the sample lines are written once, in {@link writeMetric}. */
+/** What differs between the Prometheus text format and OpenMetrics; the sample lines are written once, in {@link appendScalarLine} and {@link writeAggregate}. */
 export interface Dialect {
   /** The HELP/TYPE/UNIT lines of a family. */
   header(family: MetricFamily): string
@@ -34,14 +35,45 @@ function withBound(open: string, name: string, value: string): string {
   return `${open === '' ? '{' : `${open},`}${name}="${value}"}`
 }
 
-/** The sample lines of one metric, each ending in a line feed. */
-export function writeMetric(dialect: Dialect, family: MetricFamily, metric: Metric): string {
+/** `{a="`, `",b="`, … before each label value of a descriptor's series: built once per descriptor. */
+const labelOpeners = new WeakMap<Desc, readonly string[]>()
+
+function openersOf(desc: Desc): readonly string[] {
+  let openers = labelOpeners.get(desc)
+  if (openers === undefined) {
+    openers = desc.labelNames.map((name, i) => `${i === 0 ? '{' : '",'}${name}="`)
+    labelOpeners.set(desc, openers)
+  }
+  return openers
+}
+
+/**
+ * Appends the sample line of a counter, gauge or untyped metric to `out` as
+ * pieces (shared name and label strings, the label values as they are), so
+ * that writing a series allocates almost nothing but its value's text; the
+ * pieces are joined once per chunk. Returns the characters appended.
+ */
+export function appendScalarLine(dialect: Dialect, name: string, metric: ScalarMetric, out: string[]): number {
+  const openers = openersOf(metric.desc)
+  out.push(name)
+  let size = name.length
+  for (let i = 0; i < openers.length; i++) {
+    const opener = openers[i] as string
+    const value = escapeLabelValue(labelValueAt(metric, i))
+    out.push(opener, value)
+    size += opener.length + value.length
+  }
+  const value = formatValue(metric.value)
+  const tail = `${dialect.timestamp(metric.timestampMs)}${dialect.exemplar(metric.exemplar)}\n`
+  out.push(openers.length === 0 ? ' ' : '"} ', value, tail)
+  return size + (openers.length === 0 ? 1 : 3) + value.length + tail.length
+}
+
+/** The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed. */
+export function writeAggregate(dialect: Dialect, family: MetricFamily, metric: HistogramMetric | SummaryMetric): string {
   const timestamp = dialect.timestamp(metric.timestampMs)
   const open = openLabels(metric)
   const labels = open === '' ? '' : `${open}}`
-  if (metric.type !== 'histogram' && metric.type !== 'summary') {
-    return `${dialect.valueName(family)}${labels} ${formatValue(metric.value)}${timestamp}${dialect.exemplar(metric.exemplar)}\n`
-  }
   let text = ''
   if (metric.type === 'histogram') {
     for (const bucket of metric.buckets) {

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PromkitError, quote } from '../errors.js'
 import type { MetricFamily } from '../families.js'
-import { type Dialect, writeMetric } from './dialect.js'
+import { type Dialect, appendScalarLine, writeAggregate } from './dialect.js'
 import { openMetricsDialect } from './openmetrics.js'
 import { textDialect } from './text.js'
 
@@ -38,17 +38,23 @@ export function* encodeChunks(
   chunkCharacters: number = defaultChunkCharacters,
 ): Generator<string, void, undefined> {
   const dialect = dialectFor(format)
-  // Lines are gathered in an array and joined once per chunk: cheaper for the garbage collector than growing a string.
+  // Lines, or the pieces of a line, are gathered in an array and joined once per chunk: far less for the garbage
+  // collector than a string per line, and one flat string per chunk.
   let lines: string[] = []
   let size = 0
   for (const family of families) {
     const header = dialect.header(family)
     lines.push(header)
     size += header.length
+    const valueName = dialect.valueName(family)
     for (const metric of family.metrics) {
-      const text = writeMetric(dialect, family, metric)
-      lines.push(text)
-      size += text.length
+      if (metric.type === 'histogram' || metric.type === 'summary') {
+        const text = writeAggregate(dialect, family, metric)
+        lines.push(text)
+        size += text.length
+      } else {
+        size += appendScalarLine(dialect, valueName, metric, lines)
+      }
       if (size >= chunkCharacters) {
         yield lines.join('')
         lines = []
