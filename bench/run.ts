@@ -10,6 +10,7 @@ import type * as client from 'prom-client'
 import { type Registry, encode } from 'promkit'
 import { Registry as PromkitRegistry } from 'promkit'
 import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
+import { buildGoPeer, goDump, goEncodeMs } from './client-golang.js'
 import { redisScrapeLatency } from './redis.js'
 
 const peerScript = new URL('./peer.js', import.meta.url).pathname
@@ -35,7 +36,7 @@ async function ours(registry: Registry): Promise<string> {
   return encode((await registry.gather()).families, 'text')
 }
 
-async function timeBoth(label: string, series: number, mine: Registry, theirs: client.Registry, runs: number) {
+async function timeBoth(label: string, series: number, mine: Registry, theirs: client.Registry, runs: number, go = false) {
   const a = sampleLines(await ours(mine))
   const b = sampleLines(await theirs.metrics())
   if (a.length !== b.length || a.some((line, i) => line !== b[i])) {
@@ -57,8 +58,10 @@ async function timeBoth(label: string, series: number, mine: Registry, theirs: c
   }
   const m = median(mineMs)
   const p = median(theirsMs)
-  out(`| ${label} | ${series.toLocaleString('en')} | ${fixed(m)} ms | ${fixed((m * 1000) / series, 3)} µs | ${fixed(p)} ms | **${fixed(p / m)}×** |`)
-  return { series, m, p }
+  const g = go && goPeer ? goEncodeMs(goPeer, series, runs) : undefined
+  const goCells = g === undefined ? '— | — |' : `${fixed(g)} ms | **${fixed(g / m)}×** |`
+  out(`| ${label} | ${series.toLocaleString('en')} | ${fixed(m)} ms | ${fixed((m * 1000) / series, 3)} µs | ${fixed(p)} ms | **${fixed(p / m)}×** | ${goCells}`)
+  return { series, m, p, g }
 }
 
 function freePort(): Promise<number> {
@@ -72,7 +75,10 @@ function freePort(): Promise<number> {
 }
 
 async function startPeer(peer: string, mode: string, series: number, port?: number): Promise<{ child: ChildProcess; output: Promise<string> }> {
-  const child = spawn(process.execPath, [peerScript, peer, mode, String(series), ...(port ? [String(port)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child =
+    peer === 'client_golang'
+      ? spawn(goPeer as string, [mode, String(series), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, [peerScript, peer, mode, String(series), ...(port ? [String(port)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
   let text = ''
   const output = new Promise<string>((resolve) => {
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -109,6 +115,14 @@ async function budget(concurrency: number) {
   return performance.now() - started
 }
 
+const goBuild = buildGoPeer()
+const goPeer = 'bin' in goBuild ? goBuild.bin : undefined
+if (goPeer) {
+  // The same data set must give the same samples in Go as in promkit before anything is timed.
+  const a = sampleLines(await ours(promkitGauges(1_000)))
+  const b = sampleLines(goDump(goPeer, 1_000))
+  if (a.length !== b.length || a.some((line, i) => line !== b[i])) throw new Error(`client_golang's output differs from promkit's (${b.length} vs ${a.length} samples)`)
+}
 const date = new Date().toISOString().slice(0, 10)
 out(`# promkit benchmarks (${date})`)
 out()
@@ -116,10 +130,12 @@ out(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${
 out()
 out('## gather + encode (all of promkit\'s checks on) vs prom-client Gauge/Histogram + collect() + metrics()')
 out()
-out('| data | series | promkit | per series | prom-client | speed-up |')
-out('|---|---|---|---|---|---|')
-const gauges: { series: number; m: number; p: number }[] = []
-for (const [series, runs] of [[1_000, 31], [10_000, 15], [100_000, 7]] as const) gauges.push(await timeBoth('gauges', series, promkitGauges(series), promClientGauges(series), runs))
+out(goPeer ? 'client_golang 1.14 (Debian\'s package, built offline) runs in its own process: Collector with const metrics, Gather() and expfmt text encoding.' : `client_golang: not measured (${(goBuild as { missing: string }).missing}).`)
+out()
+out('| data | series | promkit | per series | prom-client | speed-up | client_golang | speed-up |')
+out('|---|---|---|---|---|---|---|---|')
+const gauges: { series: number; m: number; p: number; g: number | undefined }[] = []
+for (const [series, runs] of [[1_000, 31], [10_000, 15], [100_000, 7]] as const) gauges.push(await timeBoth('gauges', series, promkitGauges(series), promClientGauges(series), runs, true))
 for (const [series, runs] of [[1_000, 15], [10_000, 7]] as const) await timeBoth('histograms (11 buckets)', series, promkitHistograms(series), promClientHistograms(series), runs)
 out()
 out('## HTTP scrape of 10k series (autocannon on loopback, 5 s after a 2 s warm-up)')
@@ -127,12 +143,18 @@ out()
 out('| connections | promkit runtime req/s | p50 / p99 | prom-client node:http req/s | p50 / p99 | ratio |')
 out('|---|---|---|---|---|---|')
 const httpRatios: number[] = []
+const goHttp: string[] = []
 for (const connections of [1, 8]) {
   const mine = await http('promkit', connections, 10_000)
   const theirs = await http('prom-client', connections, 10_000)
   httpRatios.push(mine.rps / theirs.rps)
   out(`| ${connections} | ${fixed(mine.rps, 1)} | ${mine.p50} / ${mine.p99} ms | ${fixed(theirs.rps, 1)} | ${theirs.p50} / ${theirs.p99} ms | **${fixed(mine.rps / theirs.rps)}×** |`)
+  if (goPeer) {
+    const go = await http('client_golang', connections, 10_000)
+    goHttp.push(`${connections} connection${connections === 1 ? '' : 's'}: client_golang promhttp ${fixed(go.rps, 1)} req/s (p50 / p99 ${go.p50} / ${go.p99} ms), promkit **${fixed(mine.rps / go.rps)}×**`)
+  }
 }
+for (const line of goHttp) out(`\n${line}`)
 out()
 out('## One 100k-series scrape: memory and event-loop blocking (a 1 ms timer runs alongside)')
 out()
@@ -161,7 +183,7 @@ for (const { label, ours: mine, theirs } of await redisScrapeLatency(freePort, 5
 out()
 out('## Targets')
 out()
-const at = (series: number) => gauges.find((g) => g.series === series) as { m: number; p: number }
+const at = (series: number) => gauges.find((g) => g.series === series) as { m: number; p: number; g: number | undefined }
 const check = (ok: boolean) => (ok ? 'met' : '**not met**')
 out(`- ≥ 4× prom-client at 10k gauges: ${fixed(at(10_000).p / at(10_000).m)}×, ${check(at(10_000).p / at(10_000).m >= 4)}; at 100k: ${fixed(at(100_000).p / at(100_000).m)}×, ${check(at(100_000).p / at(100_000).m >= 4)}`)
 out(`- ≤ 0.4 µs per series at 100k: ${fixed((at(100_000).m * 1000) / 100_000, 3)} µs, ${check((at(100_000).m * 1000) / 100_000 <= 0.4)}`)
@@ -169,5 +191,13 @@ out(`- HTTP ≥ 3× prom-client's req/s at 10k series: ${httpRatios.map((r) => `
 const mine = memoryResults.promkit as Awaited<ReturnType<typeof memory>>
 const blocking = Math.max(mine.maxDelayMs, mine.longestGapMs)
 out(`- 100k-series scrape, longest blocking stretch ≤ 20 ms: ${fixed(blocking, 1)} ms, ${check(blocking <= 20)}; peak RSS ≤ 200 MiB: ${fixed(mine.rssMiB, 0)} MiB, ${check(mine.rssMiB <= 200)}`)
-out('- client_golang: not measured in this run (needs golang-go and Debian\'s client_golang packages).')
+const goRatio = (series: number) => {
+  const { m, g } = at(series) as { m: number; g: number | undefined }
+  return g === undefined ? undefined : g / m
+}
+out(
+  goPeer
+    ? `- ≥ 3× client_golang: ${fixed(goRatio(10_000) as number)}× at 10k, ${fixed(goRatio(100_000) as number)}× at 100k, ${check((goRatio(10_000) as number) >= 3 && (goRatio(100_000) as number) >= 3)}`
+    : `- client_golang: not measured in this run (${(goBuild as { missing: string }).missing}).`,
+)
 writeFileSync(resultsFile, `${lines.join('\n')}\n`)
