@@ -93,7 +93,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
   for (const collector of collectors) registry.register(collector)
-  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics)
+  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, definition.multiTarget !== undefined)
   const multiTarget = definition.multiTarget ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets) } : undefined
   const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
   const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: { count: 0 } }

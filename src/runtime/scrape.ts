@@ -116,6 +116,7 @@ export class Scraper {
     try {
       multiTarget.allowed.check(asked)
     } catch (error) {
+      this.self.targetRequestFailed()
       this.logger.warn({ target: asked === undefined ? undefined : redactTarget(asked) }, `refused scrape: ${(error as PromkitError).message}`)
       return badRequest((error as PromkitError).message)
     }
@@ -123,13 +124,17 @@ export class Scraper {
     const target = asked as string
     const shown = redactTarget(target)
     const timeoutMs = this.deadline(request.timeoutHeader)
-    if (typeof timeoutMs === 'string') return badRequest(timeoutMs)
+    if (typeof timeoutMs === 'string') {
+      this.self.targetRequestFailed()
+      return badRequest(timeoutMs)
+    }
     const registry = new Registry({ timeoutMs })
     try {
       const collectors: readonly Collector[] = await multiTarget.definition.collectors(target, this.context)
       for (const collector of collectors) registry.register(collector)
     } catch (error) {
       const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
+      this.self.targetRequestFailed()
       this.logger.error({ target: shown }, message)
       return { status: 500, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
     }

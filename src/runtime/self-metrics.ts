@@ -54,8 +54,10 @@ export class SelfMetrics {
   private readonly lastError: client.Gauge
   private readonly requests: client.Counter<'code'> | undefined
   private readonly inFlight: client.Gauge | undefined
+  private readonly targetErrors: client.Counter | undefined
 
-  constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean) {
+  /** `multiTarget`: the exporter serves `?target=` scrapes, whose refusals and failures it counts. */
+  constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, multiTarget = false) {
     const register = new client.Registry()
     const registers = [register]
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
@@ -64,6 +66,14 @@ export class SelfMetrics {
     this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
     const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
     info.set({ version: build.version, revision: build.revision, nodejs_version: process.version }, 1)
+    if (multiTarget) {
+      // redis_exporter's name for it, so its alerts keep working.
+      this.targetErrors = new client.Counter({
+        name: prefixed(namespace, 'target_scrape_request_errors_total'),
+        help: 'Multi-target scrapes answered with an error: a refused or malformed target, or collectors that could not be built.',
+        registers,
+      })
+    }
     if (runtimeMetrics) {
       this.requests = new client.Counter({ name: 'promhttp_metric_handler_requests_total', help: 'Scrapes of the telemetry path by HTTP status code.', labelNames: ['code'], registers })
       for (const code of ['200', '500', '503']) this.requests.inc({ code }, 0)
@@ -86,6 +96,11 @@ export class SelfMetrics {
     this.scrapeDurations.sum += seconds
     this.lastDuration.set(seconds)
     this.lastError.set(result.errors.length > 0 ? 1 : 0)
+  }
+
+  /** A multi-target scrape was answered with an error (400 or 500). */
+  targetRequestFailed(): void {
+    this.targetErrors?.inc()
   }
 
   /** A scrape of the telemetry path started. */

@@ -71,6 +71,7 @@ t.test('endpoints, metrics, self-metrics and content negotiation', async (t) => 
     test_scrape_collector_success: 'gauge',
     test_slow_done: 'gauge',
     test_steady_value: 'gauge',
+    test_target_scrape_request_errors_total: 'counter',
   })
   t.ok(parsed.type.has('process_cpu_user_seconds_total') && parsed.type.has('nodejs_heap_size_used_bytes'), 'Node process metrics through the prom-client bridge')
   t.same(samples(metrics.text, 'test_exporter_build_info', 'test_exporter_scrapes_total', 'test_exporter_last_scrape_error', 'promhttp_metric_handler_requests_in_flight'), [
@@ -202,6 +203,9 @@ t.test('multi-target: allowed targets are scraped, others refused and logged wit
   const unreachable = await get(`${failing.base}/scrape?target=${encodeURIComponent('unreachable.internal:1')}`)
   t.same([unreachable.status, unreachable.text], [500, 'cannot scrape target "unreachable.internal:1": connection refused\n'])
   await expectLog(t, failing, /level=error ts=\S+ target=unreachable\.internal:1 msg="cannot scrape target \\"unreachable\.internal:1\\": connection refused"/)
+  const counted = samples((await get(`${failing.base}/metrics`)).text, 'test_target_scrape_request_errors_total')
+  t.same(counted, ['test_target_scrape_request_errors_total 2'], 'the bad timeout and the unreachable target are counted; a collector failure is not')
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'test_target_scrape_request_errors_total'), ['test_target_scrape_request_errors_total 3'], 'refusals are counted')
 })
 
 t.test('--web.disable-exporter-metrics leaves only what promtool accepts without findings', async (t) => {
