@@ -1,16 +1,33 @@
-// One peer in its own process, so a measurement never shares the CPU with another peer or the load
-// generator: `node peer.js <promkit|prom-client> <serve|memory> <series> [port]`.
+// One peer in its own process, so a measurement never shares the CPU (or the garbage collector) with
+// another peer or the load generator:
+// `node peer.js <promkit|prom-client> <serve|memory|encode-gauges|encode-histograms> <series> [port|runs]`.
 import { createServer } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { encodeStream } from 'promkit'
+import { encode, encodeStream } from 'promkit'
 import { defineExporter } from 'promkit/exporter'
-import { gaugeCollector, promClientGauges, promkitGauges } from './dataset.js'
+import { gaugeCollector, promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 
 const [peer, mode, seriesText, portText] = process.argv.slice(2) as [string, string, string, string | undefined]
 const series = Number(seriesText)
 
-if (mode === 'serve' && peer === 'promkit') {
+if (mode.startsWith('encode-')) {
+  // gather+encode (promkit) or collect()+metrics() (prom-client), `portText` times after 3 warm-up runs; prints the median.
+  const runs = Number(portText)
+  const histograms = mode === 'encode-histograms'
+  const scrape: () => Promise<unknown> =
+    peer === 'promkit'
+      ? ((registry) => async () => encode((await registry.gather()).families, 'text'))(histograms ? promkitHistograms(series) : promkitGauges(series))
+      : ((registry) => () => registry.metrics())(histograms ? promClientHistograms(series) : promClientGauges(series))
+  const times: number[] = []
+  for (let i = 0; i < runs + 3; i++) {
+    const started = performance.now()
+    await scrape()
+    if (i >= 3) times.push(performance.now() - started)
+  }
+  times.sort((a, b) => a - b)
+  process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)] })}\n`)
+} else if (mode === 'serve' && peer === 'promkit') {
   // The exporter runtime serving the benchmark collector (no self-metrics, so both peers serve the same series).
   await defineExporter({
     name: 'bench_exporter',

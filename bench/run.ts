@@ -36,25 +36,26 @@ async function ours(registry: Registry): Promise<string> {
   return encode((await registry.gather()).families, 'text')
 }
 
-async function timeBoth(label: string, series: number, mine: Registry, theirs: client.Registry, runs: number, go = false) {
+/** One peer's median gather+encode time, measured in a process of its own (so no peer pays for another's garbage). */
+async function isolatedMedian(peer: string, kind: 'gauges' | 'histograms', series: number, runs: number): Promise<number> {
+  const { child, output } = await startPeer(peer, `encode-${kind}`, series, runs)
+  const { medianMs } = JSON.parse(await output) as { medianMs: number }
+  child.kill()
+  return medianMs
+}
+
+async function timeBoth(label: string, kind: 'gauges' | 'histograms', series: number, mine: Registry, theirs: client.Registry, runs: number, go = false) {
   const a = sampleLines(await ours(mine))
   const b = sampleLines(await theirs.metrics())
   if (a.length !== b.length || a.some((line, i) => line !== b[i])) {
     throw new Error(`${label}: the two peers' outputs differ (${a.length} vs ${b.length} samples)`)
   }
+  // Three rounds, the peers' processes alternated within each, so that noise on the machine is shared; the median round counts.
   const mineMs: number[] = []
   const theirsMs: number[] = []
-  for (let i = 0; i < runs + 3; i++) {
-    let started = performance.now()
-    await ours(mine)
-    const m = performance.now() - started
-    started = performance.now()
-    await theirs.metrics()
-    const p = performance.now() - started
-    if (i >= 3) {
-      mineMs.push(m)
-      theirsMs.push(p)
-    }
+  for (let round = 0; round < 3; round++) {
+    mineMs.push(await isolatedMedian('promkit', kind, series, runs))
+    theirsMs.push(await isolatedMedian('prom-client', kind, series, runs))
   }
   const m = median(mineMs)
   const p = median(theirsMs)
@@ -126,7 +127,7 @@ if (goPeer) {
 const date = new Date().toISOString().slice(0, 10)
 out(`# promkit benchmarks (${date})`)
 out()
-out(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}. promkit and prom-client alternate run by run in one process (gather+encode), or run as separate processes (HTTP, memory). Medians.`)
+out(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}. Every peer runs in a process of its own, the peers alternated: gather+encode in three rounds (the median of each process's median runs counts), HTTP and memory once. Medians.`)
 out()
 out('## gather + encode (all of promkit\'s checks on) vs prom-client Gauge/Histogram + collect() + metrics()')
 out()
@@ -135,8 +136,8 @@ out()
 out('| data | series | promkit | per series | prom-client | speed-up | client_golang | speed-up |')
 out('|---|---|---|---|---|---|---|---|')
 const gauges: { series: number; m: number; p: number; g: number | undefined }[] = []
-for (const [series, runs] of [[1_000, 31], [10_000, 15], [100_000, 7]] as const) gauges.push(await timeBoth('gauges', series, promkitGauges(series), promClientGauges(series), runs, true))
-for (const [series, runs] of [[1_000, 15], [10_000, 7]] as const) await timeBoth('histograms (11 buckets)', series, promkitHistograms(series), promClientHistograms(series), runs)
+for (const [series, runs] of [[1_000, 31], [10_000, 15], [100_000, 7]] as const) gauges.push(await timeBoth('gauges', 'gauges', series, promkitGauges(series), promClientGauges(series), runs, true))
+for (const [series, runs] of [[1_000, 15], [10_000, 7]] as const) await timeBoth('histograms (11 buckets)', 'histograms', series, promkitHistograms(series), promClientHistograms(series), runs)
 out()
 out('## HTTP scrape of 10k series (autocannon on loopback, 5 s after a 2 s warm-up)')
 out()
