@@ -108,8 +108,8 @@ export function keysCollector(connection: RedisConnection, checks: KeyChecks, de
   return {
     name: 'keys',
     describe: () => descs.keys,
-    async collect(emit, { signal }) {
-      const reachable = await connection.ready().then(
+    async collect(emit, { signal, deadline }) {
+      const reachable = await connectBefore(connection, deadline).then(
         () => true,
         () => false,
       )

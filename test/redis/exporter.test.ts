@@ -131,6 +131,7 @@ t.test('a Redis that accepts the connection but does not answer is reported down
   t.same(samples(text, 'redis_up '), ['redis_up 0'])
   await expectLog(t, exporter, new RegExp(`msg="redis: collect\\(\\) reported: no connection to redis://127\\.0\\.0\\.1:${redis.port} before the scrape deadline"`))
   await sleeping
+  t.notMatch(exporter.stderr(), /keys: collect\(\) did not finish/, 'the keys collector gives up quietly: the redis collector has said it')
   t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the connection opened meanwhile serves the next scrape')
 })
 
