@@ -140,17 +140,21 @@ export function isCheckedFamily(family: MetricFamily): boolean {
 export async function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): Promise<MetricFamily[]> {
   const families = new Map<string, FamilyBuilder>()
   const claims = new Map<string, string>()
+  // Counts the metrics handled since the event loop last ran; true when it is time to let it run again.
   let sinceTurn = 0
+  const turnDue = (handled: number): boolean => {
+    sinceTurn += handled
+    if (sinceTurn < metricsPerTurn) return false
+    sinceTurn = 0
+    return true
+  }
   for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
     const batch = batches[sourceIndex] as MetricBatch
     let lastDesc: Desc | undefined
     let lastType: MetricType | undefined
     let lastFamily: FamilyBuilder | undefined
     for (const metric of batch.metrics) {
-      if (++sinceTurn === metricsPerTurn) {
-        sinceTurn = 0
-        await nextTurn()
-      }
+      if (turnDue(1)) await nextTurn()
       if (metric.desc !== lastDesc || metric.type !== lastType) {
         lastDesc = metric.desc
         lastType = metric.type
@@ -169,11 +173,7 @@ export async function buildFamilies(batches: readonly MetricBatch[], errors: Gat
   }
   const result: MetricFamily[] = []
   for (const family of families.values()) {
-    sinceTurn += family.metrics.length
-    if (sinceTurn >= metricsPerTurn) {
-      sinceTurn = 0
-      await nextTurn()
-    }
+    if (turnDue(family.metrics.length)) await nextTurn()
     const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sortSeries(family, batches, errors) }
     checkedFamilies.add(built)
     result.push(built)
