@@ -47,8 +47,7 @@ export function collectorOutcomeMetrics(namespace: string, outcomes: readonly Co
 export class SelfMetrics {
   /** The self-metrics as a promkit registry, to merge into every scrape of the telemetry path. */
   readonly registry = new Registry()
-  private readonly scrapes: client.Counter
-  /** Count and sum of scrape durations: a summary without quantiles, as client_golang's default one (no t-digest to keep per scrape). */
+  /** Count and sum of scrape durations: `scrapes_total`, and a summary without quantiles as client_golang's default one (no t-digest to keep per scrape). */
   private readonly scrapeDurations = { count: 0, sum: 0 }
   private readonly lastDuration: client.Gauge
   private readonly lastError: client.Gauge
@@ -61,7 +60,6 @@ export class SelfMetrics {
     const register = new client.Registry()
     const registers = [register]
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
-    this.scrapes = new client.Counter({ name: name('scrapes_total'), help: 'Scrapes of the telemetry path.', registers })
     this.lastDuration = new client.Gauge({ name: name('last_scrape_duration_seconds'), help: 'Duration of the last scrape.', registers })
     this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
     const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
@@ -81,17 +79,20 @@ export class SelfMetrics {
       client.collectDefaultMetrics({ register })
     }
     this.registry.register(promClientCollector(register, { name: 'exporter' }))
+    const scrapes = new Desc({ name: name('scrapes_total'), help: 'Scrapes of the telemetry path.' })
     const durations = new Desc({ name: name('scrape_duration_seconds'), help: 'Durations of scrapes of the telemetry path.' })
     this.registry.register({
       name: 'exporter-scrapes',
-      describe: () => [durations],
-      collect: (emit: Emit) => emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] })),
+      describe: () => [scrapes, durations],
+      collect: (emit: Emit) => {
+        emit(constMetric(scrapes, 'counter', this.scrapeDurations.count))
+        emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] }))
+      },
     })
   }
 
   /** Records a finished gather of the exporter's collectors. */
   observeScrape(result: GatherResult, seconds: number): void {
-    this.scrapes.inc()
     this.scrapeDurations.count++
     this.scrapeDurations.sum += seconds
     this.lastDuration.set(seconds)
