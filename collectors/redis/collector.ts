@@ -56,17 +56,14 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
     name: 'redis',
     describe: () => descs.redis,
     async collect(emit, { deadline, reportError }) {
-      const started = performance.now()
-      let client: Redis
-      try {
-        client = await connectBefore(connection, deadline)
-      } catch (error) {
-        emit(constMetric(descs.connectTime, 'gauge', (performance.now() - started) / 1000))
+      const down = (error: Error): void => {
         emit(constMetric(descs.up, 'gauge', 0))
         reportError(error)
-        return
       }
+      const started = performance.now()
+      const client = await connectBefore(connection, deadline).catch((error: Error) => error)
       emit(constMetric(descs.connectTime, 'gauge', (performance.now() - started) / 1000))
+      if (client instanceof Error) return down(client)
       const config = ['maxmemory', 'maxclients', 'io-threads', 'databases'].map((name) => optional(client.config('GET', name)))
       const [info, maxmemory, maxclients, ioThreads, databases, spikes, slowlogLength, slowlogLatest] = await Promise.all([
         client.info('all').catch((error: Error) => new Error(`INFO on ${connection.shown} failed: ${error.message}`)),
@@ -75,11 +72,7 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
         optional(client.call('SLOWLOG', 'LEN')),
         optional(client.call('SLOWLOG', 'GET', '1')),
       ])
-      if (info instanceof Error) {
-        emit(constMetric(descs.up, 'gauge', 0))
-        reportError(info)
-        return
-      }
+      if (info instanceof Error) return down(info)
       const configValue = (reply: unknown) => (Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined)
       for (const [desc, reply] of [[descs.configMaxmemory, maxmemory], [descs.configMaxclients, maxclients], [descs.configIoThreads, ioThreads]] as const) {
         const value = configValue(reply)

@@ -1,5 +1,14 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 
+/** One attempt shared by every caller while it runs; a call after it settled starts a new one. */
+class SharedAttempt<T> {
+  private pending: Promise<T> | undefined
+
+  run(start: () => Promise<T>): Promise<T> {
+    return (this.pending ??= start().finally(() => (this.pending = undefined)))
+  }
+}
+
 /**
  * One Redis connection, opened on first use and reused by every scrape:
  * overlapping scrapes share it (commands are pipelined on the one socket), and
@@ -8,7 +17,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis'
  */
 export class RedisConnection {
   private readonly client: Redis
-  private connecting: Promise<Redis> | undefined
+  private readonly connecting = new SharedAttempt<Redis>()
   /** What the client last reported: its 'error' event says why a connect failed (refused, WRONGPASS, TLS). */
   private lastError: Error | undefined
   private readonly perDatabase = new Map<number, RedisConnection>()
@@ -25,18 +34,15 @@ export class RedisConnection {
   /** The connected client: the open one, the one being opened, or a new attempt. Rejects saying why it cannot connect. */
   ready(): Promise<Redis> {
     if (this.client.status === 'ready') return Promise.resolve(this.client)
-    if (this.connecting) return this.connecting
-    this.lastError = undefined
-    this.connecting = this.client
-      .connect()
-      .then(
+    return this.connecting.run(() => {
+      this.lastError = undefined
+      return this.client.connect().then(
         () => this.client,
         (error: Error) => {
           throw new Error(`cannot connect to ${this.shown}: ${(this.lastError ?? error).message}`)
         },
       )
-      .finally(() => (this.connecting = undefined))
-    return this.connecting
+    })
   }
 
   /** A connection to database `db` of the same server (key checks), opened once and reused; this one for its own database. */
@@ -51,7 +57,7 @@ export class RedisConnection {
   }
 
   private clusterClient: Cluster | undefined
-  private connectingCluster: Promise<Cluster> | undefined
+  private readonly connectingCluster = new SharedAttempt<Cluster>()
 
   /**
    * A Redis Cluster client that starts from this node (`--is-cluster`), so
@@ -59,25 +65,22 @@ export class RedisConnection {
    */
   cluster(): Promise<Cluster> {
     if (this.clusterClient?.status === 'ready') return Promise.resolve(this.clusterClient)
-    if (this.connectingCluster) return this.connectingCluster
-    const { host, port, retryStrategy: _retry, enableOfflineQueue: _queue, ...redisOptions } = this.options
-    const cluster = new Cluster([{ host, port }], { redisOptions, lazyConnect: true, enableAutoPipelining: true, clusterRetryStrategy: () => null })
-    // Before connect() rejects ("None of startup nodes is available"), ioredis emits 'error' for the
-    // failed slots refresh, with the node's own answer as lastNodeError ("ERR This instance has cluster support disabled").
-    let failure: (Error & { lastNodeError?: Error }) | undefined
-    cluster.on('error', (error: Error & { lastNodeError?: Error }) => (failure = error))
-    this.clusterClient?.disconnect()
-    this.clusterClient = cluster
-    this.connectingCluster = cluster
-      .connect()
-      .then(
+    return this.connectingCluster.run(() => {
+      const { host, port, retryStrategy: _retry, enableOfflineQueue: _queue, ...redisOptions } = this.options
+      const cluster = new Cluster([{ host, port }], { redisOptions, lazyConnect: true, enableAutoPipelining: true, clusterRetryStrategy: () => null })
+      // Before connect() rejects ("None of startup nodes is available"), ioredis emits 'error' for the
+      // failed slots refresh, with the node's own answer as lastNodeError ("ERR This instance has cluster support disabled").
+      let failure: (Error & { lastNodeError?: Error }) | undefined
+      cluster.on('error', (error: Error & { lastNodeError?: Error }) => (failure = error))
+      this.clusterClient?.disconnect()
+      this.clusterClient = cluster
+      return cluster.connect().then(
         () => cluster,
         () => {
           throw new Error(`cannot connect to the cluster of ${this.shown}: ${failure?.lastNodeError?.message}`)
         },
       )
-      .finally(() => (this.connectingCluster = undefined))
-    return this.connectingCluster
+    })
   }
 
   /** Closes this connection, its per-database ones and its cluster client. */

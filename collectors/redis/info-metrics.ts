@@ -8,7 +8,6 @@ const masterLinkKey = /^master(_\d+)?_link_status$/
 const masterLastIoKey = /^master(_\d+)?_last_io_seconds_ago$/
 const masterSyncKey = /^master(_\d+)?_sync_in_progress$/
 const replicaKey = /^slave\d+$/
-const instanceLabels = ['role', 'redis_version', 'redis_build_id', 'redis_mode', 'os', 'maxmemory_policy', 'tcp_port', 'run_id', 'process_id'] as const
 
 /** What a scrape knows besides INFO. */
 export interface InfoContext {
@@ -23,7 +22,7 @@ function percentiles(value: string): [number, number][] {
   return [...parseAttributes(value)].map(([key, text]) => [Number(`${key.slice(1)}e-2`), Number(text)])
 }
 
-/** Emits the metrics INFO ALL yields: mapped fields, keyspace, commandstats, latencystats, errorstats, replication, instance info. */
+/** Emits the metrics INFO ALL yields: mapped fields, keyspace, commandstats, latencystats, errorstats, replication, instance info (its labels are INFO fields of the same names). */
 export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs, emit: Emit, context: InfoContext): void {
   const values = new Map<string, string>()
   const commandStats = new Map<string, Map<string, string>>()
@@ -76,7 +75,7 @@ export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs,
     emit(constMetric(descs.dbKeys, 'gauge', 0, [`db${db}`]))
     emit(constMetric(descs.dbKeysExpiring, 'gauge', 0, [`db${db}`]))
   }
-  emit(constMetric(descs.instanceInfo, 'gauge', 1, instanceLabels.map((label) => values.get(label) ?? '')))
+  emit(constMetric(descs.instanceInfo, 'gauge', 1, descs.instanceInfo.variableLabels.map((label) => values.get(label) ?? '')))
   if (values.get('role') === 'slave') {
     emit(constMetric(descs.slaveInfo, 'gauge', 1, [values.get('master_host') ?? '', values.get('master_port') ?? '', values.get('slave_read_only') ?? '']))
   }
