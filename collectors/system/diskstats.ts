@@ -1,6 +1,6 @@
 import { type Collector, Desc, type Emit, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { deviceFilter } from './device-filter.js'
+import { deviceFilterFlags } from './device-filter.js'
 import { lines, number, readOptional, readRequired, systemPaths } from './paths.js'
 
 /** One line of /proc/diskstats: major, minor, device and its counters (11 to 17 of them, by kernel). */
@@ -64,22 +64,16 @@ function udevProperties(text: string | undefined): Map<string, string> {
   return properties
 }
 
+const diskDevices = deviceFilterFlags('diskstats', 'diskstats devices', '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$')
+
 /** `node_disk_*{device}` counters and `node_disk_info`, with node_exporter's default device filter. */
 export const diskstatsCollector: CollectorDefinition = {
   name: 'diskstats',
   defaultEnabled: true,
-  flags: [
-    { name: 'collector.diskstats.device-include', description: 'Regexp of diskstats devices to include (mutually exclusive to device-exclude).' },
-    { name: 'collector.diskstats.device-exclude', description: 'Regexp of diskstats devices to exclude (mutually exclusive to device-include); default ^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$.' },
-  ],
+  flags: diskDevices.flags,
   create(context): Collector {
     const paths = systemPaths(context)
-    const keep = deviceFilter(
-      'diskstats',
-      context.flags['collector.diskstats.device-include'] as string | undefined,
-      context.flags['collector.diskstats.device-exclude'] as string | undefined,
-      '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
-    )
+    const keep = diskDevices.create(context)
     const descs = fields.map(([name, help]) => new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device'] }))
     const info = new Desc({ namespace: context.namespace, subsystem: 'disk', name: 'info', help: 'Info of /sys/block/<block_device>.', variableLabels: ['device', 'major', 'minor', ...udevLabels.map(([label]) => label)] })
     const emitDisk = async (emit: Emit, disk: DiskStats) => {

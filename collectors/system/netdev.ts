@@ -1,6 +1,6 @@
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { deviceFilter } from './device-filter.js'
+import { deviceFilterFlags } from './device-filter.js'
 import { number, readRequired, systemPaths } from './paths.js'
 
 /** Per device, `receive_bytes`, `transmit_colls`, …: the columns of /proc/net/dev named by its header. */
@@ -24,17 +24,16 @@ export function parseNetDev(text: string): Map<string, Map<string, number>> {
   return devices
 }
 
+const netDevices = deviceFilterFlags('netdev', 'net devices', '^lo$')
+
 /** `node_network_{receive,transmit}_<field>_total{device}`, with node_exporter's device filter flags. */
 export const netdevCollector: CollectorDefinition = {
   name: 'netdev',
   defaultEnabled: true,
-  flags: [
-    { name: 'collector.netdev.device-include', description: 'Regexp of net devices to include (mutually exclusive to device-exclude).' },
-    { name: 'collector.netdev.device-exclude', description: 'Regexp of net devices to exclude (mutually exclusive to device-include); default ^lo$.' },
-  ],
+  flags: netDevices.flags,
   create(context): Collector {
     const paths = systemPaths(context)
-    const keep = deviceFilter('netdev', context.flags['collector.netdev.device-include'] as string | undefined, context.flags['collector.netdev.device-exclude'] as string | undefined, '^lo$')
+    const keep = netDevices.create(context)
     const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'network', name: `${field}_total`, help: `Network device statistic ${field}.`, variableLabels: ['device'] }))
     return {
       // The columns come from the kernel's header line, so the names are known only once read.
