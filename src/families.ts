@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Metric, MetricType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, quote } from './errors.js'
+import { type DescSeries, type Series, seriesOf } from './series-cache.js'
 
 /** All series of one metric name, as a scrape exposes them: the data encoders work from. */
 export interface MetricFamily {
@@ -66,8 +67,18 @@ interface FamilyBuilder {
   readonly unit: string
   readonly firstSource: string
   readonly metrics: Metric[]
+  /** The cached series of each metric. */
+  readonly series: Series[]
   /** Source index of each metric, or a single index when every metric came from one source. */
   sources: number[] | number
+  /** The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are several. */
+  desc: Desc | undefined
+}
+
+/** A family's series in exposition order, with their cached series. */
+interface SortedSeries {
+  readonly metrics: Metric[]
+  readonly series: Series[]
 }
 
 /** The sample and family names a family occupies in either exposition format. */
@@ -111,6 +122,14 @@ export function compareSeries(a: Metric, b: Metric): number {
   return namesA.length - namesB.length
 }
 
+/** The cached series of each metric of a family that buildFamilies made, in the same order. */
+const familySeries = new WeakMap<MetricFamily, readonly Series[]>()
+
+/** The cached series (and so the encoded label blocks) of a family's metrics, when buildFamilies made it. */
+export function seriesOfFamily(family: MetricFamily): readonly Series[] | undefined {
+  return familySeries.get(family)
+}
+
 function seriesText(metric: Metric): string {
   const pairs = metric.desc.labelNames.map((name, i) => `${name}=${quote(labelValueAt(metric, i))}`)
   return `${metric.desc.fqName}{${pairs.join(',')}}`
@@ -119,12 +138,9 @@ function seriesText(metric: Metric): string {
 /** How many metrics buildFamilies checks (or sorts) before it lets the event loop run: about 5 ms of work. */
 const metricsPerTurn = 8192
 
-/** Families that buildFamilies made, and so checked; families are immutable once built. */
-const checkedFamilies = new WeakSet<MetricFamily>()
-
 /** Whether a family came out of buildFamilies (a Registry or mergeGatherers), so its own series are known to be consistent. */
 export function isCheckedFamily(family: MetricFamily): boolean {
-  return checkedFamilies.has(family)
+  return familySeries.has(family)
 }
 
 /**
@@ -140,6 +156,8 @@ export function isCheckedFamily(family: MetricFamily): boolean {
 export async function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): Promise<MetricFamily[]> {
   const families = new Map<string, FamilyBuilder>()
   const claims = new Map<string, string>()
+  // The series caches this gather uses: each is held from its first lookup until every family is sorted.
+  const caches = new Set<DescSeries>()
   // Counts the metrics handled since the event loop last ran; true when it is time to let it run again.
   let sinceTurn = 0
   const turnDue = (handled: number): boolean => {
@@ -148,38 +166,51 @@ export async function buildFamilies(batches: readonly MetricBatch[], errors: Gat
     sinceTurn = 0
     return true
   }
-  for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
-    const batch = batches[sourceIndex] as MetricBatch
-    let lastDesc: Desc | undefined
-    let lastType: MetricType | undefined
-    let lastFamily: FamilyBuilder | undefined
-    for (const metric of batch.metrics) {
-      if (turnDue(1)) await nextTurn()
-      if (metric.desc !== lastDesc || metric.type !== lastType) {
-        lastDesc = metric.desc
-        lastType = metric.type
-        lastFamily = familyFor(metric, batch, sourceIndex, families, claims, errors)
-      }
-      if (lastFamily === undefined) continue
-      lastFamily.metrics.push(metric)
-      if (typeof lastFamily.sources !== 'number') {
-        lastFamily.sources.push(sourceIndex)
-      } else if (lastFamily.sources !== sourceIndex) {
-        const sources: number[] = new Array<number>(lastFamily.metrics.length - 1).fill(lastFamily.sources)
-        sources.push(sourceIndex)
-        lastFamily.sources = sources
+  try {
+    for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
+      const batch = batches[sourceIndex] as MetricBatch
+      let lastDesc: Desc | undefined
+      let lastType: MetricType | undefined
+      let lastFamily: FamilyBuilder | undefined
+      let lastCache: DescSeries | undefined
+      for (const metric of batch.metrics) {
+        if (turnDue(1)) await nextTurn()
+        if (metric.desc !== lastDesc || metric.type !== lastType) {
+          lastDesc = metric.desc
+          lastType = metric.type
+          lastFamily = familyFor(metric, batch, sourceIndex, families, claims, errors)
+          lastCache = seriesOf(lastDesc)
+          if (!caches.has(lastCache)) {
+            caches.add(lastCache)
+            lastCache.acquire()
+          }
+          if (lastFamily !== undefined && lastFamily.desc !== lastDesc) lastFamily.desc = undefined
+        }
+        if (lastFamily === undefined) continue
+        lastFamily.metrics.push(metric)
+        lastFamily.series.push((lastCache as DescSeries).lookupAt(metric.labelValues, lastFamily.series.length))
+        if (typeof lastFamily.sources !== 'number') {
+          lastFamily.sources.push(sourceIndex)
+        } else if (lastFamily.sources !== sourceIndex) {
+          const sources: number[] = new Array<number>(lastFamily.metrics.length - 1).fill(lastFamily.sources)
+          sources.push(sourceIndex)
+          lastFamily.sources = sources
+        }
       }
     }
+    const result: MetricFamily[] = []
+    for (const family of families.values()) {
+      if (turnDue(family.metrics.length)) await nextTurn()
+      const sorted = sortSeries(family, batches, errors)
+      const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sorted.metrics }
+      familySeries.set(built, sorted.series)
+      result.push(built)
+    }
+    // Family names are unique, so two never compare equal.
+    return result.sort((a, b) => (a.name < b.name ? -1 : 1))
+  } finally {
+    for (const cache of caches) cache.release()
   }
-  const result: MetricFamily[] = []
-  for (const family of families.values()) {
-    if (turnDue(family.metrics.length)) await nextTurn()
-    const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sortSeries(family, batches, errors) }
-    checkedFamilies.add(built)
-    result.push(built)
-  }
-  // Family names are unique, so two never compare equal.
-  return result.sort((a, b) => (a.name < b.name ? -1 : 1))
 }
 
 /** Finds or creates the family a new descriptor's metrics belong to, or reports why they cannot join one. */
@@ -241,46 +272,84 @@ function familyFor(
     unit: desc.unit,
     firstSource: batch.source,
     metrics: [],
+    series: [],
     sources: sourceIndex,
+    desc,
   }
   families.set(name, family)
   return family
 }
 
-/** Sorts a family's series and drops (and reports) every duplicate after the first. */
-function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): Metric[] {
-  const { metrics } = family
+/** The source that emitted the i-th metric of a family. */
+function sourceOf(family: FamilyBuilder, batches: readonly MetricBatch[], i: number): string {
+  const index = typeof family.sources === 'number' ? family.sources : (family.sources[i] as number)
+  return (batches[index] as MetricBatch).source
+}
+
+function reportDuplicate(family: FamilyBuilder, batches: readonly MetricBatch[], i: number, errors: GatherErrors): void {
+  errors.report(
+    sourceOf(family, batches, i),
+    'PROMKIT_ERR_DUPLICATE_SERIES',
+    family.name,
+    `collected metric ${seriesText(family.metrics[i] as Metric)} was collected before with the same name and label values`,
+  )
+}
+
+/** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
+function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
+  return family.desc === undefined ? sortMixed(family, batches, errors) : sortByRank(family, family.desc, batches, errors)
+}
+
+let rankSlots = new Int32Array(1024)
+
+/**
+ * One descriptor: every series has a cached rank in label order, so sorting
+ * is placing each in its slot (linear), and a slot taken twice is a duplicate.
+ */
+function sortByRank(family: FamilyBuilder, desc: Desc, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
+  const { metrics, series } = family
+  const cache = seriesOf(desc)
+  cache.rank()
   let ordered = true
-  for (let i = 1; i < metrics.length && ordered; i++) {
-    ordered = compareSeries(metrics[i - 1] as Metric, metrics[i] as Metric) < 0
+  for (let i = 1; i < series.length && ordered; i++) {
+    ordered = (series[i - 1] as Series).rank < (series[i] as Series).rank
   }
-  if (ordered) return metrics
-  let sourceOf: (metric: Metric) => number
-  if (typeof family.sources === 'number') {
-    const only = family.sources
-    sourceOf = () => only
-  } else {
-    const sources = new Map<Metric, number>()
-    metrics.forEach((metric, i) => sources.set(metric, (family.sources as number[])[i] as number))
-    sourceOf = (metric) => sources.get(metric) as number
+  if (ordered) return family
+  // slots[rank] is one more than the index of the metric of that rank, or 0; one scratch array serves every family (this runs synchronously).
+  if (rankSlots.length < cache.rankLimit) rankSlots = new Int32Array(cache.rankLimit * 2)
+  const slots = rankSlots
+  for (let i = 0; i < series.length; i++) {
+    const rank = (series[i] as Series).rank
+    if (slots[rank] === 0) slots[rank] = i + 1
+    else reportDuplicate(family, batches, i, errors)
   }
+  const sorted: SortedSeries = { metrics: [], series: [] }
+  for (let rank = 0; rank < cache.rankLimit; rank++) {
+    const index = (slots[rank] as number) - 1
+    if (index < 0) continue
+    slots[rank] = 0
+    sorted.metrics.push(metrics[index] as Metric)
+    sorted.series.push(series[index] as Series)
+  }
+  return sorted
+}
+
+/** Several descriptors (const labels telling them apart): a comparison sort over all label pairs. */
+function sortMixed(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
+  const { metrics, series } = family
+  const order = metrics.map((_, i) => i)
   // Array.prototype.sort is stable, so among equal series the first emitted stays first.
-  metrics.sort(compareSeries)
-  const kept: Metric[] = [metrics[0] as Metric]
-  for (let i = 1; i < metrics.length; i++) {
-    const metric = metrics[i] as Metric
-    const previous = kept[kept.length - 1] as Metric
-    if (compareSeries(previous, metric) === 0) {
-      const source = (batches[sourceOf(metric)] as MetricBatch).source
-      errors.report(
-        source,
-        'PROMKIT_ERR_DUPLICATE_SERIES',
-        family.name,
-        `collected metric ${seriesText(metric)} was collected before with the same name and label values`,
-      )
+  order.sort((a, b) => compareSeries(metrics[a] as Metric, metrics[b] as Metric))
+  const sorted: SortedSeries = { metrics: [], series: [] }
+  for (const index of order) {
+    const metric = metrics[index] as Metric
+    const previous = sorted.metrics[sorted.metrics.length - 1]
+    if (previous !== undefined && compareSeries(previous, metric) === 0) {
+      reportDuplicate(family, batches, index, errors)
     } else {
-      kept.push(metric)
+      sorted.metrics.push(metric)
+      sorted.series.push(series[index] as Series)
     }
   }
-  return kept
+  return sorted
 }

@@ -1,6 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PromkitError, quote } from '../errors.js'
-import type { MetricFamily } from '../families.js'
+import type { Metric } from '../const-metric.js'
+import { type MetricFamily, seriesOfFamily } from '../families.js'
+import { type Series, labelBlock } from '../series-cache.js'
 import { type Dialect, appendScalarLine, writeAggregate } from './dialect.js'
 import { openMetricsDialect } from './openmetrics.js'
 import { textDialect } from './text.js'
@@ -47,13 +49,18 @@ export function* encodeChunks(
     lines.push(header)
     size += header.length
     const valueName = dialect.valueName(family)
-    for (const metric of family.metrics) {
+    // A registry's families come with each series' label block cached; others (built by hand) have theirs encoded here.
+    const series = seriesOfFamily(family)
+    const { metrics } = family
+    for (let i = 0; i < metrics.length; i++) {
+      const metric = metrics[i] as Metric
+      const labels = series === undefined ? labelBlock(metric.desc, metric.labelValues) : (series[i] as Series).labels
       if (metric.type === 'histogram' || metric.type === 'summary') {
-        const text = writeAggregate(dialect, family, metric)
+        const text = writeAggregate(dialect, family, metric, labels)
         lines.push(text)
         size += text.length
       } else {
-        size += appendScalarLine(dialect, valueName, metric, lines)
+        size += appendScalarLine(dialect, valueName, metric, labels, lines)
       }
       if (size >= chunkCharacters) {
         yield lines.join('')

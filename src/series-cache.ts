@@ -1,0 +1,155 @@
+import type { Desc } from './desc.js'
+import { escapeLabelValue } from './exposition/escape.js'
+
+/**
+ * What promkit remembers of one series (a descriptor and its label values)
+ * from one scrape to the next: its label block, encoded once, and its place in
+ * label order, so that a scrape neither re-escapes nor re-sorts series it has
+ * seen before.
+ */
+export interface Series {
+  /** The label values in `variableLabels` order. */
+  readonly values: readonly string[]
+  /** `{a="x",b="y"} ` (label pairs in name order, escaped, then a space), or `' '` without labels. */
+  readonly labels: string
+  /** Its position among the descriptor's series in label order; -1 until ranked. */
+  rank: number
+  /** The number of the last gather that saw it, for eviction. */
+  seen: number
+}
+
+/** A series' label block as a scalar sample line has it: `{a="x",b="y"} `, or `' '` without labels. */
+export function labelBlock(desc: Desc, values: readonly string[]): string {
+  const names = desc.labelNames
+  if (names.length === 0) return ' '
+  let text = ''
+  for (let i = 0; i < names.length; i++) {
+    const slot = desc.labelSlots[i] as number
+    const value = slot >= 0 ? (values[slot] as string) : (desc.constValues[~slot] as string)
+    text += `${i === 0 ? '{' : ','}${names[i]}="${escapeLabelValue(value)}"`
+  }
+  return `${text}} `
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return false
+  }
+  return true
+}
+
+/**
+ * The series of one descriptor that recent scrapes emitted. Entries that no
+ * scrape has seen for a while are dropped, so label churn (pods coming and
+ * going) does not grow it without bound.
+ */
+export class DescSeries {
+  /** Keyed by the JSON of the label values. */
+  private readonly byValues = new Map<string, Series>()
+  /** The same series, in rank order once ranked. */
+  private readonly entries: Series[] = []
+  /** The series in the order the latest gathers emitted them: collectors mostly emit the same series in the same order every scrape. */
+  private readonly emitted: (Series | undefined)[] = []
+  /** False when an entry was added after the last ranking. */
+  private ranked = true
+  /** One more than the highest rank handed out. */
+  rankLimit = 0
+  /** Gathers that have used it (numbers the `seen` marks) and gathers using it now. */
+  private gathers = 0
+  private inFlight = 0
+  /** Entries marked seen by the latest gather. */
+  private seenByLatest = 0
+
+  constructor(private readonly desc: Desc) {}
+
+  /** How many series it holds. */
+  get size(): number {
+    return this.entries.length
+  }
+
+  /** Marks the start of a gather that will look series up; pair with {@link release}. */
+  acquire(): void {
+    this.gathers++
+    this.inFlight++
+    this.seenByLatest = 0
+  }
+
+  /**
+   * The entry for the series a descriptor emits at `position` (its count of
+   * metrics so far in this gather). Comparing the label values with the series
+   * emitted there last time is cheaper than hashing them, and usually right.
+   */
+  lookupAt(labelValues: readonly string[], position: number): Series {
+    const guess = this.emitted[position]
+    if (guess !== undefined && sameValues(guess.values, labelValues)) return this.mark(guess)
+    const series = this.lookup(labelValues)
+    this.emitted[position] = series
+    return series
+  }
+
+  /** The entry for a metric's label values, made on first sight. */
+  private lookup(labelValues: readonly string[]): Series {
+    const key = JSON.stringify(labelValues)
+    let series = this.byValues.get(key)
+    if (series === undefined) {
+      series = { values: labelValues, labels: labelBlock(this.desc, labelValues), rank: -1, seen: 0 }
+      this.byValues.set(key, series)
+      this.entries.push(series)
+      this.ranked = false
+    }
+    return this.mark(series)
+  }
+
+  private mark(series: Series): Series {
+    if (series.seen !== this.gathers) {
+      series.seen = this.gathers
+      this.seenByLatest++
+    }
+    return series
+  }
+
+  /** Gives every entry its rank in label order, if one was added since the last ranking. */
+  rank(): void {
+    if (this.ranked) return
+    // Only variable labels can differ between the series of one descriptor; compare them in label-name order.
+    const order = this.desc.labelSlots.filter((slot) => slot >= 0)
+    // Entries are distinct series, so some variable label differs and two never compare equal.
+    this.entries.sort((a, b) => {
+      let i = 0
+      while (a.values[order[i] as number] === b.values[order[i] as number]) i++
+      return (a.values[order[i] as number] as string) < (b.values[order[i] as number] as string) ? -1 : 1
+    })
+    this.entries.forEach((series, i) => {
+      series.rank = i
+    })
+    this.rankLimit = this.entries.length
+    this.ranked = true
+  }
+
+  /** Marks the end of a gather; the last one out drops entries that neither it nor the one before saw, when they are many. */
+  release(): void {
+    this.inFlight--
+    if (this.inFlight > 0 || this.entries.length <= 2 * this.seenByLatest + 64) return
+    const kept = this.entries.filter((series) => series.seen >= this.gathers - 1)
+    this.entries.length = 0
+    this.emitted.length = 0
+    this.byValues.clear()
+    for (const series of kept) {
+      this.byValues.set(JSON.stringify(series.values), series)
+      this.entries.push(series)
+    }
+    this.ranked = false
+  }
+}
+
+const caches = new WeakMap<Desc, DescSeries>()
+
+/** The series cache of a descriptor, shared by every registry that gathers it. */
+export function seriesOf(desc: Desc): DescSeries {
+  let cache = caches.get(desc)
+  if (cache === undefined) {
+    cache = new DescSeries(desc)
+    caches.set(desc, cache)
+  }
+  return cache
+}
