@@ -1,8 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Metric, MetricType } from './const-metric.js'
+import type { Metric, MetricType, ScalarType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, quote } from './errors.js'
-import { type DescSeries, type Series, seriesOf } from './series-cache.js'
+import type { SeriesBatch } from './series-batch.js'
+import { type Series, seriesOf } from './series-cache.js'
 
 /** All series of one metric name, as a scrape exposes them: the data encoders work from. */
 export interface MetricFamily {
@@ -50,7 +51,7 @@ export class GatherErrors {
 /** The metrics one source produced in one gather. */
 export interface MetricBatch {
   readonly source: string
-  readonly metrics: readonly Metric[]
+  readonly batch: SeriesBatch
   /** Pedantic mode: the `id` and `dimensions` of every descriptor the source described. */
   readonly described?: ReadonlySet<string>
 }
@@ -60,25 +61,53 @@ export function describedKey(desc: Desc): string {
   return `${desc.id}\n${desc.dimensions}`
 }
 
-interface FamilyBuilder {
+/** A family's series as parallel arrays: the cached series, the value of each plain metric, and the metrics kept whole. */
+interface SeriesColumns {
+  readonly series: Series[]
+  readonly values: number[]
+  readonly kept: (Metric | undefined)[]
+}
+
+interface FamilyBuilder extends SeriesColumns {
   readonly name: string
   readonly help: string
   readonly type: MetricType
   readonly unit: string
   readonly firstSource: string
-  readonly metrics: Metric[]
-  /** The cached series of each metric. */
-  readonly series: Series[]
   /** Source index of each metric, or a single index when every metric came from one source. */
   sources: number[] | number
   /** The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are several. */
   desc: Desc | undefined
 }
 
-/** A family's series in exposition order, with their cached series. */
-interface SortedSeries {
-  readonly metrics: Metric[]
-  readonly series: Series[]
+/**
+ * A family as a registry gathers it: the series in columns, which encoders
+ * read directly; `metrics` is built from them on first use.
+ */
+export class GatheredFamily implements MetricFamily {
+  private built: readonly Metric[] | undefined
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: MetricType,
+    readonly unit: string,
+    /** The columns, sorted by label pairs. */
+    readonly columns: SeriesColumns,
+  ) {}
+
+  get metrics(): readonly Metric[] {
+    this.built ??= this.columns.series.map((_, i) => metricAt(this.columns, this.type, i))
+    return this.built
+  }
+}
+
+/** The i-th metric of a family's columns: kept as emitted, or rebuilt from its series and value. */
+function metricAt(columns: SeriesColumns, type: MetricType, i: number): Metric {
+  const kept = columns.kept[i]
+  if (kept !== undefined) return kept
+  const series = columns.series[i] as Series
+  return { desc: series.desc, labelValues: series.values, timestampMs: undefined, type: type as ScalarType, value: columns.values[i] as number, exemplar: undefined }
 }
 
 /** The sample and family names a family occupies in either exposition format. */
@@ -97,24 +126,21 @@ export function claimedNames(name: string, type: MetricType): string[] {
   }
 }
 
-/** The value of the i-th label (in `desc.labelNames` order) of a metric. */
-export function labelValueAt(metric: Metric, i: number): string {
-  const slot = metric.desc.labelSlots[i] as number
-  return (slot >= 0 ? metric.labelValues[slot] : metric.desc.constValues[~slot]) as string
+/** The value of the i-th label (in `desc.labelNames` order) of a series. */
+function labelValueAt(series: Series, i: number): string {
+  const slot = series.desc.labelSlots[i] as number
+  return (slot >= 0 ? series.values[slot] : series.desc.constValues[~slot]) as string
 }
 
 /** Orders series by their label pairs (name, then value), as client_golang does. */
-export function compareSeries(a: Metric, b: Metric): number {
+function compareSeries(a: Series, b: Series): number {
   const namesA = a.desc.labelNames
   const namesB = b.desc.labelNames
-  const sameNames = namesA === namesB
   const shared = Math.min(namesA.length, namesB.length)
   for (let i = 0; i < shared; i++) {
-    if (!sameNames) {
-      const nameA = namesA[i] as string
-      const nameB = namesB[i] as string
-      if (nameA !== nameB) return nameA < nameB ? -1 : 1
-    }
+    const nameA = namesA[i] as string
+    const nameB = namesB[i] as string
+    if (nameA !== nameB) return nameA < nameB ? -1 : 1
     const valueA = labelValueAt(a, i)
     const valueB = labelValueAt(b, i)
     if (valueA !== valueB) return valueA < valueB ? -1 : 1
@@ -122,25 +148,17 @@ export function compareSeries(a: Metric, b: Metric): number {
   return namesA.length - namesB.length
 }
 
-/** The cached series of each metric of a family that buildFamilies made, in the same order. */
-const familySeries = new WeakMap<MetricFamily, readonly Series[]>()
-
-/** The cached series (and so the encoded label blocks) of a family's metrics, when buildFamilies made it. */
-export function seriesOfFamily(family: MetricFamily): readonly Series[] | undefined {
-  return familySeries.get(family)
+function seriesText(series: Series): string {
+  const pairs = series.desc.labelNames.map((name, i) => `${name}=${quote(labelValueAt(series, i))}`)
+  return `${series.desc.fqName}{${pairs.join(',')}}`
 }
 
-function seriesText(metric: Metric): string {
-  const pairs = metric.desc.labelNames.map((name, i) => `${name}=${quote(labelValueAt(metric, i))}`)
-  return `${metric.desc.fqName}{${pairs.join(',')}}`
-}
-
-/** How many metrics buildFamilies checks (or sorts) before it lets the event loop run: about 5 ms of work. */
+/** How many metrics buildFamilies handles before it lets the event loop run: about 5 ms of work. */
 const metricsPerTurn = 8192
 
 /** Whether a family came out of buildFamilies (a Registry or mergeGatherers), so its own series are known to be consistent. */
 export function isCheckedFamily(family: MetricFamily): boolean {
-  return familySeries.has(family)
+  return family instanceof GatheredFamily
 }
 
 /**
@@ -156,8 +174,6 @@ export function isCheckedFamily(family: MetricFamily): boolean {
 export async function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): Promise<MetricFamily[]> {
   const families = new Map<string, FamilyBuilder>()
   const claims = new Map<string, string>()
-  // The series caches this gather uses: each is held from its first lookup until every family is sorted.
-  const caches = new Set<DescSeries>()
   // Counts the metrics handled since the event loop last ran; true when it is time to let it run again.
   let sinceTurn = 0
   const turnDue = (handled: number): boolean => {
@@ -166,69 +182,52 @@ export async function buildFamilies(batches: readonly MetricBatch[], errors: Gat
     sinceTurn = 0
     return true
   }
-  try {
-    for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
-      const batch = batches[sourceIndex] as MetricBatch
-      let lastDesc: Desc | undefined
-      let lastType: MetricType | undefined
-      let lastFamily: FamilyBuilder | undefined
-      let lastCache: DescSeries | undefined
-      for (const metric of batch.metrics) {
-        if (turnDue(1)) await nextTurn()
-        if (metric.desc !== lastDesc || metric.type !== lastType) {
-          lastDesc = metric.desc
-          lastType = metric.type
-          lastFamily = familyFor(metric, batch, sourceIndex, families, claims, errors)
-          lastCache = seriesOf(lastDesc)
-          if (!caches.has(lastCache)) {
-            caches.add(lastCache)
-            lastCache.acquire()
-          }
-          if (lastFamily !== undefined && lastFamily.desc !== lastDesc) lastFamily.desc = undefined
-        }
-        if (lastFamily === undefined) continue
-        lastFamily.metrics.push(metric)
-        lastFamily.series.push((lastCache as DescSeries).lookupAt(metric.labelValues, lastFamily.series.length))
-        if (typeof lastFamily.sources !== 'number') {
-          lastFamily.sources.push(sourceIndex)
-        } else if (lastFamily.sources !== sourceIndex) {
-          const sources: number[] = new Array<number>(lastFamily.metrics.length - 1).fill(lastFamily.sources)
-          sources.push(sourceIndex)
-          lastFamily.sources = sources
-        }
+  for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
+    const { batch, source, described } = batches[sourceIndex] as MetricBatch
+    for (let r = 0; r < batch.runs.length; r++) {
+      const run = batch.runs[r] as (typeof batch.runs)[number]
+      const end = batch.runs[r + 1]?.start ?? batch.length
+      if (turnDue(end - run.start)) await nextTurn()
+      const family = familyFor(run.desc, run.type, source, sourceIndex, described, families, claims, errors)
+      if (family === undefined) continue
+      if (family.desc !== run.desc) family.desc = undefined
+      if (typeof family.sources === 'number' && family.sources !== sourceIndex) {
+        family.sources = new Array<number>(family.series.length).fill(family.sources)
+      }
+      for (let i = run.start; i < end; i++) {
+        family.series.push(batch.series[i] as Series)
+        family.values.push(batch.values[i] as number)
+        family.kept.push(batch.kept[i])
+        if (typeof family.sources !== 'number') family.sources.push(sourceIndex)
       }
     }
-    const result: MetricFamily[] = []
-    for (const family of families.values()) {
-      if (turnDue(family.metrics.length)) await nextTurn()
-      const sorted = sortSeries(family, batches, errors)
-      const built: MetricFamily = { name: family.name, help: family.help, type: family.type, unit: family.unit, metrics: sorted.metrics }
-      familySeries.set(built, sorted.series)
-      result.push(built)
-    }
-    // Family names are unique, so two never compare equal.
-    return result.sort((a, b) => (a.name < b.name ? -1 : 1))
-  } finally {
-    for (const cache of caches) cache.release()
   }
+  const result: MetricFamily[] = []
+  for (const family of families.values()) {
+    if (turnDue(family.series.length)) await nextTurn()
+    result.push(new GatheredFamily(family.name, family.help, family.type, family.unit, sortSeries(family, batches, errors)))
+  }
+  // Family names are unique, so two never compare equal.
+  return result.sort((a, b) => (a.name < b.name ? -1 : 1))
 }
 
 /** Finds or creates the family a new descriptor's metrics belong to, or reports why they cannot join one. */
 function familyFor(
-  metric: Metric,
-  batch: MetricBatch,
+  desc: Desc,
+  type: MetricType,
+  source: string,
   sourceIndex: number,
+  described: ReadonlySet<string> | undefined,
   families: Map<string, FamilyBuilder>,
   claims: Map<string, string>,
   errors: GatherErrors,
 ): FamilyBuilder | undefined {
-  const { desc, type } = metric
   const name = desc.fqName
   const report = (code: ErrorCode, message: string): undefined => {
-    errors.report(batch.source, code, name, message)
+    errors.report(source, code, name, message)
     return undefined
   }
-  if (batch.described && !batch.described.has(describedKey(desc))) {
+  if (described && !described.has(describedKey(desc))) {
     return report('PROMKIT_ERR_UNDESCRIBED_METRIC', `collected metric ${quote(name)} has descriptor ${desc} that the collector did not describe`)
   }
   const reserved = type === 'histogram' ? 'le' : type === 'summary' ? 'quantile' : undefined
@@ -270,9 +269,10 @@ function familyFor(
     help: desc.help,
     type,
     unit: desc.unit,
-    firstSource: batch.source,
-    metrics: [],
+    firstSource: source,
     series: [],
+    values: [],
+    kept: [],
     sources: sourceIndex,
     desc,
   }
@@ -291,13 +291,21 @@ function reportDuplicate(family: FamilyBuilder, batches: readonly MetricBatch[],
     sourceOf(family, batches, i),
     'PROMKIT_ERR_DUPLICATE_SERIES',
     family.name,
-    `collected metric ${seriesText(family.metrics[i] as Metric)} was collected before with the same name and label values`,
+    `collected metric ${seriesText(family.series[i] as Series)} was collected before with the same name and label values`,
   )
 }
 
 /** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
-function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
-  return family.desc === undefined ? sortMixed(family, batches, errors) : sortByRank(family, family.desc, batches, errors)
+function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SeriesColumns {
+  const order = family.desc === undefined ? orderMixed(family, batches, errors) : orderByRank(family, family.desc, batches, errors)
+  if (order === undefined) return family
+  const sorted: SeriesColumns = { series: [], values: [], kept: [] }
+  for (const index of order) {
+    sorted.series.push(family.series[index] as Series)
+    sorted.values.push(family.values[index] as number)
+    sorted.kept.push(family.kept[index])
+  }
+  return sorted
 }
 
 let rankSlots = new Int32Array(1024)
@@ -305,17 +313,19 @@ let rankSlots = new Int32Array(1024)
 /**
  * One descriptor: every series has a cached rank in label order, so sorting
  * is placing each in its slot (linear), and a slot taken twice is a duplicate.
+ * Returns the indices of the series to keep, in order, or undefined when they
+ * already are.
  */
-function sortByRank(family: FamilyBuilder, desc: Desc, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
-  const { metrics, series } = family
+function orderByRank(family: FamilyBuilder, desc: Desc, batches: readonly MetricBatch[], errors: GatherErrors): number[] | undefined {
+  const { series } = family
   const cache = seriesOf(desc)
   cache.rank()
   let ordered = true
   for (let i = 1; i < series.length && ordered; i++) {
     ordered = (series[i - 1] as Series).rank < (series[i] as Series).rank
   }
-  if (ordered) return family
-  // slots[rank] is one more than the index of the metric of that rank, or 0; one scratch array serves every family (this runs synchronously).
+  if (ordered) return undefined
+  // slots[rank] is one more than the index of the series of that rank, or 0; one scratch array serves every family (this runs synchronously).
   if (rankSlots.length < cache.rankLimit) rankSlots = new Int32Array(cache.rankLimit * 2)
   const slots = rankSlots
   for (let i = 0; i < series.length; i++) {
@@ -323,33 +333,30 @@ function sortByRank(family: FamilyBuilder, desc: Desc, batches: readonly MetricB
     if (slots[rank] === 0) slots[rank] = i + 1
     else reportDuplicate(family, batches, i, errors)
   }
-  const sorted: SortedSeries = { metrics: [], series: [] }
+  const order: number[] = []
   for (let rank = 0; rank < cache.rankLimit; rank++) {
     const index = (slots[rank] as number) - 1
     if (index < 0) continue
     slots[rank] = 0
-    sorted.metrics.push(metrics[index] as Metric)
-    sorted.series.push(series[index] as Series)
+    order.push(index)
   }
-  return sorted
+  return order
 }
 
 /** Several descriptors (const labels telling them apart): a comparison sort over all label pairs. */
-function sortMixed(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SortedSeries {
-  const { metrics, series } = family
-  const order = metrics.map((_, i) => i)
+function orderMixed(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): number[] {
+  const { series } = family
+  const sorted = series.map((_, i) => i)
   // Array.prototype.sort is stable, so among equal series the first emitted stays first.
-  order.sort((a, b) => compareSeries(metrics[a] as Metric, metrics[b] as Metric))
-  const sorted: SortedSeries = { metrics: [], series: [] }
-  for (const index of order) {
-    const metric = metrics[index] as Metric
-    const previous = sorted.metrics[sorted.metrics.length - 1]
-    if (previous !== undefined && compareSeries(previous, metric) === 0) {
+  sorted.sort((a, b) => compareSeries(series[a] as Series, series[b] as Series))
+  const order: number[] = []
+  for (const index of sorted) {
+    const previous = order[order.length - 1]
+    if (previous !== undefined && compareSeries(series[previous] as Series, series[index] as Series) === 0) {
       reportDuplicate(family, batches, index, errors)
     } else {
-      sorted.metrics.push(metric)
-      sorted.series.push(series[index] as Series)
+      order.push(index)
     }
   }
-  return sorted
+  return order
 }

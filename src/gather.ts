@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Collector, type Emit } from './collector.js'
-import type { Metric } from './const-metric.js'
+import { SeriesBatch } from './series-batch.js'
+import type { SeriesLease } from './series-cache.js'
 import { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, errorMessage, quote } from './errors.js'
 import type { GatherError, GatherErrors, MetricFamily } from './families.js'
@@ -54,7 +55,7 @@ export interface CollectorRun {
 
 /** The metrics one collector emitted in one gather, or `undefined` when it failed. */
 export interface CollectorYield {
-  readonly metrics: Metric[] | undefined
+  readonly batch: SeriesBatch | undefined
   readonly outcome: CollectorOutcome
 }
 
@@ -93,6 +94,7 @@ export async function runCollectors(
   concurrency: number,
   timeoutMs: number,
   errors: GatherErrors,
+  lease: SeriesLease,
   outerSignal?: AbortSignal,
 ): Promise<CollectorYield[]> {
   const controller = new AbortController()
@@ -110,7 +112,7 @@ export async function runCollectors(
   let next = 0
 
   const runOne = async (run: CollectorRun, index: number): Promise<CollectorYield> => {
-    const metrics: Metric[] = []
+    const batch = new SeriesBatch(lease)
     let open = true
     let misuse: PromkitError | undefined
     const emit: Emit = (metric) => {
@@ -119,7 +121,7 @@ export async function runCollectors(
         misuse ??= new PromkitError('PROMKIT_ERR_COLLECT_FAILED', `emitted ${quote(metric)}, which is not a metric built by constMetric, constHistogram or constSummary`)
         return
       }
-      metrics.push(metric)
+      batch.add(metric)
     }
     const reported: unknown[] = []
     const reportError = (error: unknown): void => void reported.push(error)
@@ -135,18 +137,18 @@ export async function runCollectors(
       open = false
       if (winner === signal) {
         failures[index] = { code: 'PROMKIT_ERR_COLLECT_TIMEOUT', message: `collect() did not finish before ${deadlineText()}` }
-        return { metrics: undefined, outcome: outcome(false) }
+        return { batch: undefined, outcome: outcome(false) }
       }
       if (misuse) throw misuse
       if (reported.length > 0) {
         failures[index] = { code: 'PROMKIT_ERR_COLLECT_FAILED', message: `collect() reported: ${reported.map(errorMessage).join('; ')}`, cause: reported[0] }
       }
-      return { metrics, outcome: outcome(reported.length === 0) }
+      return { batch, outcome: outcome(reported.length === 0) }
     } catch (error) {
       open = false
       const code = error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED' ? error.code : 'PROMKIT_ERR_COLLECT_FAILED'
       failures[index] = { code, message: `collect() failed: ${errorMessage(error)}`, cause: error }
-      return { metrics: undefined, outcome: outcome(false) }
+      return { batch: undefined, outcome: outcome(false) }
     }
   }
 
@@ -169,7 +171,7 @@ export async function runCollectors(
       code: 'PROMKIT_ERR_COLLECT_TIMEOUT',
       message: `collect() never started: ${deadlineText()} came while it waited for one of ${concurrency} workers`,
     }
-    yields[index] = { metrics: undefined, outcome: { name: run.name, durationSeconds: 0, success: false } }
+    yields[index] = { batch: undefined, outcome: { name: run.name, durationSeconds: 0, success: false } }
   }
   failures.forEach((failure, index) => {
     if (failure) errors.report((runs[index] as CollectorRun).name, failure.code, '', failure.message, failure.cause)

@@ -1,6 +1,8 @@
 import { errorMessage } from './errors.js'
 import { type GatherError, type MetricBatch, type MetricFamily, GatherErrors, buildFamilies, claimedNames, isCheckedFamily } from './families.js'
 import type { GatherOptions, GatherResult, Gatherer } from './gather.js'
+import { SeriesBatch } from './series-batch.js'
+import { SeriesLease } from './series-cache.js'
 
 /**
  * Merges several gatherers into one scrape (client_golang's Gatherers): they run
@@ -37,10 +39,19 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       }
       const alone = (family: MetricFamily): boolean => isCheckedFamily(family) && claimedNames(family.name, family.type).every((name) => uses.get(name) === 1)
       const unchanged = gathered.flatMap(({ families }) => families.filter(alone))
-      const batches: MetricBatch[] = gathered.map(({ source, families }) => ({ source, metrics: families.filter((family) => !alone(family)).flatMap((family) => family.metrics) }))
-      // Names are unique across both parts: a name in both would have made its families not alone.
-      const families = [...unchanged, ...(await buildFamilies(batches, errors))].sort((a, b) => (a.name < b.name ? -1 : 1))
-      return { families, errors: [...passed, ...errors.list], collectors }
+      const lease = new SeriesLease()
+      try {
+        const batches: MetricBatch[] = gathered.map(({ source, families }) => {
+          const batch = new SeriesBatch(lease)
+          for (const family of families) if (!alone(family)) family.metrics.forEach((metric) => batch.add(metric))
+          return { source, batch }
+        })
+        // Names are unique across both parts: a name in both would have made its families not alone.
+        const families = [...unchanged, ...(await buildFamilies(batches, errors))].sort((a, b) => (a.name < b.name ? -1 : 1))
+        return { families, errors: [...passed, ...errors.list], collectors }
+      } finally {
+        lease.release()
+      }
     },
   }
 }

@@ -2,6 +2,7 @@ import { type Collector, collectorName, unwrapCollector } from './collector.js'
 import { Desc } from './desc.js'
 import { PromkitError, quote } from './errors.js'
 import { type MetricBatch, GatherErrors, buildFamilies, describedKey } from './families.js'
+import { SeriesLease } from './series-cache.js'
 import { type GatherOptions, type GatherResult, type Gatherer, checkConcurrency, checkTimeout, runCollectors } from './gather.js'
 
 /** Where collectors are registered: a Registry, or a wrapper around one (`wrapRegisterer`). */
@@ -155,16 +156,21 @@ export class Registry implements Registerer, Gatherer {
     const { include } = options
     const entries = include ? this.entries.filter((entry) => include(entry.name)) : this.entries.slice()
     const errors = new GatherErrors()
-    const yields = await runCollectors(entries, this.concurrency, timeoutMs, errors, options.signal)
-    const batches: MetricBatch[] = []
-    yields.forEach(({ metrics }, index) => {
-      const entry = entries[index] as Entry
-      if (metrics === undefined) return
-      const described = this.pedantic && entry.id !== undefined ? entry.described : undefined
-      batches.push(described ? { source: entry.name, metrics, described } : { source: entry.name, metrics })
-    })
-    const families = await buildFamilies(batches, errors)
-    return { families, errors: errors.list, collectors: yields.map((result) => result.outcome) }
+    const lease = new SeriesLease()
+    try {
+      const yields = await runCollectors(entries, this.concurrency, timeoutMs, errors, lease, options.signal)
+      const batches: MetricBatch[] = []
+      yields.forEach(({ batch }, index) => {
+        const entry = entries[index] as Entry
+        if (batch === undefined) return
+        const described = this.pedantic && entry.id !== undefined ? entry.described : undefined
+        batches.push(described ? { source: entry.name, batch, described } : { source: entry.name, batch })
+      })
+      const families = await buildFamilies(batches, errors)
+      return { families, errors: errors.list, collectors: yields.map((result) => result.outcome) }
+    } finally {
+      lease.release()
+    }
   }
 
   private describe(collector: Collector, where: string): Desc[] {

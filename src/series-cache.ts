@@ -8,6 +8,7 @@ import { escapeLabelValue } from './exposition/escape.js'
  * seen before.
  */
 export interface Series {
+  readonly desc: Desc
   /** The label values in `variableLabels` order. */
   readonly values: readonly string[]
   /** `{a="x",b="y"} ` (label pairs in name order, escaped, then a space), or `' '` without labels. */
@@ -92,7 +93,7 @@ export class DescSeries {
     const key = JSON.stringify(labelValues)
     let series = this.byValues.get(key)
     if (series === undefined) {
-      series = { values: labelValues, labels: labelBlock(this.desc, labelValues), rank: -1, seen: 0 }
+      series = { desc: this.desc, values: labelValues, labels: labelBlock(this.desc, labelValues), rank: -1, seen: 0 }
       this.byValues.set(key, series)
       this.entries.push(series)
       this.ranked = false
@@ -152,4 +153,24 @@ export function seriesOf(desc: Desc): DescSeries {
     caches.set(desc, cache)
   }
   return cache
+}
+
+/** The series caches one gather uses: each is acquired on first use and all are released together when the gather is done. */
+export class SeriesLease {
+  private readonly held = new Set<DescSeries>()
+
+  /** The cache of a descriptor, acquired for this gather. */
+  use(desc: Desc): DescSeries {
+    const cache = seriesOf(desc)
+    if (!this.held.has(cache)) {
+      this.held.add(cache)
+      cache.acquire()
+    }
+    return cache
+  }
+
+  release(): void {
+    for (const cache of this.held) cache.release()
+    this.held.clear()
+  }
 }

@@ -19,7 +19,7 @@ function exposed(family: MetricFamily | undefined): { rows: string[]; cached: st
   const metrics = family?.metrics ?? []
   const rows = metrics.map((metric) => `${metric.labelValues[1]}|${metric.labelValues[0]}|${(metric as { value: number }).value}`)
   const families = family === undefined ? [] : [family]
-  return { rows, cached: encode(families, 'text'), fresh: encode(families.map((f) => ({ ...f })), 'text') }
+  return { rows, cached: encode(families, 'text'), fresh: encode(families.map(({ name, help, type, unit, metrics }) => ({ name, help, type, unit, metrics })), 'text') }
 }
 
 t.test('over many scrapes of changing series, order, duplicates and text match a plain sort', async (t) => {

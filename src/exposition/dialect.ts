@@ -43,6 +43,13 @@ export function appendScalarLine(dialect: Dialect, name: string, metric: ScalarM
   return name.length + labels.length + value.length + end.length
 }
 
+/** Like {@link appendScalarLine}, for a plain value (no timestamp, no exemplar): three pieces, the value and line feed in one. */
+export function appendValueLine(name: string, labels: string, value: number, out: string[]): number {
+  const end = `${formatValue(value)}\n`
+  out.push(name, labels, end)
+  return name.length + labels.length + end.length
+}
+
 /** The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed; `labels` is the series' label block. */
 export function writeAggregate(dialect: Dialect, family: MetricFamily, metric: HistogramMetric | SummaryMetric, labels: string): string {
   const timestamp = dialect.timestamp(metric.timestampMs)

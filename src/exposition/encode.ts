@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PromkitError, quote } from '../errors.js'
 import type { Metric } from '../const-metric.js'
-import { type MetricFamily, seriesOfFamily } from '../families.js'
+import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
-import { type Dialect, appendScalarLine, writeAggregate } from './dialect.js'
+import { type Dialect, appendScalarLine, appendValueLine, writeAggregate } from './dialect.js'
 import { openMetricsDialect } from './openmetrics.js'
 import { textDialect } from './text.js'
 
@@ -49,18 +49,24 @@ export function* encodeChunks(
     lines.push(header)
     size += header.length
     const valueName = dialect.valueName(family)
-    // A registry's families come with each series' label block cached; others (built by hand) have theirs encoded here.
-    const series = seriesOfFamily(family)
-    const { metrics } = family
-    for (let i = 0; i < metrics.length; i++) {
-      const metric = metrics[i] as Metric
-      const labels = series === undefined ? labelBlock(metric.desc, metric.labelValues) : (series[i] as Series).labels
-      if (metric.type === 'histogram' || metric.type === 'summary') {
-        const text = writeAggregate(dialect, family, metric, labels)
-        lines.push(text)
-        size += text.length
+    // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs encoded here.
+    const columns = family instanceof GatheredFamily ? family.columns : undefined
+    const count = columns === undefined ? family.metrics.length : columns.series.length
+    for (let i = 0; i < count; i++) {
+      const metric = columns === undefined ? (family.metrics[i] as Metric) : columns.kept[i]
+      if (metric === undefined) {
+        // A plain value, held in the columns only.
+        const { series, values } = columns as GatheredFamily['columns']
+        size += appendValueLine(valueName, (series[i] as Series).labels, values[i] as number, lines)
       } else {
-        size += appendScalarLine(dialect, valueName, metric, labels, lines)
+        const labels = columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
+        if (metric.type === 'histogram' || metric.type === 'summary') {
+          const text = writeAggregate(dialect, family, metric, labels)
+          lines.push(text)
+          size += text.length
+        } else {
+          size += appendScalarLine(dialect, valueName, metric, labels, lines)
+        }
       }
       if (size >= chunkCharacters) {
         yield lines.join('')
