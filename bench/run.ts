@@ -103,7 +103,8 @@ async function http(peer: string, connections: number, series: number) {
 
 async function memory(peer: string, series: number) {
   const { child, output } = await startPeer(peer, 'memory', series)
-  const result = JSON.parse(await output) as { rssMiB: number; rssBeforeMiB: number; heapMiB: number; maxDelayMs: number; longestGapMs: number; bytes: number }
+  type Scrape = { rssMiB: number; heapMiB: number; maxDelayMs: number; longestGapMs: number; bytes: number }
+  const result = JSON.parse(await output) as { rssBeforeMiB: number; first: Scrape; later: Scrape }
   child.kill()
   return result
 }
@@ -157,15 +158,19 @@ for (const connections of [1, 8]) {
 }
 for (const line of goHttp) out(`\n${line}`)
 out()
-out('## One 100k-series scrape: memory and event-loop blocking (a 1 ms timer runs alongside)')
+out('## 100k-series scrapes: memory and event-loop blocking (a 1 ms timer runs alongside)')
 out()
-out('| peer | peak RSS | peak heap | max event-loop delay (monitorEventLoopDelay) | longest gap between 1 ms ticks | bytes |')
-out('|---|---|---|---|---|---|')
+out('The first scrape of a process meets empty caches (promkit\'s series cache, prom-client\'s label hashes); the third is what every later scrape costs. Peak RSS is the process\'s, so far.')
+out()
+out('| peer | scrape | peak RSS | peak heap | max event-loop delay (monitorEventLoopDelay) | longest gap between 1 ms ticks | bytes |')
+out('|---|---|---|---|---|---|---|')
 const memoryResults: Record<string, Awaited<ReturnType<typeof memory>>> = {}
 for (const peer of ['promkit', 'prom-client']) {
   const result = await memory(peer, 100_000)
   memoryResults[peer] = result
-  out(`| ${peer} | ${fixed(result.rssMiB, 0)} MiB | ${fixed(result.heapMiB, 0)} MiB | ${fixed(result.maxDelayMs, 1)} ms | ${fixed(result.longestGapMs, 1)} ms | ${result.bytes.toLocaleString('en')} |`)
+  for (const [label, scrape] of [['first', result.first], ['third', result.later]] as const) {
+    out(`| ${peer} | ${label} | ${fixed(scrape.rssMiB, 0)} MiB | ${fixed(scrape.heapMiB, 0)} MiB | ${fixed(scrape.maxDelayMs, 1)} ms | ${fixed(scrape.longestGapMs, 1)} ms | ${scrape.bytes.toLocaleString('en')} |`)
+  }
 }
 out()
 out('## Worker budget: 20 collectors that each wait 50 ms')
@@ -190,8 +195,11 @@ out(`- ≥ 4× prom-client at 10k gauges: ${fixed(at(10_000).p / at(10_000).m)}�
 out(`- ≤ 0.4 µs per series at 100k: ${fixed((at(100_000).m * 1000) / 100_000, 3)} µs, ${check((at(100_000).m * 1000) / 100_000 <= 0.4)}`)
 out(`- HTTP ≥ 3× prom-client's req/s at 10k series: ${httpRatios.map((r) => `${fixed(r)}×`).join(' (1 connection), ')} (8), ${check(httpRatios.every((r) => r >= 3))}`)
 const mine = memoryResults.promkit as Awaited<ReturnType<typeof memory>>
-const blocking = Math.max(mine.maxDelayMs, mine.longestGapMs)
-out(`- 100k-series scrape, longest blocking stretch ≤ 20 ms: ${fixed(blocking, 1)} ms, ${check(blocking <= 20)}; peak RSS ≤ 200 MiB: ${fixed(mine.rssMiB, 0)} MiB, ${check(mine.rssMiB <= 200)}`)
+const blocking = (scrape: typeof mine.first) => Math.max(scrape.maxDelayMs, scrape.longestGapMs)
+out(
+  `- 100k-series scrape, longest blocking stretch ≤ 20 ms: ${fixed(blocking(mine.later), 1)} ms on later scrapes, ${check(blocking(mine.later) <= 20)}; ` +
+    `${fixed(blocking(mine.first), 1)} ms on the first, ${check(blocking(mine.first) <= 20)}; peak RSS ≤ 200 MiB: ${fixed(mine.later.rssMiB, 0)} MiB, ${check(mine.later.rssMiB <= 200)}`,
+)
 const goRatio = (series: number) => {
   const { m, g } = at(series) as { m: number; g: number | undefined }
   return g === undefined ? undefined : g / m

@@ -45,8 +45,8 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
  * going) does not grow it without bound.
  */
 export class DescSeries {
-  /** Keyed by the JSON of the label values. */
-  private readonly byValues = new Map<string, Series>()
+  /** Keyed by the label block, which escaping makes unique per series of one descriptor. */
+  private readonly byLabels = new Map<string, Series>()
   /** The same series, in rank order once ranked. */
   private readonly entries: Series[] = []
   /** The series in the order the latest gathers emitted them: collectors mostly emit the same series in the same order every scrape. */
@@ -90,11 +90,11 @@ export class DescSeries {
 
   /** The entry for a metric's label values, made on first sight. */
   private lookup(labelValues: readonly string[]): Series {
-    const key = JSON.stringify(labelValues)
-    let series = this.byValues.get(key)
+    const labels = labelBlock(this.desc, labelValues)
+    let series = this.byLabels.get(labels)
     if (series === undefined) {
-      series = { desc: this.desc, values: labelValues, labels: labelBlock(this.desc, labelValues), rank: -1, seen: 0 }
-      this.byValues.set(key, series)
+      series = { desc: this.desc, values: labelValues, labels, rank: -1, seen: 0 }
+      this.byLabels.set(labels, series)
       this.entries.push(series)
       this.ranked = false
     }
@@ -134,9 +134,9 @@ export class DescSeries {
     const kept = this.entries.filter((series) => series.seen >= this.gathers - 1)
     this.entries.length = 0
     this.emitted.length = 0
-    this.byValues.clear()
+    this.byLabels.clear()
     for (const series of kept) {
-      this.byValues.set(JSON.stringify(series.values), series)
+      this.byLabels.set(series.labels, series)
       this.entries.push(series)
     }
     this.ranked = false
