@@ -3,7 +3,7 @@ import type { Metric, MetricType, ScalarType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, quote } from './errors.js'
 import type { SeriesBatch } from './series-batch.js'
-import { type Series, seriesOf } from './series-cache.js'
+import { type Series, labelValueAt, seriesOf } from './series-cache.js'
 
 /** All series of one metric name, as a scrape exposes them: the data encoders work from. */
 export interface MetricFamily {
@@ -126,12 +126,6 @@ export function claimedNames(name: string, type: MetricType): string[] {
   }
 }
 
-/** The value of the i-th label (in `desc.labelNames` order) of a series. */
-function labelValueAt(series: Series, i: number): string {
-  const slot = series.desc.labelSlots[i] as number
-  return (slot >= 0 ? series.values[slot] : series.desc.constValues[~slot]) as string
-}
-
 /** Orders series by their label pairs (name, then value), as client_golang does. */
 function compareSeries(a: Series, b: Series): number {
   const namesA = a.desc.labelNames
@@ -141,15 +135,15 @@ function compareSeries(a: Series, b: Series): number {
     const nameA = namesA[i] as string
     const nameB = namesB[i] as string
     if (nameA !== nameB) return nameA < nameB ? -1 : 1
-    const valueA = labelValueAt(a, i)
-    const valueB = labelValueAt(b, i)
+    const valueA = labelValueAt(a.desc, a.values, i)
+    const valueB = labelValueAt(b.desc, b.values, i)
     if (valueA !== valueB) return valueA < valueB ? -1 : 1
   }
   return namesA.length - namesB.length
 }
 
 function seriesText(series: Series): string {
-  const pairs = series.desc.labelNames.map((name, i) => `${name}=${quote(labelValueAt(series, i))}`)
+  const pairs = series.desc.labelNames.map((name, i) => `${name}=${quote(labelValueAt(series.desc, series.values, i))}`)
   return `${series.desc.fqName}{${pairs.join(',')}}`
 }
 
@@ -326,7 +320,7 @@ function orderByRank(family: FamilyBuilder, desc: Desc, batches: readonly Metric
   }
   if (ordered) return undefined
   // slots[rank] is one more than the index of the series of that rank, or 0; one scratch array serves every family (this runs synchronously).
-  if (rankSlots.length < cache.rankLimit) rankSlots = new Int32Array(cache.rankLimit * 2)
+  if (rankSlots.length < cache.size) rankSlots = new Int32Array(cache.size * 2)
   const slots = rankSlots
   for (let i = 0; i < series.length; i++) {
     const rank = (series[i] as Series).rank
@@ -334,7 +328,7 @@ function orderByRank(family: FamilyBuilder, desc: Desc, batches: readonly Metric
     else reportDuplicate(family, batches, i, errors)
   }
   const order: number[] = []
-  for (let rank = 0; rank < cache.rankLimit; rank++) {
+  for (let rank = 0; rank < cache.size; rank++) {
     const index = (slots[rank] as number) - 1
     if (index < 0) continue
     slots[rank] = 0

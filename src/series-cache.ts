@@ -19,15 +19,19 @@ export interface Series {
   seen: number
 }
 
+/** The value of a descriptor's i-th label (in `labelNames` order), given a series' variable label values. */
+export function labelValueAt(desc: Desc, values: readonly string[], i: number): string {
+  const slot = desc.labelSlots[i] as number
+  return (slot >= 0 ? values[slot] : desc.constValues[~slot]) as string
+}
+
 /** A series' label block as a scalar sample line has it: `{a="x",b="y"} `, or `' '` without labels. */
 export function labelBlock(desc: Desc, values: readonly string[]): string {
   const names = desc.labelNames
   if (names.length === 0) return ' '
   let text = ''
   for (let i = 0; i < names.length; i++) {
-    const slot = desc.labelSlots[i] as number
-    const value = slot >= 0 ? (values[slot] as string) : (desc.constValues[~slot] as string)
-    text += `${i === 0 ? '{' : ','}${names[i]}="${escapeLabelValue(value)}"`
+    text += `${i === 0 ? '{' : ','}${names[i]}="${escapeLabelValue(labelValueAt(desc, values, i))}"`
   }
   return `${text}} `
 }
@@ -47,14 +51,10 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 export class DescSeries {
   /** Keyed by the label block, which escaping makes unique per series of one descriptor. */
   private readonly byLabels = new Map<string, Series>()
-  /** The same series, in rank order once ranked. */
-  private readonly entries: Series[] = []
   /** The series in the order the latest gathers emitted them: collectors mostly emit the same series in the same order every scrape. */
   private readonly emitted: (Series | undefined)[] = []
-  /** False when an entry was added after the last ranking. */
+  /** False when an entry was added (or entries dropped) after the last ranking. */
   private ranked = true
-  /** One more than the highest rank handed out. */
-  rankLimit = 0
   /** Gathers that have used it (numbers the `seen` marks) and gathers using it now. */
   private gathers = 0
   private inFlight = 0
@@ -63,9 +63,9 @@ export class DescSeries {
 
   constructor(private readonly desc: Desc) {}
 
-  /** How many series it holds. */
+  /** How many series it holds; once ranked, ranks run from 0 to one less than this. */
   get size(): number {
-    return this.entries.length
+    return this.byLabels.size
   }
 
   /** Marks the start of a gather that will look series up; pair with {@link release}. */
@@ -95,7 +95,6 @@ export class DescSeries {
     if (series === undefined) {
       series = { desc: this.desc, values: labelValues, labels, rank: -1, seen: 0 }
       this.byLabels.set(labels, series)
-      this.entries.push(series)
       this.ranked = false
     }
     return this.mark(series)
@@ -115,30 +114,25 @@ export class DescSeries {
     // Only variable labels can differ between the series of one descriptor; compare them in label-name order.
     const order = this.desc.labelSlots.filter((slot) => slot >= 0)
     // Entries are distinct series, so some variable label differs and two never compare equal.
-    this.entries.sort((a, b) => {
+    const sorted = [...this.byLabels.values()].sort((a, b) => {
       let i = 0
       while (a.values[order[i] as number] === b.values[order[i] as number]) i++
       return (a.values[order[i] as number] as string) < (b.values[order[i] as number] as string) ? -1 : 1
     })
-    this.entries.forEach((series, i) => {
+    sorted.forEach((series, i) => {
       series.rank = i
     })
-    this.rankLimit = this.entries.length
     this.ranked = true
   }
 
   /** Marks the end of a gather; the last one out drops entries that neither it nor the one before saw, when they are many. */
   release(): void {
     this.inFlight--
-    if (this.inFlight > 0 || this.entries.length <= 2 * this.seenByLatest + 64) return
-    const kept = this.entries.filter((series) => series.seen >= this.gathers - 1)
-    this.entries.length = 0
-    this.emitted.length = 0
-    this.byLabels.clear()
-    for (const series of kept) {
-      this.byLabels.set(series.labels, series)
-      this.entries.push(series)
+    if (this.inFlight > 0 || this.byLabels.size <= 2 * this.seenByLatest + 64) return
+    for (const [labels, series] of this.byLabels) {
+      if (series.seen < this.gathers - 1) this.byLabels.delete(labels)
     }
+    this.emitted.length = 0
     this.ranked = false
   }
 }

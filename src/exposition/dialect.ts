@@ -24,30 +24,23 @@ function withBound(labels: string, name: string, value: string): string {
   return `${labels === ' ' ? '{' : `${labels.slice(0, -2)},`}${name}="${value}"}`
 }
 
-/** A sample's timestamp and exemplar, then the line feed. */
-function lineEnd(dialect: Dialect, timestampMs: number | undefined, exemplar: Exemplar | undefined): string {
-  return timestampMs === undefined && exemplar === undefined ? '\n' : `${dialect.timestamp(timestampMs)}${dialect.exemplar(exemplar)}\n`
-}
-
 /**
- * Appends the sample line of a counter, gauge or untyped metric to `out` as
- * pieces: the name, the series' label block (encoded once and cached across
- * scrapes, see series-cache), the value and the line end. Writing a series
- * allocates nothing but its value's text; the pieces are joined once per
- * chunk. Returns the characters appended.
+ * Appends the sample line of a counter, gauge or untyped value to `out` as
+ * three pieces: the name, the series' label block (encoded once and cached
+ * across scrapes, see series-cache), and the value with whatever follows it
+ * (`suffix`: a timestamp and exemplar, or nothing) and the line feed. Writing
+ * a series allocates nothing but that last piece; the pieces are joined once
+ * per chunk. Returns the characters appended.
  */
-export function appendScalarLine(dialect: Dialect, name: string, metric: ScalarMetric, labels: string, out: string[]): number {
-  const value = formatValue(metric.value)
-  const end = lineEnd(dialect, metric.timestampMs, metric.exemplar)
-  out.push(name, labels, value, end)
-  return name.length + labels.length + value.length + end.length
-}
-
-/** Like {@link appendScalarLine}, for a plain value (no timestamp, no exemplar): three pieces, the value and line feed in one. */
-export function appendValueLine(name: string, labels: string, value: number, out: string[]): number {
-  const end = `${formatValue(value)}\n`
+export function appendValueLine(name: string, labels: string, value: number, out: string[], suffix = ''): number {
+  const end = `${formatValue(value)}${suffix}\n`
   out.push(name, labels, end)
   return name.length + labels.length + end.length
+}
+
+/** Like {@link appendValueLine}, for a metric that may carry a timestamp or an exemplar. */
+export function appendScalarLine(dialect: Dialect, name: string, metric: ScalarMetric, labels: string, out: string[]): number {
+  return appendValueLine(name, labels, metric.value, out, `${dialect.timestamp(metric.timestampMs)}${dialect.exemplar(metric.exemplar)}`)
 }
 
 /** The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed; `labels` is the series' label block. */
