@@ -51,6 +51,52 @@ t.test('the multi-target allow-list', async (t) => {
   t.equal(redactTarget('host:6379'), 'host:6379')
 })
 
+t.test('redaction hides exactly what a URL parser takes as userinfo, and more when the target is malformed', async (t) => {
+  t.equal(redactTarget('redis://:Leak@Tail-Secret-31@host:6379'), 'redis://:***@host:6379', 'the last @ of the authority ends the userinfo')
+  t.equal(new URL('redis://:Leak@Tail-Secret-31@host:6379').password, 'Leak%40Tail-Secret-31', 'as the URL parser reads it')
+  t.equal(redactTarget('redis://:Slash/Secret-77@host'), 'redis://***@host', 'an @ after the authority: everything before it is hidden')
+  t.equal(redactTarget('redis://alice@host'), 'redis://***@host', 'a lone user name may be a password')
+  t.equal(redactTarget(':bare-pass@host:6379'), ':***@host:6379', 'a target without a scheme can carry a password too')
+  t.equal(redactTarget('redis://host:6379?x=a@b'), 'redis://***@b')
+  t.equal(redactTarget('unix:///run/redis.sock'), 'unix:///run/redis.sock')
+  t.equal(redactTarget('redis://@host'), 'redis://***@host')
+  t.equal(redactTarget('redis://alice@host:6379'), 'redis://***@host:6379', 'a colon after the @ is not a user:password separator')
+})
+
+t.test('allow-list patterns: * stays within a label, octet or segment; CIDR blocks; ports', async (t) => {
+  const octet = new AllowedTargets(['10.0.0.*'])
+  t.ok(octet.check('10.0.0.7:6379'))
+  t.ok(octet.check('redis://10.0.0.255'))
+  for (const outside of ['10.0.0.1.attacker.example', 'redis://10.0.0.1.attacker.example:6379', '10.0.0.1.2', '10.0.1.1']) {
+    refuses(t, () => octet.check(outside), 'PROMKIT_ERR_TARGET_REFUSED', `target ${JSON.stringify(outside)} is not allowed (allowed: 10.0.0.*)`)
+  }
+  const named = new AllowedTargets(['*.internal:6379'])
+  t.ok(named.check('a.internal:6379'))
+  refuses(t, () => named.check('a.b.internal:6379'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "a.b.internal:6379" is not allowed (allowed: *.internal:6379)')
+  refuses(t, () => named.check('a.internal:63790'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "a.internal:63790" is not allowed (allowed: *.internal:6379)')
+  const blocks = new AllowedTargets(['10.1.0.0/16', '192.168.7.0/24:6379', '[fd00::/8]:*', '2001:db8::/32', '[::1]'])
+  t.ok(blocks.check('10.1.200.3:9'))
+  t.ok(blocks.check('192.168.7.9:6379'))
+  t.ok(blocks.check('[fd12::5]:6379'))
+  t.ok(blocks.check('[2001:db8::1]:1'))
+  t.ok(blocks.check('[0:0::1]:6379'), 'IPv6 addresses compare in their normal form')
+  for (const outside of ['10.2.0.1', '192.168.7.9:6380', 'db.internal', '[2001:db9::1]:1', '[::2]:1']) {
+    refuses(t, () => blocks.check(outside), 'PROMKIT_ERR_TARGET_REFUSED', `target ${JSON.stringify(outside)} is not allowed (allowed: 10.1.0.0/16, 192.168.7.0/24:6379, [fd00::/8]:*, 2001:db8::/32, [::1])`)
+  }
+  const socket = new AllowedTargets(['unix:/run/*'])
+  refuses(t, () => socket.check('unix:///run/a/b.sock'), 'PROMKIT_ERR_TARGET_REFUSED', 'target "unix:///run/a/b.sock" is not allowed (allowed: unix:/run/*)')
+  const bad = (pattern: string, problem: string) => refuses(t, () => new AllowedTargets([pattern]), 'PROMKIT_ERR_INVALID_FLAG', `--web.allowed-targets: ${JSON.stringify(pattern)}: ${problem}`)
+  bad('127.0.0.1:63*', 'the port "63*" must be a number or * (any port)')
+  bad('10.0.0.0/33', 'the prefix length /33 is too long for IPv4 (at most 32)')
+  bad('[fd00::/129]', 'the prefix length /129 is too long for IPv6 (at most 128)')
+  bad('db.internal/24', '"db.internal" is not an IP address (want a CIDR block such as 10.0.0.0/24)')
+  bad('[fd00::*]', 'is not an IPv6 address (for ranges, write a CIDR block such as fd00::/8)')
+  bad('a:b:c', 'an IPv6 address with a port goes in brackets: [::1]:6379')
+  bad('http://x', 'write the host (and port) to allow, not a URL')
+  bad('', 'want a host name, an IP address, a CIDR block or unix:/path, each with an optional :port')
+  bad('a b', 'want a host name, an IP address, a CIDR block or unix:/path, each with an optional :port')
+})
+
 t.test('logfmt lines', async (t) => {
   t.equal(
     formatLogfmt({ level: 'info', ts: 'T', msg: 'hello "world"\nnext', list: ['a', 'b'], nested: { a: 1, b: { c: true } }, empty: '', skipped: undefined, none: null, path: 'C:\\x' }),
