@@ -131,6 +131,7 @@ export class PromkitError extends Error {
 
 /** Quotes a value for an error message the way Go's %q would, so whitespace and quotes stay visible. */
 export function quote(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   return JSON.stringify(value) ?? String(value)
 }
 

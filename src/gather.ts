@@ -74,10 +74,13 @@ export function checkConcurrency(value: number): number {
   return value
 }
 
-/** Checks a scrape timeout: a positive number of milliseconds, or Infinity. */
+/** The longest a Node timer can wait (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const maxTimerMs = 2 ** 31 - 1
+
+/** Checks a scrape timeout: a positive number of milliseconds a timer can wait, or Infinity for none. */
 export function checkTimeout(value: number): number {
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `timeoutMs must be a positive number of milliseconds (or Infinity), got ${quote(value)}`)
+  if (typeof value !== 'number' || !(value > 0) || (value > maxTimerMs && value !== Infinity)) {
+    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `timeoutMs must be a positive number of milliseconds up to ${maxTimerMs} (or Infinity), got ${quote(value)}`)
   }
   return value
 }

@@ -2,7 +2,7 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { PromkitError, errorMessage, quote } from './errors.js'
 import { contentTypes, encode } from './exposition/encode.js'
-import type { Gatherer } from './gather.js'
+import { type Gatherer, maxTimerMs } from './gather.js'
 import { checkLabelName } from './names.js'
 
 const gzipAsync = promisify(gzip)
@@ -46,6 +46,10 @@ export class Pushgateway {
     const where = 'Pushgateway'
     if (!/^https?:\/\//.test(options.url)) throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where}: url ${quote(options.url)} must start with http:// or https://`)
     if (typeof options.job !== 'string' || options.job === '') throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where}: job must be a non-empty string`)
+    const { timeoutMs } = options
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= maxTimerMs)) {
+      throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where}: timeoutMs must be a positive number of milliseconds up to ${maxTimerMs}, got ${quote(timeoutMs)}`)
+    }
     this.grouping = { ...options.grouping }
     for (const name of Object.keys(this.grouping)) {
       const problem = checkLabelName(name, `${where} grouping label`)

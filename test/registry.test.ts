@@ -91,7 +91,9 @@ t.test('unregister matches by descriptors and frees their ids', async (t) => {
 t.test('options are validated', async (t) => {
   refuses(t, () => new Registry({ concurrency: 0 }), 'PROMKIT_ERR_INVALID_OPTION', 'concurrency must be a positive integer, got 0')
   refuses(t, () => new Registry({ concurrency: 1.5 }), 'PROMKIT_ERR_INVALID_OPTION', 'concurrency must be a positive integer, got 1.5')
-  refuses(t, () => new Registry({ timeoutMs: -1 }), 'PROMKIT_ERR_INVALID_OPTION', 'timeoutMs must be a positive number of milliseconds (or Infinity), got -1')
+  refuses(t, () => new Registry({ timeoutMs: -1 }), 'PROMKIT_ERR_INVALID_OPTION', 'timeoutMs must be a positive number of milliseconds up to 2147483647 (or Infinity), got -1')
+  refuses(t, () => new Registry({ timeoutMs: 2 ** 31 }), 'PROMKIT_ERR_INVALID_OPTION', 'timeoutMs must be a positive number of milliseconds up to 2147483647 (or Infinity), got 2147483648')
+  t.equal(new Registry({ timeoutMs: Infinity }).timeoutMs, Infinity, 'Infinity: no deadline, as documented')
   const registry = new Registry({ timeoutMs: Infinity, concurrency: 2, pedantic: true })
   t.same([registry.timeoutMs, registry.concurrency, registry.pedantic], [Infinity, 2, true])
   const defaults = new Registry()

@@ -6,6 +6,9 @@ import { parseDuration } from './duration.js'
 import { type ListenAddress, parseListenAddress } from './listen-address.js'
 import { type LogFormat, type LogLevel, logFormats, logLevels } from './logger.js'
 
+/** The longest scrape deadline: `--scrape.timeout` may not exceed it, and a longer `X-Prometheus-Scrape-Timeout-Seconds` is cut to it. */
+export const maxScrapeTimeoutMs = 3_600_000
+
 /** How scrape errors reach Prometheus: served alongside what succeeded (200), or as a 500. */
 export const errorHandlings = ['continue', 'http500'] as const
 export type ErrorHandling = (typeof errorHandlings)[number]
@@ -63,8 +66,8 @@ function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
     { name: 'web.error-handling', choices: errorHandlings, default: 'continue', description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).' },
     { name: 'log.level', choices: logLevels, default: 'info', description: 'Least severe level logged.' },
     { name: 'log.format', choices: logFormats, default: 'logfmt', description: 'Log line format.' },
-    { name: 'scrape.timeout', type: 'duration', default: '10s', description: "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds." },
-    { name: 'scrape.timeout-offset', type: 'duration', default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up." },
+    { name: 'scrape.timeout', type: 'duration', default: '10s', description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.' },
+    { name: 'scrape.timeout-offset', type: 'duration', default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up; a timeout not longer than the offset is halved instead." },
     { name: 'push.gateway-url', description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.' },
     { name: 'push.job', description: 'The job label of the pushed group (required with --push.gateway-url).' },
     { name: 'push.grouping', type: 'list', default: [], description: 'More grouping labels, label=value; repeat for several.' },
@@ -221,6 +224,9 @@ export function parseCommandLine(
   return { options: runtimeOptions(values, given, enabledCollectors, flags, namespaceFlag(definition)) }
 }
 
+/** Paths every exporter serves itself, which the telemetry and scrape paths may not take. */
+const reservedPaths: Readonly<Record<string, string>> = { '/': 'landing page', '/health': 'health endpoint', '/healthz': 'health endpoint' }
+
 function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
   const url = values['push.gateway-url'] as string | undefined
   if (url === undefined) return undefined
@@ -247,11 +253,17 @@ function runtimeOptions(
   if (port !== undefined && given.has('web.listen-address')) {
     throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--web.listen-port and --web.listen-address were both given; use one')
   }
-  if (values['scrape.timeout'] === 0) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be more than 0')
+  const timeoutMs = values['scrape.timeout'] as number
+  const offsetMs = values['scrape.timeout-offset'] as number
+  if (timeoutMs === 0) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be more than 0')
+  if (timeoutMs > maxScrapeTimeoutMs) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be at most 1h')
+  if (offsetMs >= timeoutMs) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--scrape.timeout-offset (${offsetMs} ms) must be less than --scrape.timeout (${timeoutMs} ms)`)
   const listenAddresses = port !== undefined ? [parseListenAddress(`:${port}`, '--web.listen-port')] : addresses.map((address) => parseListenAddress(address, '--web.listen-address'))
   const path = (name: string): string => {
     const value = values[name] as string
     if (!value.startsWith('/')) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} must start with /`)
+    const taken = reservedPaths[value]
+    if (taken) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} is the ${taken}; choose another path`)
     return value
   }
   const namespace = values[namespaceName] as string
@@ -274,8 +286,8 @@ function runtimeOptions(
     allowedTargets: (values['web.allowed-targets'] as string[] | undefined) ?? [],
     logLevel: values['log.level'] as LogLevel,
     logFormat: values['log.format'] as LogFormat,
-    scrapeTimeoutMs: values['scrape.timeout'] as number,
-    scrapeTimeoutOffsetMs: values['scrape.timeout-offset'] as number,
+    scrapeTimeoutMs: timeoutMs,
+    scrapeTimeoutOffsetMs: offsetMs,
     push,
     enabledCollectors,
     flags: Object.freeze(values),

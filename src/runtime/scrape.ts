@@ -8,7 +8,7 @@ import { mergeGatherers } from '../gatherers.js'
 import { Registry } from '../registry.js'
 import { type AllowedTargets, redactTarget } from './allowed-targets.js'
 import type { ExporterContext, MultiTargetDefinition } from './definition.js'
-import type { RuntimeOptions } from './flags.js'
+import { type RuntimeOptions, maxScrapeTimeoutMs } from './flags.js'
 import { type SelfMetrics, collectorOutcomeMetrics } from './self-metrics.js'
 
 /** What a scrape needs from an HTTP request, whatever the server. */
@@ -51,13 +51,18 @@ export class Scraper {
     private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets } | undefined,
   ) {}
 
-  /** The deadline in ms: Prometheus' timeout less the offset, or `--scrape.timeout`. */
+  /**
+   * The deadline in ms: Prometheus' timeout (at most 1h, however long the
+   * header says) less the offset, or half of it when it is not longer than the
+   * offset; `--scrape.timeout` without the header.
+   */
   private deadline(header: string | undefined): number | string {
     if (header === undefined) return this.options.scrapeTimeoutMs
     const seconds = Number(header)
     if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
-    const ms = seconds * 1000 - this.options.scrapeTimeoutOffsetMs
-    return ms > 0 ? ms : seconds * 1000
+    const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
+    const offset = this.options.scrapeTimeoutOffsetMs
+    return ms > offset ? ms - offset : ms / 2
   }
 
   /** `?collect[]=a&collect[]=b` or `?exclude[]=c`, checked against the enabled collectors. */

@@ -63,6 +63,9 @@ t.test('what client_golang refuses, promkit refuses before sending', async (t) =
   await rejects(t, () => client.push(failing), 'PROMKIT_ERR_PUSH_FAILED', 'not pushing a partial scrape to http://127.0.0.1:1/metrics/job/x/instance/a: broken: collect() failed: disk gone')
   refuses(t, () => new Pushgateway({ url: 'pushgateway:9091', job: 'x' }), 'PROMKIT_ERR_INVALID_OPTION', 'Pushgateway: url "pushgateway:9091" must start with http:// or https://')
   refuses(t, () => new Pushgateway({ url: 'http://g', job: '' }), 'PROMKIT_ERR_INVALID_OPTION', 'Pushgateway: job must be a non-empty string')
+  for (const timeoutMs of [-5, 0, Infinity, Number.NaN, 2 ** 31]) {
+    refuses(t, () => new Pushgateway({ url: 'http://g', job: 'x', timeoutMs }), 'PROMKIT_ERR_INVALID_OPTION', `Pushgateway: timeoutMs must be a positive number of milliseconds up to 2147483647, got ${timeoutMs}`)
+  }
   refuses(t, () => new Pushgateway({ url: 'http://g', job: 'x', grouping: { 'bad-name': 'v' } }), 'PROMKIT_ERR_INVALID_OPTION', 'Pushgateway grouping label: "bad-name" is not a valid label name (want [a-zA-Z_][a-zA-Z0-9_]*)')
   refuses(t, () => new Pushgateway({ url: 'http://g', job: 'x', grouping: { job: 'y' } }), 'PROMKIT_ERR_INVALID_OPTION', 'Pushgateway: "job" is set by the job option, not as a grouping label')
 })

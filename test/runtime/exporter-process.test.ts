@@ -152,7 +152,16 @@ t.test('the scrape deadline comes from Prometheus\' header, less the offset', as
   const bad = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': 'soon' } })
   t.same([bad.status, bad.text], [400, 'X-Prometheus-Scrape-Timeout-Seconds: "soon" is not a positive number of seconds\n'])
   await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '0.25' } })
-  await expectLog(t, exporter, /msg="slow: collect\(\) did not finish before the scrape deadline \(250 ms\)"/, 'a timeout below the offset is used whole')
+  await expectLog(t, exporter, /msg="slow: collect\(\) did not finish before the scrape deadline \(125 ms\)"/, 'a timeout not longer than the offset is halved')
+})
+
+t.test('a scrape timeout header longer than a timer can wait is cut to 1h, not turned into 1 ms or no deadline', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '300ms'])
+  for (const header of ['3000000', 'Infinity', '1e400']) {
+    const answer = await get(`${exporter.base}/metrics?collect[]=slow`, { headers: { 'x-prometheus-scrape-timeout-seconds': header } })
+    t.same(samples(answer.text, 'test_scrape_collector_success', 'test_slow_done'), ['test_scrape_collector_success{collector="slow"} 1', 'test_slow_done 1'], `${header}: the collector had its time`)
+  }
+  t.notMatch(exporter.stderr(), /TimeoutOverflowWarning|PROMKIT_ERR_COLLECT_TIMEOUT/)
 })
 
 t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) => {
