@@ -104,6 +104,10 @@ export const errorCatalog = {
     description: 'A multi-target scrape named a target that --web.allowed-targets does not allow, or no target.',
     solution: 'Add a matching pattern to --web.allowed-targets.',
   },
+  PROMKIT_ERR_POOL_FULL: {
+    description: 'A multi-target scrape needed a new connection while every pooled connection was in use by a scrape.',
+    solution: 'Raise --multi-target.max-connections, or scrape fewer targets at once.',
+  },
   PROMKIT_ERR_PUSH_FAILED: {
     description: 'A push to the Pushgateway was refused, failed, or would have sent a partial or conflicting scrape.',
     solution: 'See the gateway\'s status and message, or the gather errors, in the message.',

@@ -90,34 +90,3 @@ export class RedisConnection {
     this.client.disconnect()
   }
 }
-
-/** Connections of a multi-target exporter: one per target address, closed after `idleMs` without a scrape. */
-export class ConnectionPool {
-  private readonly connections = new Map<string, { connection: RedisConnection; lastUsed: number }>()
-
-  constructor(
-    private readonly open: (address: string) => RedisConnection,
-    private readonly idleMs: number,
-  ) {}
-
-  /** The connection for this address, opening one the first time; closes the ones left idle. */
-  get(address: string): RedisConnection {
-    const now = Date.now()
-    for (const [key, entry] of this.connections) {
-      if (now - entry.lastUsed > this.idleMs) {
-        entry.connection.close()
-        this.connections.delete(key)
-      }
-    }
-    const entry = this.connections.get(address) ?? { connection: this.open(address), lastUsed: now }
-    entry.lastUsed = now
-    this.connections.set(address, entry)
-    return entry.connection
-  }
-
-  /** Closes every connection. */
-  close(): void {
-    for (const { connection } of this.connections.values()) connection.close()
-    this.connections.clear()
-  }
-}

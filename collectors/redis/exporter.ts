@@ -1,42 +1,43 @@
-import type { Collector } from 'promkit'
+import { type Collector, PromkitError } from 'promkit'
 import type { ExporterContext, ExporterDefinition } from 'promkit/exporter'
 import { keysCollector, redisCollector } from './collector.js'
-import { ConnectionPool, RedisConnection } from './connection.js'
+import { RedisConnection } from './connection.js'
 import { type RedisDescs, redisDescs } from './descs.js'
 import { type RedisSettings, redisFlags, redisSettings } from './settings.js'
-import { parseTarget } from './target.js'
+import { type RedisTarget, connectionKey, parseTarget } from './target.js'
 
-/** Multi-target connections unused for this long are closed. */
-const idleConnectionMs = 10 * 60_000
-
-/** What the collectors of one exporter share: settings, descriptors and connections. */
+/** What the collectors of one exporter share: settings, descriptors and the telemetry connection. */
 class RedisState {
   readonly settings: RedisSettings
   readonly descs: RedisDescs
-  /** Multi-target connections, one per target. */
-  readonly pool: ConnectionPool
   private telemetryConnection: RedisConnection | undefined
 
   constructor(context: ExporterContext) {
     this.settings = redisSettings(context.flags)
     this.descs = redisDescs(context.namespace, this.settings.includeSystemMetrics)
-    this.pool = new ConnectionPool((address) => this.open(address), idleConnectionMs)
-  }
-
-  private open(address: string): RedisConnection {
-    const target = parseTarget(address, this.settings.connection)
-    return new RedisConnection(target.options, target.shown)
   }
 
   /** The connection to `--redis.addr`, for the telemetry path; none when it is empty (multi-target only). */
   get telemetry(): RedisConnection | undefined {
     if (this.settings.address === '') return undefined
-    return (this.telemetryConnection ??= this.open(this.settings.address))
+    if (this.telemetryConnection === undefined) {
+      const { options, shown } = parseTarget(this.settings.address, this.settings.connection)
+      this.telemetryConnection = new RedisConnection(options, shown)
+    }
+    return this.telemetryConnection
+  }
+
+  /** A `?target=` address read into client options; one that is not a Redis address is refused (400). */
+  target(address: string): RedisTarget {
+    try {
+      return parseTarget(address, this.settings.connection)
+    } catch (error) {
+      throw new PromkitError('PROMKIT_ERR_TARGET_REFUSED', (error as Error).message)
+    }
   }
 
   close(): void {
     this.telemetryConnection?.close()
-    this.pool.close()
   }
 }
 
@@ -81,12 +82,13 @@ export const redisExporter: ExporterDefinition = {
     },
   ],
   multiTarget: {
-    collectors(target, context) {
-      const { pool, settings, descs } = state(context)
-      const connection = pool.get(target)
-      return [redisCollector(connection, descs), keysCollector(connection, settings.keys, descs)]
+    collectors(address, context, connections) {
+      const current = state(context)
+      const { options, shown } = current.target(address)
+      const connection = connections.get(connectionKey(options), () => new RedisConnection(options, shown))
+      return [redisCollector(connection, current.descs), keysCollector(connection, current.settings.keys, current.descs)]
     },
-    // Runs at shutdown whether or not a multi-target scrape came: closes the telemetry connection too.
+    // Runs at shutdown whether or not a multi-target scrape came: closes the telemetry connection.
     close: (context) => states.get(context)?.close(),
   },
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ConnectionOptions } from 'node:tls'
 import type { RedisOptions } from 'ioredis'
 import { redactTarget } from 'promkit/exporter'
@@ -74,4 +75,15 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
       ...(url.protocol === 'rediss:' ? { tls: settings.tls } : {}),
     },
   }
+}
+
+/**
+ * What identifies the connection a target needs: where it connects, as whom
+ * (the password as a digest), with or without TLS, to which database. Targets
+ * that differ only in text the client ignores (`?n=1`, `redis://h` and `h:6379`)
+ * share one connection; a different password never does.
+ */
+export function connectionKey(options: RedisOptions): string {
+  const password = options.password === undefined ? '' : createHash('sha256').update(options.password).digest('base64')
+  return JSON.stringify([options.path ?? `${options.host}:${options.port}`, options.username ?? '', password, options.tls !== undefined, options.db])
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Collector } from '../collector.js'
+import type { TargetConnections } from './target-pool.js'
 
 /** The value of a parsed flag: strings, booleans, numbers (durations in ms), or lists for repeatable flags. */
 export type FlagValue = string | boolean | number | readonly string[] | undefined
@@ -44,10 +45,13 @@ export interface MultiTargetDefinition {
   /** Default path, changeable with `--web.scrape-path`. Default `/scrape`. */
   readonly path?: string
   /**
-   * The collectors that scrape one allowed target for one request. Reuse
-   * connections across requests here (keyed by target), and close them in close().
+   * The collectors that scrape one allowed target for one request. Take
+   * connections from `connections`: the runtime's pool reuses them across
+   * scrapes, bounds them (`--multi-target.max-connections`) and closes them.
+   * Throw a PromkitError with code PROMKIT_ERR_TARGET_REFUSED for a target that
+   * cannot be scraped (400), anything else for a failure (500).
    */
-  collectors(target: string, context: ExporterContext): readonly Collector[] | Promise<readonly Collector[]>
+  collectors(target: string, context: ExporterContext, connections: TargetConnections): readonly Collector[] | Promise<readonly Collector[]>
   close?(context: ExporterContext): Promise<void> | void
 }
 

@@ -12,6 +12,7 @@ import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.
 import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
 import { Scraper } from './scrape.js'
+import { TargetPool } from './target-pool.js'
 import { SelfMetrics } from './self-metrics.js'
 import { type Security, createServer, listen, updateCertificates } from './server.js'
 import { type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
@@ -20,6 +21,8 @@ import { type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
 const drainTimeoutMs = 15_000
 /** Each collector's close() gets this long on shutdown. */
 const closeTimeoutMs = 5_000
+/** Multi-target connections unused for this long are closed. */
+const idleConnectionMs = 10 * 60_000
 /** How often `--web.config.file` is checked for changes. */
 const configPollMs = 1_000
 
@@ -93,8 +96,9 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
   for (const collector of collectors) registry.register(collector)
-  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, definition.multiTarget !== undefined)
-  const multiTarget = definition.multiTarget ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets) } : undefined
+  const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
+  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, pool)
+  const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool } : undefined
   const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
   const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: { count: 0 } }
   const servers: FastifyInstance[] = []
@@ -145,6 +149,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       await step('waiting for scrapes in flight', () => Promise.all(servers.map((server) => server.close())), drainTimeoutMs)
       for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
       if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
+      pool?.close()
       logger.info('stopped')
     })())
 

@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   readonly disableExporterMetrics: boolean
   readonly errorHandling: ErrorHandling
   readonly allowedTargets: readonly string[]
+  /** `--multi-target.max-connections`; 0 for single-target exporters. */
+  readonly maxTargetConnections: number
   readonly logLevel: LogLevel
   readonly logFormat: LogFormat
   readonly scrapeTimeoutMs: number
@@ -77,7 +79,8 @@ function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
   if (definition.multiTarget) {
     flags.push(
       { name: 'web.scrape-path', default: definition.multiTarget.path ?? '/scrape', description: 'Path of multi-target scrapes (?target=...).' },
-      { name: 'web.allowed-targets', type: 'list', default: [], description: 'Targets multi-target scrapes may reach: host, host:port or * patterns; repeat for several. None by default.' },
+      { name: 'web.allowed-targets', type: 'list', default: [], description: 'Targets multi-target scrapes may reach: host, IP, CIDR block or unix:/path, each with an optional :port; * matches within one label or octet, * alone anything. Repeat for several. None by default.' },
+      { name: 'multi-target.max-connections', type: 'number', default: '100', description: 'Connections to targets kept open at most; the least recently used is closed to make room.' },
     )
   }
   return flags
@@ -224,6 +227,13 @@ export function parseCommandLine(
   return { options: runtimeOptions(values, given, enabledCollectors, flags, namespaceFlag(definition)) }
 }
 
+/** `--multi-target.max-connections`, at least 1 (0 when the exporter has no multi-target path). */
+function maxTargetConnections(values: Record<string, FlagValue>): number {
+  const max = (values['multi-target.max-connections'] as number | undefined) ?? 0
+  if (max === 0 && values['web.scrape-path'] !== undefined) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--multi-target.max-connections: must be at least 1')
+  return max
+}
+
 /** Paths every exporter serves itself, which the telemetry and scrape paths may not take. */
 const reservedPaths: Readonly<Record<string, string>> = { '/': 'landing page', '/health': 'health endpoint', '/healthz': 'health endpoint' }
 
@@ -284,6 +294,7 @@ function runtimeOptions(
     disableExporterMetrics: values['web.disable-exporter-metrics'] === true,
     errorHandling: values['web.error-handling'] as ErrorHandling,
     allowedTargets: (values['web.allowed-targets'] as string[] | undefined) ?? [],
+    maxTargetConnections: maxTargetConnections(values),
     logLevel: values['log.level'] as LogLevel,
     logFormat: values['log.format'] as LogFormat,
     scrapeTimeoutMs: timeoutMs,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Collector } from '../collector.js'
-import { type PromkitError, errorMessage, quote } from '../errors.js'
+import { PromkitError, errorMessage, quote } from '../errors.js'
 import { contentTypes, encodeBody } from '../exposition/encode.js'
 import { negotiate } from '../exposition/negotiate.js'
 import type { GatherResult, Gatherer } from '../gather.js'
@@ -10,6 +10,7 @@ import { type AllowedTargets, redactTarget } from './allowed-targets.js'
 import type { ExporterContext, MultiTargetDefinition } from './definition.js'
 import { type RuntimeOptions, maxScrapeTimeoutMs } from './flags.js'
 import { type SelfMetrics, collectorOutcomeMetrics } from './self-metrics.js'
+import type { TargetPool } from './target-pool.js'
 
 /** What a scrape needs from an HTTP request, whatever the server. */
 export interface ScrapeRequest {
@@ -32,6 +33,12 @@ function badRequest(message: string): ScrapeResponse {
   return { status: 400, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
 }
 
+/** A target the exporter cannot use is the client's error (400); a full pool is a busy server (503); anything else, 500. */
+function targetFailureStatus(error: unknown): number {
+  const code = error instanceof PromkitError ? error.code : undefined
+  return code === 'PROMKIT_ERR_TARGET_REFUSED' ? 400 : code === 'PROMKIT_ERR_POOL_FULL' ? 503 : 500
+}
+
 function list(value: unknown): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]
 }
@@ -48,7 +55,7 @@ export class Scraper {
     private readonly options: RuntimeOptions,
     private readonly logger: Logger,
     private readonly context: ExporterContext,
-    private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets } | undefined,
+    private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets; readonly pool: TargetPool } | undefined,
   ) {}
 
   /**
@@ -134,18 +141,23 @@ export class Scraper {
       return badRequest(timeoutMs)
     }
     const registry = new Registry({ timeoutMs })
+    const scope = multiTarget.pool.scope()
     try {
-      const collectors: readonly Collector[] = await multiTarget.definition.collectors(target, this.context)
-      for (const collector of collectors) registry.register(collector)
-    } catch (error) {
-      const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
-      this.self.targetRequestFailed()
-      this.logger.error({ target: shown }, message)
-      return { status: 500, contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
+      try {
+        const collectors: readonly Collector[] = await multiTarget.definition.collectors(target, this.context, scope.connections)
+        for (const collector of collectors) registry.register(collector)
+      } catch (error) {
+        const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
+        this.self.targetRequestFailed()
+        this.logger.error({ target: shown }, message)
+        return { status: targetFailureStatus(error), contentType: 'text/plain; charset=utf-8', body: `${message}\n` }
+      }
+      const result = await registry.gather({ timeoutMs, signal: request.signal })
+      this.logErrors(result, shown)
+      return await this.respond(request, [this.outcomes(result)], result)
+    } finally {
+      scope.release()
     }
-    const result = await registry.gather({ timeoutMs, signal: request.signal })
-    this.logErrors(result, shown)
-    return this.respond(request, [this.outcomes(result)], result)
   }
 }
 

@@ -5,6 +5,7 @@ import { Desc } from '../desc.js'
 import type { CollectorOutcome, GatherResult } from '../gather.js'
 import { Registry } from '../registry.js'
 import { promClientCollector } from '../prom-client-bridge.js'
+import type { TargetPool } from './target-pool.js'
 
 /** What `exporter_build_info` reports. */
 export interface BuildInfo {
@@ -37,6 +38,23 @@ export function collectorOutcomeMetrics(namespace: string, outcomes: readonly Co
   }
 }
 
+/** The multi-target connection pool's gauge and counters. */
+function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): Collector {
+  const open = new Desc({ name: name('target_connections'), help: 'Connections to multi-target targets open now.' })
+  const evicted = new Desc({ name: name('target_connections_evicted_total'), help: 'Target connections closed, least recently used first, to make room for another target.' })
+  const refused = new Desc({ name: name('target_connections_refused_total'), help: 'Multi-target scrapes refused because every pooled connection was in use.' })
+  return {
+    name: 'exporter-target-pool',
+    describe: () => [open, evicted, refused],
+    collect(emit: Emit) {
+      const stats = pool.stats
+      emit(constMetric(open, 'gauge', stats.open))
+      emit(constMetric(evicted, 'counter', stats.evicted))
+      emit(constMetric(refused, 'counter', stats.refused))
+    },
+  }
+}
+
 /**
  * The exporter's metrics about itself, instrumented with prom-client (the tool
  * for in-process instrumentation) and served through the bridge: scrape counts
@@ -55,8 +73,8 @@ export class SelfMetrics {
   private readonly inFlight: client.Gauge | undefined
   private readonly targetErrors: client.Counter | undefined
 
-  /** `multiTarget`: the exporter serves `?target=` scrapes, whose refusals and failures it counts. */
-  constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, multiTarget = false) {
+  /** `pool`: the exporter serves `?target=` scrapes, whose refusals, failures and connections it counts. */
+  constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, pool?: TargetPool) {
     const register = new client.Registry()
     const registers = [register]
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
@@ -64,7 +82,8 @@ export class SelfMetrics {
     this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
     const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
     info.set({ version: build.version, revision: build.revision, nodejs_version: process.version }, 1)
-    if (multiTarget) {
+    if (pool) {
+      this.registry.register(targetPoolMetrics(name, pool))
       // redis_exporter's name for it, so its alerts keep working.
       this.targetErrors = new client.Counter({
         name: prefixed(namespace, 'target_scrape_request_errors_total'),

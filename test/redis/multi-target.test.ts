@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { expectLog, get, runToExit, samples, startExporter } from '../helpers/exporter-process.js'
-import { freePort } from '../helpers/ports.js'
+import { freePort, waitFor } from '../helpers/ports.js'
 import { redisExporterBin, startRedis } from '../helpers/redis.js'
 
 // /scrape?target=...: several Redis servers from one exporter, credentials from --redis.password-file.
@@ -49,6 +49,30 @@ t.test('multi-target: allowed targets, passwords from the file, one reused conne
   t.same(samples(telemetry.text, 'redis_up '), [], 'with --redis.addr empty, /metrics has no Redis of its own')
 })
 
+t.test('connections are keyed by what they reach, not by the target text, and capped', async (t) => {
+  const redis = await startRedis(t)
+  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', '', '--web.allowed-targets', '127.0.0.1', '--multi-target.max-connections', '2'])
+  const scrape = (target: string) => get(`${exporter.base}/scrape?target=${encodeURIComponent(target)}`)
+  const admin = await redis.client()
+  const connections = async () => String(await admin.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=redis_exporter')).length
+  // A closed connection leaves CLIENT LIST a moment later: wait (bounded) for the count, then assert it.
+  const settled = (count: number) => waitFor(`${count} exporter connections`, async () => ((await connections()) === count ? true : undefined), 5000, 20).catch(() => undefined)
+
+  const variants = [...Array.from({ length: 100 }, (_, n) => `${redis.url}/0?n=${n}`), `127.0.0.1:${redis.port}`, redis.url]
+  for (const target of variants) t.equal((await scrape(target)).status, 200)
+  t.equal(await connections(), 1, '102 spellings of one Redis and database share one connection')
+  for (const db of [1, 2, 3]) t.same(samples((await scrape(`${redis.url}/${db}`)).text, 'redis_up '), ['redis_up 1'])
+  await settled(2)
+  t.equal(await connections(), 2, 'four databases, at most two connections: the least recently used were closed')
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_exporter_target_connections'), [
+    'redis_exporter_target_connections 2',
+    'redis_exporter_target_connections_evicted_total 2',
+    'redis_exporter_target_connections_refused_total 0',
+  ])
+  const gopher = await scrape('gopher://127.0.0.1:1')
+  t.same([gopher.status, gopher.text], [400, 'cannot scrape target "gopher://127.0.0.1:1": Redis address "gopher://127.0.0.1:1" has scheme "gopher" (want redis, rediss or unix)\n'])
+})
+
 t.test('flags that cannot work stop the exporter at start with one line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-redis-flags-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -75,6 +99,8 @@ t.test('flags that cannot work stop the exporter at start with one line', async 
     [['--tls-client-cert-file', notJson], 'redis_exporter: collector redis: --tls-client-cert-file and --tls-client-key-file go together'],
     [['--is-cluster', '--count-keys', 'user:*,db3=x*'], 'redis_exporter: collector redis: --count-keys: "x*" is in database 3, but a Redis Cluster (--is-cluster) has database 0 only'],
     [['--namespace', 'bad-name'], 'redis_exporter: --namespace: "bad-name" is not a valid metric name prefix'],
+    [['--multi-target.max-connections', '0'], 'redis_exporter: --multi-target.max-connections: must be at least 1'],
+    [['--web.allowed-targets', '10.0.0.*:63*'], 'redis_exporter: --web.allowed-targets: "10.0.0.*:63*": the port "63*" must be a number or * (any port)'],
   ]
   for (const [args, message] of cases) {
     const run = await runToExit(redisExporterBin, [...args, '--web.listen-address', '127.0.0.1:0'])

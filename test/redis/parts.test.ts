@@ -2,7 +2,8 @@ import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { keysCollector, redisCollector } from '../../collectors/redis/collector.js'
 import { checkKeys } from '../../collectors/redis/keys.js'
-import { ConnectionPool, RedisConnection } from '../../collectors/redis/connection.js'
+import { RedisConnection } from '../../collectors/redis/connection.js'
+import { TargetPool } from '../../src/runtime/target-pool.js'
 import { redisDescs } from '../../collectors/redis/descs.js'
 import { emitInfoMetrics } from '../../collectors/redis/info-metrics.js'
 import { infoNumber, parseAttributes, parseInfo } from '../../collectors/redis/info.js'
@@ -123,9 +124,10 @@ t.test('in-process collectors on a real Redis: no deadline, refused commands, on
 
   await admin.set('a', '1')
   await (await redis.client({ db: 4 })).set('b', '22')
-  const pool = new ConnectionPool((address) => connect('limited', address), 0)
+  const pool = new TargetPool(10, 0)
   t.teardown(() => pool.close())
-  const first = pool.get(redis.url)
+  const scrape = pool.scope()
+  const first = scrape.connections.get('first', () => connect('limited', redis.url))
   const keys = await gather(keysCollector(first, { patterns: [{ db: 4, key: 'b*' }], singleKeys: [{ db: 0, key: 'a' }], countPatterns: [], batchSize: 10, cluster: false }, descs))
   t.same(keys.text.split('\n').filter((line) => line.startsWith('redis_key')), ['redis_key_size{db="db0",key="a"} 1', 'redis_key_size{db="db4",key="b"} 2', 'redis_key_value{db="db0",key="a"} 1', 'redis_key_value{db="db4",key="b"} 22'])
   const names = async () => String(await admin.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=redis_exporter')).map((line) => line.match(/ db=(\d+)/)?.[1]).sort()
@@ -133,8 +135,9 @@ t.test('in-process collectors on a real Redis: no deadline, refused commands, on
   const settled = async (expected: string[]) => waitFor(`clients ${expected}`, async () => ((await names()).join() === expected.join() ? true : undefined), 5000, 20).catch(() => undefined)
   await settled(['0', '4'])
   t.same(await names(), ['0', '4'], 'database 4 was read on a connection of its own; none was SELECTed')
+  scrape.release()
   await new Promise((resolve) => setTimeout(resolve, 5))
-  pool.get(`redis://127.0.0.1:${redis.port}/0`)
+  pool.scope().connections.get('second', () => connect('limited', `redis://127.0.0.1:${redis.port}/0`))
   await settled([])
   t.same(await names(), [], 'a connection left idle longer than idleMs is closed by the next get(), with its per-database ones')
 })
