@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis'
-import { type Collector, type Emit, constMetric } from 'promkit'
+import { type Collector, type Emit, constMetric, withTimeLimit } from 'promkit'
 import type { RedisConnection } from './connection.js'
 import type { RedisDescs } from './descs.js'
 import { emitClusterInfo, emitInfoMetrics } from './info-metrics.js'
 import { parseInfo } from './info.js'
 import { type KeyChecks, collectKeys } from './keys.js'
 
-/** How long before the scrape deadline a connect attempt is given up, so `up 0` still makes it into the answer. */
+/** How long before the scrape deadline a connect or a command is given up, so `up 0` still makes it into the answer. */
 const deadlineMarginMs = 100
 
 /** Resolves to undefined when the command fails: CONFIG, LATENCY and SLOWLOG may be renamed or forbidden by ACLs. */
@@ -14,18 +14,14 @@ function optional<T>(reply: Promise<T>): Promise<T | undefined> {
   return reply.catch(() => undefined)
 }
 
-/** Waits for the connection, but not past the scrape deadline less a margin. */
-async function connectBefore(connection: RedisConnection, deadline: number): Promise<Redis> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_resolve, reject) => {
-    const ms = deadline - deadlineMarginMs - Date.now()
-    if (Number.isFinite(ms)) timer = setTimeout(() => reject(new Error(`no connection to ${connection.shown} before the scrape deadline`)), Math.max(ms, 0))
-  })
-  try {
-    return await Promise.race([connection.ready(), late])
-  } finally {
-    clearTimeout(timer)
-  }
+/** Waits for `work`, but not past the scrape deadline less a margin: then it is `late()`. */
+function beforeDeadline<T, L>(work: Promise<T>, deadline: number, late: () => L): Promise<T | L> {
+  return withTimeLimit(work, deadline - deadlineMarginMs - Date.now(), late)
+}
+
+/** The connected client, or an error saying why there is none (refused, auth, or not before the deadline). */
+function connectBefore(connection: RedisConnection, deadline: number): Promise<Redis | Error> {
+  return beforeDeadline(connection.ready(), deadline, () => new Error(`no connection to ${connection.shown} before the scrape deadline`)).catch((error: Error) => error)
 }
 
 /** Emits slowlog_length, slowlog_last_id and last_slow_execution_duration_seconds from SLOWLOG LEN and SLOWLOG GET 1. */
@@ -61,17 +57,23 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
         reportError(error)
       }
       const started = performance.now()
-      const client = await connectBefore(connection, deadline).catch((error: Error) => error)
+      const client = await connectBefore(connection, deadline)
       emit(constMetric(descs.connectTime, 'gauge', (performance.now() - started) / 1000))
       if (client instanceof Error) return down(client)
       const config = ['maxmemory', 'maxclients', 'io-threads', 'databases'].map((name) => optional(client.config('GET', name)))
-      const [info, maxmemory, maxclients, ioThreads, databases, spikes, slowlogLength, slowlogLatest] = await Promise.all([
-        client.info('all').catch((error: Error) => new Error(`INFO on ${connection.shown} failed: ${error.message}`)),
-        ...config,
-        optional(client.call('LATENCY', 'LATEST')),
-        optional(client.call('SLOWLOG', 'LEN')),
-        optional(client.call('SLOWLOG', 'GET', '1')),
-      ])
+      const replies = await beforeDeadline(
+        Promise.all([
+          client.info('all').catch((error: Error) => new Error(`INFO on ${connection.shown} failed: ${error.message}`)),
+          ...config,
+          optional(client.call('LATENCY', 'LATEST')),
+          optional(client.call('SLOWLOG', 'LEN')),
+          optional(client.call('SLOWLOG', 'GET', '1')),
+        ]),
+        deadline,
+        () => new Error(`${connection.shown} did not answer INFO before the scrape deadline`),
+      )
+      if (replies instanceof Error) return down(replies)
+      const [info, maxmemory, maxclients, ioThreads, databases, spikes, slowlogLength, slowlogLatest] = replies
       if (info instanceof Error) return down(info)
       const configValue = (reply: unknown) => (Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined)
       for (const [desc, reply] of [[descs.configMaxmemory, maxmemory], [descs.configMaxclients, maxclients], [descs.configIoThreads, ioThreads]] as const) {
@@ -82,7 +84,7 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
       const cluster = fields.some(({ key, value }) => key === 'cluster_enabled' && value === '1')
       // A cluster node has database 0 only; elsewhere, CONFIG databases, or Redis' default of 16.
       emitInfoMetrics(fields, descs, emit, { databases: cluster ? 1 : (configValue(databases) ?? 16), nowSeconds: Math.floor(Date.now() / 1000) })
-      const clusterInfo = cluster ? await optional(client.call('CLUSTER', 'INFO')) : undefined
+      const clusterInfo = cluster ? await beforeDeadline(optional(client.call('CLUSTER', 'INFO')), deadline, () => undefined) : undefined
       if (typeof clusterInfo === 'string') emitClusterInfo(clusterInfo, descs, emit)
       emitLatencySpikes(spikes, descs, emit)
       emitSlowlog(slowlogLength, slowlogLatest, descs, emit)
@@ -102,11 +104,8 @@ export function keysCollector(connection: RedisConnection, checks: KeyChecks, de
     name: 'keys',
     describe: () => descs.keys,
     async collect(emit, { signal, deadline }) {
-      const reachable = await connectBefore(connection, deadline).then(
-        () => true,
-        () => false,
-      )
-      if (reachable) await collectKeys(connection, checks, descs, emit, signal)
+      const client = await connectBefore(connection, deadline)
+      if (!(client instanceof Error)) await collectKeys(connection, checks, descs, emit, signal)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises'
-import { type Collector, Desc, type Emit, constMetric } from 'promkit'
+import { type Collector, Desc, type Emit, constMetric, withTimeLimit } from 'promkit'
 import { type CollectorDefinition, parseDuration } from 'promkit/exporter'
 import { lines, readOptional, readRequired, systemPaths } from './paths.js'
 
@@ -67,11 +67,9 @@ export const filesystemCollector: CollectorDefinition = {
         context.logger.debug({ mountpoint: mount.mountPoint }, 'mount point is still stuck; skipping it')
         return emit(constMetric(deviceError, 'gauge', 1, values))
       }
-      let timer: NodeJS.Timeout | undefined
       const pending = statfs(path)
-      const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))
       try {
-        const stats = await Promise.race([pending, timedOut])
+        const stats = await withTimeLimit(pending, timeoutMs, () => undefined)
         if (stats === undefined) {
           stuck.add(path)
           void pending.finally(() => stuck.delete(path)).catch(() => {})
@@ -87,8 +85,6 @@ export const filesystemCollector: CollectorDefinition = {
       } catch (error) {
         context.logger.debug({ mountpoint: mount.mountPoint, err: (error as Error).message }, 'statfs failed')
         emit(constMetric(deviceError, 'gauge', 1, values))
-      } finally {
-        clearTimeout(timer)
       }
     }
 

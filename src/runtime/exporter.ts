@@ -5,6 +5,7 @@ import { type Collector, type CollectContext, type Emit, type WrappingCollector,
 import { PromkitError, errorMessage } from '../errors.js'
 import { currentCollector } from '../gather.js'
 import { Registry } from '../registry.js'
+import { withTimeLimit } from '../time-limit.js'
 import { AllowedTargets } from './allowed-targets.js'
 import { BasicAuth } from './basic-auth.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
@@ -60,13 +61,6 @@ function named(name: string, collector: Collector): WrappingCollector {
   }
 }
 
-async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  const finished = await Promise.race([what.then(() => true), timeout])
-  clearTimeout(timer)
-  return finished
-}
 
 async function createCollectors(definition: ExporterDefinition, enabled: readonly string[], context: ExporterContext): Promise<Collector[]> {
   const collectors: Collector[] = []
@@ -135,7 +129,8 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   /** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
   const step = async (what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> => {
     try {
-      if (!(await bounded(Promise.resolve().then(action), ms))) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
+      const finished = await withTimeLimit(Promise.resolve().then(action).then(() => true), ms, () => false)
+      if (!finished) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
     } catch (error) {
       logger.error(fields, `${what} failed: ${errorMessage(error)}`)
     }

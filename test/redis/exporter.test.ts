@@ -135,6 +135,20 @@ t.test('a Redis that accepts the connection but does not answer is reported down
   t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the connection opened meanwhile serves the next scrape')
 })
 
+t.test('a Redis that blocks after the connection is open is reported down before the scrape deadline', async (t) => {
+  const redis = await startRedis(t, ['--enable-debug-command', 'local'])
+  const client = await redis.client()
+  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url, '--connection-timeout', '30s'])
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'connected')
+  const sleeping = client.call('DEBUG', 'SLEEP', '3')
+  const { status, text } = await get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' } })
+  t.equal(status, 200)
+  t.same(samples(text, 'redis_up ', 'redis_scrape_collector_success{collector="redis"}'), ['redis_scrape_collector_success{collector="redis"} 0', 'redis_up 0'], 'up 0 is served, not dropped with the collector')
+  await expectLog(t, exporter, new RegExp(`msg="redis: collect\\(\\) reported: redis://127\\.0\\.0\\.1:${redis.port} did not answer INFO before the scrape deadline"`))
+  await sleeping
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the next scrape recovers on the same connection')
+})
+
 t.test('one connection per target, whatever the number of overlapping scrapes', async (t) => {
   const redis = await startRedis(t)
   const client = await redis.client()

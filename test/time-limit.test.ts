@@ -1,0 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { withTimeLimit } from '../src/index.js'
+
+t.test('withTimeLimit: the work, or what late() gives once the time is up', async (t) => {
+  t.equal(await withTimeLimit(Promise.resolve('done'), 1000, () => 'late'), 'done')
+  t.equal(await withTimeLimit(sleep(1000, 'done'), 10, () => 'late'), 'late')
+  t.equal(await withTimeLimit(sleep(50, 'done'), -5, () => 'late'), 'late', 'no time left: late at once')
+  t.equal(await withTimeLimit(sleep(20, 'done'), Infinity, () => 'late'), 'done', 'no deadline: waits for the work')
+  await t.rejects(withTimeLimit(Promise.reject(new Error('refused')), 1000, () => 'late'), { message: 'refused' }, 'a failure before the time is up is the work\'s own')
+  const slowFailure = sleep(30).then(() => Promise.reject(new Error('too late to matter')))
+  t.equal(await withTimeLimit(slowFailure, 5, () => 'late'), 'late')
+  await sleep(40)
+  t.pass('a failure after the time is up is not left unhandled')
+})
