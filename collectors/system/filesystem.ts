@@ -25,6 +25,15 @@ export function parseMounts(text: string): Mount[] {
   })
 }
 
+/**
+ * statfs calls that missed the mount timeout hold one of libuv's four threads
+ * each until the mount answers. With this many stuck, no statfs is started
+ * (every mount reports device_error 1) until one answers, so hung mounts
+ * cannot take the threads every other file read needs. For the same reason
+ * mounts are asked one at a time (a statfs takes microseconds).
+ */
+const maxStuckStatfs = 2
+
 const defaultMountPointsExclude = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)'
 const defaultFsTypesExclude =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$'
@@ -67,6 +76,10 @@ export const filesystemCollector: CollectorDefinition = {
         context.logger.debug({ mountpoint: mount.mountPoint }, 'mount point is still stuck; skipping it')
         return emit(constMetric(deviceError, 'gauge', 1, values))
       }
+      if (stuck.size >= maxStuckStatfs) {
+        context.logger.debug({ mountpoint: mount.mountPoint, stuck: [...stuck] }, `${stuck.size} mount points are stuck; no statfs is started until one answers`)
+        return emit(constMetric(deviceError, 'gauge', 1, values))
+      }
       const pending = statfs(path)
       try {
         const stats = await withTimeLimit(pending, timeoutMs, () => undefined)
@@ -99,7 +112,7 @@ export const filesystemCollector: CollectorDefinition = {
           seen.add(key)
           return true
         })
-        await Promise.all(mounts.map((mount) => collectMount(emit, mount)))
+        for (const mount of mounts) await collectMount(emit, mount)
       },
     }
   },

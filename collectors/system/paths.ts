@@ -24,6 +24,30 @@ export function systemPaths(context: ExporterContext): SystemPaths {
   return { proc: base('path.procfs'), sys: base('path.sysfs'), root: base('path.rootfs'), udev: base('path.udev.data') }
 }
 
+/** Reads in progress, by path, with when they started. */
+const reading = new Map<string, { readonly text: Promise<string>; readonly started: number }>()
+/** A read pending longer than this is stuck: files of /proc and /sys answer in microseconds. */
+const stuckReadMs = 1000
+
+/**
+ * Reads a text file, at most once at a time per path. A read blocks one of
+ * libuv's four threads until it ends, and a FIFO or a hung filesystem never
+ * ends it: a second read of such a path would take a second thread, and four
+ * would stop every file read (and gzip) of the process. So an overlapping read
+ * of a path shares the one in progress, and behind a read pending for over a
+ * second none is started: that collector fails at once, the others are served.
+ */
+function readText(path: string): Promise<string> {
+  const pending = reading.get(path)
+  if (pending === undefined) {
+    const text = readFile(path, 'utf8').finally(() => reading.delete(path))
+    reading.set(path, { text, started: Date.now() })
+    return text
+  }
+  if (Date.now() - pending.started <= stuckReadMs) return pending.text
+  return Promise.reject(new Error(`a read of ${path} has been pending for over ${stuckReadMs / 1000} s (a FIFO, or a hung filesystem?): not starting another until it ends`))
+}
+
 /**
  * Reads a text file, or undefined when it does not exist: "no data" (a kernel
  * without PSI, a machine without /etc/os-release) is not an error, as in
@@ -31,7 +55,7 @@ export function systemPaths(context: ExporterContext): SystemPaths {
  */
 export async function readOptional(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await readText(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
@@ -40,7 +64,7 @@ export async function readOptional(path: string): Promise<string | undefined> {
 
 /** Reads a file that must exist. */
 export function readRequired(path: string): Promise<string> {
-  return readFile(path, 'utf8')
+  return readText(path)
 }
 
 /** The non-empty lines of a /proc file, trimmed. */
