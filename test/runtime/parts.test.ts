@@ -1,10 +1,13 @@
 import t from 'tap'
 import { AllowedTargets, redactTarget, targetAddress } from '../../src/runtime/allowed-targets.js'
 import { BasicAuth } from '../../src/runtime/basic-auth.js'
+import { BcryptWorker } from '../../src/runtime/bcrypt-worker.js'
 import { parseDuration } from '../../src/runtime/duration.js'
 import { formatListenAddress, parseListenAddress } from '../../src/runtime/listen-address.js'
 import { formatLogfmt } from '../../src/runtime/logfmt.js'
 import { refuses } from '../helpers/refuses.js'
+
+const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
 t.test('durations in Go syntax', async (t) => {
   t.same(['0', '10s', '1m30s', '500ms', '1.5h', '250us', '100ns'].map((d) => parseDuration(d, '--x')), [0, 10_000, 90_000, 500, 5_400_000, 0.25, 0.0001])
@@ -105,11 +108,10 @@ t.test('logfmt lines', async (t) => {
   t.equal(formatLogfmt({ msg: 'tab\there\r' }), 'msg="tab\\there\\r"\n')
 })
 
-t.test('basic auth: right, wrong, unknown, malformed, and cached', async (t) => {
+t.test('basic auth on the bcrypt worker: right, wrong, unknown, malformed', async (t) => {
   // bcrypt of "secret" with cost 4, to keep the test fast.
   const hash = '$2b$04$RjDjtMDuSMHDNjmRbjMCRuYCM/FfPz5jeuq1kTJrIG2ssvxaXmhl2'
   const auth = new BasicAuth(new Map([['alice', hash]]))
-  const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
   t.equal(auth.enabled, true)
   t.equal(await auth.check(header('alice', 'secret')), 'alice')
   t.equal(await auth.check(header('alice', 'secret')), 'alice', 'the second check is served from the cache')
@@ -121,5 +123,50 @@ t.test('basic auth: right, wrong, unknown, malformed, and cached', async (t) => 
   t.equal(new BasicAuth(new Map()).enabled, false)
   const many = new BasicAuth(new Map(Array.from({ length: 70 }, (_, i) => [`user${i}`, hash])))
   for (let i = 0; i < 70; i++) t.equal(await many.check(header(`user${i}`, 'secret')), `user${i}`)
-  t.equal(await many.check(header('user0', 'secret')), 'user0', 'users still pass after the cache was cleared at its limit')
+  t.equal(await many.check(header('user0', 'secret')), 'user0', 'users still pass after the cache forgot them')
+  const worker = new BcryptWorker()
+  const stopping = new BasicAuth(new Map([['alice', hash]]), worker)
+  const waiting = stopping.check(header('alice', 'secret'))
+  await worker.close()
+  t.equal(await waiting, undefined, 'a stopped worker refuses what was waiting')
+  t.equal(await stopping.check(header('alice', 'secret')), 'alice', 'and the next comparison starts a new worker')
+  t.equal(await worker.compare(42 as never, hash), false, 'what bcrypt cannot compare is a refusal')
+  await worker.close()
+})
+
+t.test('basic auth: unknown users cost the dearest hash; both outcomes are remembered; the queue is bounded', async (t) => {
+  const cheap = '$2b$04$RjDjtMDuSMHDNjmRbjMCRuYCM/FfPz5jeuq1kTJrIG2ssvxaXmhl2'
+  const dear = `$2b$12$${'a'.repeat(53)}`
+  const compared: string[] = []
+  const answers: (() => void)[] = []
+  const bcrypt = {
+    pending: 0,
+    compare(password: string, hash: string): Promise<boolean> {
+      compared.push(`${password}:${hash.slice(0, 7)}`)
+      this.pending++
+      return new Promise((resolve) => answers.push(() => (this.pending--, resolve(password === 'secret'))))
+    },
+  }
+  const answerAll = () => answers.splice(0).forEach((answer) => answer())
+  const auth = new BasicAuth(new Map([['alice', cheap], ['bob', dear]]), bcrypt)
+  const unknown = auth.check(header('mallory', 'x'))
+  answerAll()
+  t.equal(await unknown, undefined)
+  t.same(compared, ['x:$2b$12$'], 'an unknown user is compared against the cost-12 hash')
+  const wrong = [auth.check(header('alice', 'wrong')), auth.check(header('alice', 'wrong'))]
+  answerAll()
+  t.same(await Promise.all(wrong), [undefined, undefined])
+  t.equal(await auth.check(header('alice', 'wrong')), undefined)
+  t.same(compared, ['x:$2b$12$', 'wrong:$2b$04$'], 'two at once share one comparison, and a wrong password is remembered')
+  const flood = Array.from({ length: 40 }, (_, i) => auth.check(header('alice', `guess${i}`)))
+  const refusedAtOnce = auth.check(header('alice', 'secret'))
+  t.equal(await refusedAtOnce, undefined, 'with 32 comparisons waiting, new credentials are refused without one')
+  t.equal(compared.length, 2 + 32)
+  answerAll()
+  await Promise.all(flood)
+  const right = auth.check(header('alice', 'secret'))
+  answerAll()
+  t.equal(await right, 'alice', 'once the queue drains, the same credentials are compared and pass')
+  t.equal(await auth.check(header('alice', 'secret')), 'alice')
+  t.equal(compared.length, 2 + 32 + 1, 'and are then remembered')
 })
