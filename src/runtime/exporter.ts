@@ -84,6 +84,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const applyConfig = (webConfig: WebConfig): void => {
     security = { webConfig, auth: new BasicAuth(webConfig.users) }
     for (const key of webConfig.ignored) logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
+    for (const warning of webConfig.warnings) logger.warn({ file: configFile }, warning)
   }
   if (configFile) applyConfig(await loadWebConfig(configFile))
   const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }

@@ -103,6 +103,18 @@ function send(reply: FastifyReply, response: ScrapeResponse): FastifyReply {
   return reply.send(typeof response.body === 'string' ? response.body : Readable.from(response.body))
 }
 
+/**
+ * Answers plain HTTP sent to the HTTPS port as Go's servers do, with a 400
+ * that says what went wrong, instead of closing the connection without a
+ * byte. OpenSSL recognises the request (ERR_SSL_HTTP_REQUEST); the answer is
+ * written to the TCP socket under the TLS one (Node keeps it as `_parent`).
+ */
+function answerPlainHttp(app: FastifyInstance): void {
+  app.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket & { _parent: { end(text: string): void } }) => {
+    if (error.code === 'ERR_SSL_HTTP_REQUEST') socket._parent.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${plainText}\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n`)
+  })
+}
+
 /** Builds one fastify server (HTTP, or HTTPS with the web config's TLS) with every endpoint. */
 export async function createServer(deps: ServerDeps, tls: TlsSettings | undefined): Promise<FastifyInstance> {
   const app = Fastify({
@@ -111,6 +123,7 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
     ...(tls ? { https: tlsOptions(tls) } : {}),
   }) as unknown as FastifyInstance
   await app.register(compress, { global: true, encodings: ['gzip'], customTypes: /^(text\/|application\/openmetrics-text)/, threshold: 1024 })
+  if (tls) answerPlainHttp(app)
 
   app.addHook('onRequest', async (request, reply) => {
     const { webConfig, auth } = deps.security()

@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { SecureVersion } from 'node:tls'
@@ -29,18 +30,33 @@ export interface WebConfig {
   readonly users: ReadonlyMap<string, string>
   /** Keys that are valid in exporter-toolkit but that promkit does not apply; logged as warnings. */
   readonly ignored: readonly string[]
+  /** What works but will not for long (an expired certificate); logged as warnings. */
+  readonly warnings: readonly string[]
 }
 
 /** The config when no file is given: plain HTTP, no auth. */
-export const emptyWebConfig: WebConfig = Object.freeze({ tls: undefined, headers: {}, users: new Map(), ignored: [] })
+export const emptyWebConfig: WebConfig = Object.freeze({ tls: undefined, headers: {}, users: new Map(), ignored: [], warnings: [] })
 
 const clientAuthTypes: readonly ClientAuthType[] = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert']
 const tlsVersions: Readonly<Record<string, SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' }
+const tlsVersionOrder: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
 const allowedHeaders = ['Content-Security-Policy', 'X-Frame-Options', 'X-Content-Type-Options', 'X-XSS-Protection', 'Strict-Transport-Security']
 const headerValues: Readonly<Record<string, readonly string[]>> = { 'X-Frame-Options': ['deny', 'sameorigin'], 'X-Content-Type-Options': ['nosniff'] }
 const bcryptHash = /^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/
 
 type Fields = Record<string, unknown>
+
+/** PEM text from the config, with where it came from: for messages, which never show the text. */
+interface Material {
+  readonly text: string
+  /** The key's path: `tls_server_config.cert_file` or `tls_server_config.cert`. */
+  readonly key: string
+  /** What the text is: `"server.crt"` for a file, `the inline text` for a key holding PEM. */
+  readonly named: string
+  /** The key and what it names: `cert_file "server.crt"`, or `cert`. */
+  readonly source: string
+}
 
 class ConfigReader {
   constructor(private readonly path: string) {}
@@ -65,20 +81,40 @@ class ConfigReader {
     return value
   }
 
-  async file(fields: Fields, inline: string, file: string, where: string): Promise<string | undefined> {
+  async file(fields: Fields, inline: string, file: string, where: string): Promise<Material | undefined> {
     const text = this.string(fields, inline, where)
     const path = this.string(fields, file, where)
     if (text !== undefined && path !== undefined) this.fail(where, `set ${inline} or ${file}, not both`)
-    if (path === undefined) return text
+    if (path === undefined) return text === undefined ? undefined : { text, key: `${where}.${inline}`, named: 'the inline text', source: inline }
     try {
-      return await readFile(resolve(dirname(this.path), path), 'utf8')
+      return { text: await readFile(resolve(dirname(this.path), path), 'utf8'), key: `${where}.${file}`, named: quote(path), source: `${file} ${quote(path)}` }
     } catch (error) {
       return this.fail(`${where}.${file}`, `cannot read ${quote(path)}: ${(error as NodeJS.ErrnoException).code}`)
     }
   }
+
+  /** Every certificate of a PEM bundle, refusing the material, by key and file, unless it holds at least one and all parse. */
+  certificates(material: Material): X509Certificate[] {
+    const blocks = material.text.match(pemCertificate) ?? []
+    try {
+      if (blocks.length === 0) throw new Error('no certificate')
+      return blocks.map((block) => new X509Certificate(block))
+    } catch {
+      return this.fail(material.key, `${material.named} is not a PEM certificate`)
+    }
+  }
+
+  /** The private key, refusing the material by key and file (never by content) unless it is an unencrypted PEM key. */
+  privateKey(material: Material): ReturnType<typeof createPrivateKey> {
+    try {
+      return createPrivateKey(material.text)
+    } catch {
+      return this.fail(material.key, `${material.named} is not an unencrypted PEM private key`)
+    }
+  }
 }
 
-async function readTls(reader: ConfigReader, value: unknown, ignored: string[]): Promise<TlsSettings | undefined> {
+async function readTls(reader: ConfigReader, value: unknown, ignored: string[], warnings: string[]): Promise<TlsSettings | undefined> {
   const where = 'tls_server_config'
   const known = ['cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_ca_file', 'client_auth_type', 'client_allowed_sans', 'min_version', 'max_version', 'cipher_suites', 'prefer_server_cipher_suites', 'curve_preferences']
   const fields = reader.section(value, where, known)
@@ -87,7 +123,11 @@ async function readTls(reader: ConfigReader, value: unknown, ignored: string[]):
   const cert = await reader.file(fields, 'cert', 'cert_file', where)
   const key = await reader.file(fields, 'key', 'key_file', where)
   if (cert === undefined || key === undefined) reader.fail(where, 'needs a certificate and a key (cert_file and key_file, or cert and key)')
+  const [certificate] = reader.certificates(cert) as [X509Certificate]
+  if (!certificate.checkPrivateKey(reader.privateKey(key))) reader.fail(where, `the certificate (${cert.source}) and the key (${key.source}) do not belong together`)
+  if (Date.parse(certificate.validTo) < Date.now()) warnings.push(`${cert.key}: the certificate ${cert.named} expired on ${certificate.validTo}; clients will refuse it`)
   const ca = await reader.file(fields, 'client_ca', 'client_ca_file', where)
+  if (ca) reader.certificates(ca)
   const clientAuth = (reader.string(fields, 'client_auth_type', where) ?? 'NoClientCert') as ClientAuthType
   if (!clientAuthTypes.includes(clientAuth)) reader.fail(`${where}.client_auth_type`, `${quote(clientAuth)} is not one of ${clientAuthTypes.join(', ')}`)
   if (clientAuth === 'RequireAndVerifyClientCert' && ca === undefined) reader.fail(where, 'client_auth_type RequireAndVerifyClientCert needs client_ca_file (or client_ca)')
@@ -98,15 +138,18 @@ async function readTls(reader: ConfigReader, value: unknown, ignored: string[]):
   }
   const sans = fields.client_allowed_sans
   if (sans !== undefined && (!Array.isArray(sans) || !sans.every((san) => typeof san === 'string'))) reader.fail(`${where}.client_allowed_sans`, 'must be a list of strings')
+  const minVersion = version('min_version', 'TLSv1.2')
+  const maxVersion = version('max_version', 'TLSv1.3')
+  if (tlsVersionOrder.indexOf(minVersion) > tlsVersionOrder.indexOf(maxVersion)) reader.fail(where, `min_version (${minVersion}) is above max_version (${maxVersion}): no handshake could succeed`)
   const honor = fields.prefer_server_cipher_suites ?? true
   if (typeof honor !== 'boolean') reader.fail(`${where}.prefer_server_cipher_suites`, 'must be true or false')
   return {
-    cert,
-    key,
-    ca,
+    cert: cert.text,
+    key: key.text,
+    ca: ca?.text,
     clientAuth,
-    minVersion: version('min_version', 'TLSv1.2'),
-    maxVersion: version('max_version', 'TLSv1.3'),
+    minVersion,
+    maxVersion,
     honorCipherOrder: honor,
     allowedSans: sans as string[] | undefined,
   }
@@ -134,8 +177,9 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   }
   const top = reader.section(document, '', ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit'])
   const ignored: string[] = []
+  const warnings: string[] = []
   if (top.rate_limit !== undefined) ignored.push('rate_limit')
-  const tls = await readTls(reader, top.tls_server_config, ignored)
+  const tls = await readTls(reader, top.tls_server_config, ignored, warnings)
   const http = reader.section(top.http_server_config, 'http_server_config', ['http2', 'headers'])
   if (http.http2 !== undefined) ignored.push('http_server_config.http2')
   const headers: Record<string, string> = {}
@@ -153,5 +197,5 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
     if (typeof hash !== 'string' || !bcryptHash.test(hash)) reader.fail(`basic_auth_users.${user}`, 'is not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d \':\\n\')')
     users.set(user, hash)
   }
-  return Object.freeze({ tls, headers: Object.freeze(headers), users, ignored: Object.freeze(ignored) })
+  return Object.freeze({ tls, headers: Object.freeze(headers), users, ignored: Object.freeze(ignored), warnings: Object.freeze(warnings) })
 }

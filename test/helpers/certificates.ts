@@ -6,14 +6,14 @@ export interface Certificates {
   readonly dir: string
   readonly caCert: string
   /** PEM of the server and client pairs, signed by the CA; `rogue` is self-signed. */
-  readonly pem: Record<'ca' | 'server' | 'serverKey' | 'client' | 'clientKey' | 'plain' | 'plainKey' | 'rogue' | 'rogueKey', string>
+  readonly pem: Record<'ca' | 'server' | 'serverKey' | 'client' | 'clientKey' | 'plain' | 'plainKey' | 'rogue' | 'rogueKey' | 'expired' | 'expiredKey', string>
 }
 
 function openssl(dir: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
 }
 
-/** A throw-away CA, a server certificate for 127.0.0.1/localhost, client certificates with (prometheus.internal) and without SANs, and a self-signed rogue client. */
+/** A throw-away CA, a server certificate for 127.0.0.1/localhost, client certificates with (prometheus.internal) and without SANs, a self-signed rogue client, and a self-signed certificate that expired in 2020. */
 export function makeCertificates(dir: string): Certificates {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
   openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=promkit test CA')
@@ -26,6 +26,12 @@ export function makeCertificates(dir: string): Certificates {
   signed('client', '/CN=prometheus', 'subjectAltName=DNS:prometheus.internal\nextendedKeyUsage=clientAuth\n')
   signed('plain', '/CN=no-san', 'extendedKeyUsage=clientAuth\n')
   openssl(dir, 'req', '-x509', ...ec, '-keyout', 'rogue.key', '-out', 'rogue.crt', '-days', '2', '-subj', '/CN=rogue', '-addext', 'subjectAltName=DNS:prometheus.internal')
+  // openssl req cannot date a certificate in the past; openssl ca can, with a minimal CA of its own.
+  writeFileSync(join(dir, 'index.txt'), '')
+  writeFileSync(join(dir, 'serial'), '01\n')
+  writeFileSync(join(dir, 'old-ca.cnf'), '[ca]\ndefault_ca=old\n[old]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n')
+  openssl(dir, 'req', ...ec, '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/CN=localhost')
+  openssl(dir, 'ca', '-batch', '-notext', '-config', 'old-ca.cnf', '-selfsign', '-keyfile', 'expired.key', '-in', 'expired.csr', '-out', 'expired.crt', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z')
   const read = (file: string) => readFileSync(join(dir, file), 'utf8')
   return {
     dir,
@@ -40,6 +46,8 @@ export function makeCertificates(dir: string): Certificates {
       plainKey: read('plain.key'),
       rogue: read('rogue.crt'),
       rogueKey: read('rogue.key'),
+      expired: read('expired.crt'),
+      expiredKey: read('expired.key'),
     },
   }
 }

@@ -118,6 +118,14 @@ t.test('the web config is re-read on SIGHUP and when the file changes; a bad one
   t.notMatch(exporter.stderr(), /rotated|\$2b\$/, 'no password or hash in the log')
 })
 
+t.test('an expired certificate: the exporter starts and warns, naming the file; plain HTTP to the port gets a 400 that says why', async (t) => {
+  const config = webConfig('expired.yml', 'tls_server_config:\n  cert_file: expired.crt\n  key_file: expired.key\n')
+  const exporter = await startExporter(t, testExporter, ['--web.config.file', config], { scheme: 'https' })
+  await expectLog(t, exporter, new RegExp(`level=warn ts=\\S+ file=${config.replace(/[.]/g, '\\.')} msg="tls_server_config\\.cert_file: the certificate \\\\"expired\\.crt\\\\" expired on Jan  2 00:00:00 2020 GMT; clients will refuse it"`))
+  const plain = await get(`http://127.0.0.1:${exporter.port}/metrics`)
+  t.same([plain.status, plain.text], [400, 'Client sent an HTTP request to an HTTPS server.\n'])
+})
+
 t.test('a real Prometheus scrapes the exporter over HTTPS with basic auth', async (t) => {
   const fresh = makeCertificates(mkdtempSync(join(dir, 'prom-')))
   const config = webConfig('prometheus-target.yml', httpsWithAuth.replace('server.crt', join(fresh.dir, 'server.crt')).replace('server.key', join(fresh.dir, 'server.key')))
