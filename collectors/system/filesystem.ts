@@ -48,8 +48,8 @@ export const filesystemCollector: CollectorDefinition = {
   name: 'filesystem',
   defaultEnabled: true,
   flags: [
-    { name: 'collector.filesystem.mount-points-exclude', default: defaultMountPointsExclude, description: 'Regexp of mount points to exclude.' },
-    { name: 'collector.filesystem.fs-types-exclude', default: defaultFsTypesExclude, description: 'Regexp of filesystem types to exclude.' },
+    { name: 'collector.filesystem.mount-points-exclude', type: 'regexp', default: defaultMountPointsExclude, description: 'Regexp of mount points to exclude.' },
+    { name: 'collector.filesystem.fs-types-exclude', type: 'regexp', default: defaultFsTypesExclude, description: 'Regexp of filesystem types to exclude.' },
     { name: 'collector.filesystem.mount-timeout', default: '5s', description: 'How long to wait for a mount to answer statfs before marking it stuck.' },
   ],
   create(context): Collector {

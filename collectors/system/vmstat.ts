@@ -16,7 +16,7 @@ export function parseVmstat(text: string): Map<string, number> {
 export const vmstatCollector: CollectorDefinition = {
   name: 'vmstat',
   defaultEnabled: true,
-  flags: [{ name: 'collector.vmstat.fields', default: '^(oom_kill|pgpg|pswp|pg.*fault).*', description: 'Regexp of fields to return for vmstat collector.' }],
+  flags: [{ name: 'collector.vmstat.fields', type: 'regexp', default: '^(oom_kill|pgpg|pswp|pg.*fault).*', description: 'Regexp of fields to return for vmstat collector.' }],
   create(context): Collector {
     const paths = systemPaths(context)
     const wanted = new RegExp(context.flags['collector.vmstat.fields'] as string)

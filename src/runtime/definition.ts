@@ -10,8 +10,8 @@ export interface FlagDefinition {
   /** The flag without dashes, e.g. `redis.addr` for `--redis.addr`; a collector's flags start with `collector.<name>.`. */
   readonly name: string
   readonly description: string
-  /** `string` (default), `boolean`, `number`, `duration` (Go syntax, parsed to milliseconds) or `list` (repeatable). */
-  readonly type?: 'string' | 'boolean' | 'number' | 'duration' | 'list'
+  /** `string` (default), `boolean`, `number`, `duration` (Go syntax, parsed to milliseconds), `regexp` (a string checked to compile) or `list` (repeatable). */
+  readonly type?: 'string' | 'boolean' | 'number' | 'duration' | 'regexp' | 'list'
   readonly default?: string | boolean | readonly string[]
   /** The value is a password or token: never logged, never shown in `--help`. */
   readonly secret?: boolean

@@ -136,6 +136,13 @@ function convert(flag: FlagDefinition, raw: string | boolean | readonly string[]
     }
     case 'duration':
       return parseDuration(raw as string, where)
+    case 'regexp':
+      try {
+        new RegExp(raw as string)
+      } catch (error) {
+        throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not a valid regular expression: ${(error as Error).message}`)
+      }
+      return raw
     default:
       return raw
   }

@@ -85,8 +85,9 @@ t.test('device filters and collector toggles', async (t) => {
   const both = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.netdev.device-include', 'a', '--collector.netdev.device-exclude', 'b'])
   t.same([both.code, both.stderr], [1, 'system_exporter: collector netdev: --collector.netdev.device-include and --collector.netdev.device-exclude are mutually exclusive\n'])
   const bad = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.diskstats.device-include', '('])
-  t.match(bad.stderr, /^system_exporter: collector diskstats: --collector\.diskstats\.device-include: "\(" is not a valid regular expression: /)
-  t.equal(bad.code, 1)
+  t.same([bad.code, bad.stderr], [1, 'system_exporter: --collector.diskstats.device-include: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group\n'])
+  const fields = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.vmstat.fields', '['])
+  t.same([fields.code, fields.stderr], [1, 'system_exporter: --collector.vmstat.fields: "[" is not a valid regular expression: Invalid regular expression: /[/: Unterminated character class\n'])
 })
 
 t.test('npm start serves the system exporter on :9100, as README says', async (t) => {
