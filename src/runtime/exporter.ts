@@ -15,7 +15,7 @@ import { startPushing } from './push-mode.js'
 import { Scraper } from './scrape.js'
 import { TargetPool } from './target-pool.js'
 import { SelfMetrics } from './self-metrics.js'
-import { type Security, createServer, listen, updateCertificates } from './server.js'
+import { ScrapesInFlight, type Security, createServer, listen, updateCertificates } from './server.js'
 import { type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
 
 /** In-flight scrapes get this long to finish on shutdown. */
@@ -95,7 +95,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, pool)
   const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool } : undefined
   const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
-  const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: { count: 0 } }
+  const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: new ScrapesInFlight() }
   const servers: FastifyInstance[] = []
   const addresses: string[] = []
   const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
@@ -142,7 +142,11 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       if (configFile) unwatchFile(configFile)
       pushing?.stop()
       logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
-      await step('waiting for scrapes in flight', () => Promise.all(servers.map((server) => server.close())), drainTimeoutMs)
+      const closed = Promise.all(servers.map((server) => server.close()))
+      await step('waiting for scrapes in flight', () => deps.inFlight.drained(), drainTimeoutMs)
+      // What is still open serves no scrape: keep-alive sockets, or clients that never finished sending a request.
+      for (const server of servers) server.server.closeAllConnections()
+      await closed
       for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
       if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
       pool?.close()

@@ -14,6 +14,29 @@ import type { ScrapeRequest, ScrapeResponse, Scraper } from './scrape.js'
 import type { SelfMetrics } from './self-metrics.js'
 import type { TlsSettings, WebConfig } from './web-config.js'
 
+/** The scrapes being served, across all servers: counted for `--web.max-requests`, awaited at shutdown. */
+export class ScrapesInFlight {
+  private current = 0
+  private waiters: (() => void)[] = []
+
+  get count(): number {
+    return this.current
+  }
+
+  started(): void {
+    this.current++
+  }
+
+  finished(): void {
+    if (--this.current === 0) for (const wake of this.waiters.splice(0)) wake()
+  }
+
+  /** Resolves when no scrape is being served. */
+  drained(): Promise<void> {
+    return this.current === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve))
+  }
+}
+
 /** The part of the server's setup that a web config reload replaces. */
 export interface Security {
   readonly webConfig: WebConfig
@@ -29,8 +52,7 @@ export interface ServerDeps {
   readonly self: SelfMetrics
   /** Read on every request, so a reload applies at once. */
   security(): Security
-  /** Scrapes being served, across all servers, for `--web.max-requests`. */
-  readonly inFlight: { count: number }
+  readonly inFlight: ScrapesInFlight
 }
 
 const healthPaths = new Set(['/health', '/healthz'])
@@ -157,8 +179,8 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
     if (maxRequests > 0 && deps.inFlight.count >= maxRequests) {
       return reply.code(503).type(plainText).send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)
     }
-    deps.inFlight.count++
-    reply.raw.once('close', () => deps.inFlight.count--)
+    deps.inFlight.started()
+    reply.raw.once('close', () => deps.inFlight.finished())
     return send(reply, await handler(scrapeRequest(request, reply)))
   }
   app.get(deps.options.telemetryPath, limited((request) => deps.scraper.telemetry(request), true))

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -263,6 +263,23 @@ t.test('shutdown goes on when a close() fails or hangs; a second signal exits at
   t.same(await impatient.exited, { code: 1, signal: null })
   await expectLog(t, impatient, /signal=SIGINT msg="second signal: exiting without waiting"/)
   await scrape
+})
+
+t.test('SIGTERM does not wait for clients that never finish sending a request', async (t) => {
+  const exporter = await startExporter(t, testExporter, [])
+  const sockets = await Promise.all(
+    Array.from({ length: 3 }, () => new Promise<ReturnType<typeof connect>>((resolve) => {
+      const socket = connect(exporter.port, '127.0.0.1', () => resolve(socket))
+      socket.on('error', () => {})
+    })),
+  )
+  for (const socket of sockets) socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+  await get(`${exporter.base}/healthz`)
+  exporter.child.kill('SIGTERM')
+  t.same(await exporter.exited, { code: 0, signal: null })
+  await expectLog(t, exporter, /in_flight=0 msg="shutting down: no new connections, waiting for scrapes in flight"\n[^]*msg=stopped\n$/)
+  t.notMatch(exporter.stderr(), /did not finish/, 'no drain timeout: the half-sent requests were closed, not waited for')
+  for (const socket of sockets) socket.destroy()
 })
 
 t.test('a rejected promise outside any collector is a bug: logged as fatal, exit 1', async (t) => {

@@ -5,7 +5,7 @@ import type { ExporterDefinition } from '../../src/runtime/index.js'
 import { parseCommandLine } from '../../src/runtime/flags.js'
 import type { Scraper } from '../../src/runtime/scrape.js'
 import { SelfMetrics } from '../../src/runtime/self-metrics.js'
-import { createServer } from '../../src/runtime/server.js'
+import { createServer, ScrapesInFlight } from '../../src/runtime/server.js'
 import { emptyWebConfig } from '../../src/runtime/web-config.js'
 
 // In-process: what the server does when the scrape itself crashes, which no request can cause from outside.
@@ -24,7 +24,7 @@ async function serverWith(failure: Error) {
       scraper,
       self: new SelfMetrics('crash', { version: '1', revision: 'r' }, false),
       security: () => ({ webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }),
-      inFlight: { count: 0 },
+      inFlight: new ScrapesInFlight(),
     },
     undefined,
   )
