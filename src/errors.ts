@@ -139,7 +139,21 @@ export function quote(value: unknown): string {
   return JSON.stringify(value) ?? String(value)
 }
 
-/** The message of anything thrown: an Error's message, or the value quoted (`throw "x"` happens). */
+/** How many causes deep {@link errorMessage} follows a chain. */
+const causeDepth = 5
+
+/**
+ * The message of anything thrown, with its causes, Go style: `fetch failed:
+ * other side closed` (an Error's message, or the value quoted: `throw "x"`
+ * happens). A cause whose text the message already holds is not repeated.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : quote(error)
+  const text = (value: unknown) => (value instanceof Error ? value.message : quote(value))
+  let message = text(error)
+  let cause = error instanceof Error ? error.cause : undefined
+  for (let depth = 0; cause !== undefined && depth < causeDepth; depth++) {
+    if (!message.includes(text(cause))) message += `: ${text(cause)}`
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  return message
 }

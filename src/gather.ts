@@ -31,7 +31,7 @@ export function currentCollector(): string | undefined {
 export interface CollectorOutcome {
   readonly name: string
   readonly durationSeconds: number
-  /** False when collect() failed or missed the deadline (not for gather-time check findings). */
+  /** False when collect() failed, reported an error or missed the deadline, or when the gather-time checks dropped any of its metrics. */
   readonly success: boolean
 }
 

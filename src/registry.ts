@@ -167,7 +167,9 @@ export class Registry implements Registerer, Gatherer {
         batches.push(described ? { source: entry.name, batch, described } : { source: entry.name, batch })
       })
       const families = await buildFamilies(batches, errors)
-      return { families, errors: errors.list, collectors: yields.map((result) => result.outcome) }
+      const faulty = new Set(errors.list.map((error) => error.source))
+      const collectors = yields.map(({ outcome }) => (outcome.success && faulty.has(outcome.name) ? { ...outcome, success: false } : outcome))
+      return { families, errors: errors.list, collectors }
     } finally {
       lease.release()
     }

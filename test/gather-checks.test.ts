@@ -16,10 +16,12 @@ const messages = (errors: readonly Error[]) => errors.map((e) => `${(e as Error 
 
 t.test('a duplicate series is dropped and reported; the first one emitted wins', async (t) => {
   const desc = new Desc({ name: 'dup', help: 'h', variableLabels: ['a'] })
-  const { families, errors } = await gatherOf(
+  const { families, errors, collectors } = await gatherOf(
     emitting('one', () => [constMetric(desc, 'gauge', 1, ['x']), constMetric(desc, 'gauge', 2, ['y']), constMetric(desc, 'gauge', 3, ['x'])]),
     emitting('two', () => [constMetric(desc, 'gauge', 4, ['y'])]),
+    emitting('clean', () => []),
   )
+  t.same(collectors.map((c) => [c.name, c.success]), [['one', false], ['two', false], ['clean', true]], 'a collector whose series were dropped did not succeed')
   t.same(families[0]?.metrics.map((m) => [m.labelValues[0], (m as { value: number }).value]), [['x', 1], ['y', 2]])
   t.same(messages(errors), [
     'PROMKIT_ERR_DUPLICATE_SERIES one: collected metric dup{a="x"} was collected before with the same name and label values',

@@ -111,3 +111,15 @@ t.test('collector names: explicit, class name, or anonymous', async (t) => {
   registry.register(new DiskCollector())
   refuses(t, () => registry.register(new DiskCollector()), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering DiskCollector: a collector with the same descriptors (DiskCollector) is already registered')
 })
+
+t.test('errorMessage follows the cause chain, Go style, without repeating what the message says', async (t) => {
+  const { errorMessage } = await import('../src/errors.js')
+  const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+  t.equal(errorMessage(new TypeError('fetch failed', { cause: new Error('other side closed', { cause: reset }) })), 'fetch failed: other side closed: read ECONNRESET')
+  t.equal(errorMessage(new Error('cannot connect: read ECONNRESET', { cause: reset })), 'cannot connect: read ECONNRESET', 'a cause already in the message is not repeated')
+  t.equal(errorMessage(new Error('failed', { cause: 'a string' })), 'failed: "a string"')
+  t.equal(errorMessage('thrown text'), '"thrown text"')
+  let deep: Error = new Error('level 9')
+  for (let level = 8; level >= 0; level--) deep = new Error(`level ${level}`, { cause: deep })
+  t.equal(errorMessage(deep), 'level 0: level 1: level 2: level 3: level 4: level 5', 'at most five causes deep')
+})

@@ -89,10 +89,13 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   if (configFile) applyConfig(await loadWebConfig(configFile))
   const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
-  const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
-  for (const collector of collectors) registry.register(collector)
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
   const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, pool)
+  const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
+  for (const collector of collectors) {
+    self.checkNames(collector.name as string, collector)
+    registry.register(collector)
+  }
   const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool } : undefined
   const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
   const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: new ScrapesInFlight() }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Collector } from '../collector.js'
+import { type Collector, collectorName } from '../collector.js'
 import { PromkitError, errorMessage, quote } from '../errors.js'
 import { contentTypes, encodeBody } from '../exposition/encode.js'
 import { negotiate } from '../exposition/negotiate.js'
@@ -145,7 +145,10 @@ export class Scraper {
     try {
       try {
         const collectors: readonly Collector[] = await multiTarget.definition.collectors(target, this.context, scope.connections)
-        for (const collector of collectors) registry.register(collector)
+        for (const collector of collectors) {
+          this.self.checkNames(collectorName(collector), collector)
+          registry.register(collector)
+        }
       } catch (error) {
         const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
         this.self.targetRequestFailed()

@@ -3,6 +3,7 @@ import type { Collector, Emit } from '../collector.js'
 import { constMetric, constSummary } from '../const-metric.js'
 import { Desc } from '../desc.js'
 import type { CollectorOutcome, GatherResult } from '../gather.js'
+import { PromkitError, quote } from '../errors.js'
 import { Registry } from '../registry.js'
 import { promClientCollector } from '../prom-client-bridge.js'
 import type { TargetPool } from './target-pool.js'
@@ -72,6 +73,8 @@ export class SelfMetrics {
   private readonly requests: client.Counter<'code'> | undefined
   private readonly inFlight: client.Gauge | undefined
   private readonly targetErrors: client.Counter | undefined
+  /** The names of the metrics the runtime emits itself, with what each is. */
+  private readonly reserved: ReadonlyMap<string, string>
 
   /** `pool`: the exporter serves `?target=` scrapes, whose refusals, failures and connections it counts. */
   constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, pool?: TargetPool) {
@@ -82,8 +85,9 @@ export class SelfMetrics {
     this.lastError = new client.Gauge({ name: name('last_scrape_error'), help: 'Whether the last scrape had an error (1) or not (0).', registers })
     const info = new client.Gauge({ name: name('build_info'), help: 'The exporter build: version, revision and Node.js version.', labelNames: ['version', 'revision', 'nodejs_version'], registers })
     info.set({ version: build.version, revision: build.revision, nodejs_version: process.version }, 1)
-    if (pool) {
-      this.registry.register(targetPoolMetrics(name, pool))
+    const poolMetrics = pool ? targetPoolMetrics(name, pool) : undefined
+    if (poolMetrics) {
+      this.registry.register(poolMetrics)
       // redis_exporter's name for it, so its alerts keep working.
       this.targetErrors = new client.Counter({
         name: prefixed(namespace, 'target_scrape_request_errors_total'),
@@ -108,6 +112,26 @@ export class SelfMetrics {
         emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] }))
       },
     })
+    const own = [...register.getMetricsAsArray().map((metric) => metric.name), scrapes.fqName, durations.fqName, ...[...(poolMetrics?.describe() ?? [])].map((desc) => desc.fqName)]
+    this.reserved = new Map([
+      ...own.map((metricName) => [metricName, "one of the exporter's own metrics"] as const),
+      [prefixed(namespace, 'scrape_collector_duration_seconds'), 'the per-collector scrape duration'],
+      [prefixed(namespace, 'scrape_collector_success'), 'the per-collector success'],
+    ])
+  }
+
+  /**
+   * Refuses a collector that describes a metric the runtime emits itself
+   * (`<ns>_scrape_collector_success`, `process_cpu_seconds_total`, …): served
+   * side by side, one would silently replace the other.
+   */
+  checkNames(collectorName: string, collector: Collector): void {
+    for (const desc of collector.describe()) {
+      const owner = this.reserved.get(desc.fqName)
+      if (owner !== undefined) {
+        throw new PromkitError('PROMKIT_ERR_DESCRIPTOR_CONFLICT', `collector ${collectorName}: metric ${quote(desc.fqName)} is ${owner}, which the runtime emits itself; give it another name`)
+      }
+    }
   }
 
   /** Records a finished gather of the exporter's collectors. */

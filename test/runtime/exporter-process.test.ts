@@ -134,15 +134,15 @@ t.test('a failing collector: 200 with the rest by default, logged with its name;
   t.equal(answer.status, 200)
   t.same(samples(answer.text, 'test_exporter_last_scrape_error', 'test_steady', 'test_leaky'), ['test_exporter_last_scrape_error 1', 'test_leaky_value 1', 'test_steady_value 42'])
   await waitFor('the unhandled rejection to be logged', async () => (lenient.stderr().includes('forgotten promise') ? true : undefined), 5000, 20)
-  await expectLog(t, lenient, /level=warn ts=\S+ collector=failing code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="failing: collect\(\) failed: sensor unplugged"\n/)
+  await expectLog(t, lenient, /level=warn ts=\S+ collector=failing code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="failing: collect\(\) failed: sensor unplugged: read ECONNRESET"\n/)
   await expectLog(t, lenient, /level=error ts=\S+ collector=leaky err="forgotten promise" msg="unhandled promise rejection left behind by a collector; the exporter keeps running"\n/)
   t.equal((await get(`${lenient.base}/healthz`)).status, 200, 'still running after the unhandled rejection')
   const strict = await startExporter(t, testExporter, ['--collector.failing', '--web.error-handling', 'http500', '--log.format', 'json'])
   const failed = await get(`${strict.base}/metrics`)
-  t.same([failed.status, failed.text], [500, 'error gathering metrics:\nfailing: collect() failed: sensor unplugged\n'])
+  t.same([failed.status, failed.text], [500, 'error gathering metrics:\nfailing: collect() failed: sensor unplugged: read ECONNRESET\n'])
   await expectLog(t, strict, /sensor unplugged/)
   const line = strict.stderr().split('\n').find((l) => l.includes('sensor unplugged')) as string
-  t.match(JSON.parse(line), { level: 'warn', collector: 'failing', code: 'PROMKIT_ERR_COLLECT_FAILED', msg: 'failing: collect() failed: sensor unplugged' })
+  t.match(JSON.parse(line), { level: 'warn', collector: 'failing', code: 'PROMKIT_ERR_COLLECT_FAILED', msg: 'failing: collect() failed: sensor unplugged: read ECONNRESET' })
 })
 
 t.test('the scrape deadline comes from Prometheus\' header, less the offset', async (t) => {
@@ -280,6 +280,14 @@ t.test('SIGTERM does not wait for clients that never finish sending a request', 
   await expectLog(t, exporter, /in_flight=0 msg="shutting down: no new connections, waiting for scrapes in flight"\n[^]*msg=stopped\n$/)
   t.notMatch(exporter.stderr(), /did not finish/, 'no drain timeout: the half-sent requests were closed, not waited for')
   for (const socket of sockets) socket.destroy()
+})
+
+t.test('a collector metric named like one of the runtime\'s own is refused, naming both', async (t) => {
+  const run = await runToExit(testExporter, ['--collector.shadow', '--web.listen-address', '127.0.0.1:0'])
+  t.same([run.code, run.stderr], [1, 'test_exporter: collector shadow: metric "test_scrape_collector_success" is the per-collector success, which the runtime emits itself; give it another name\n'])
+  const exporter = await startExporter(t, testExporter, ['--web.allowed-targets', '*'])
+  const answer = await get(`${exporter.base}/scrape?target=shadow.internal:1`)
+  t.same([answer.status, answer.text], [500, 'cannot scrape target "shadow.internal:1": collector target: metric "test_exporter_build_info" is one of the exporter\'s own metrics, which the runtime emits itself; give it another name\n'])
 })
 
 t.test('a rejected promise outside any collector is a bug: logged as fatal, exit 1', async (t) => {
