@@ -105,10 +105,8 @@ export class Pushgateway {
     try {
       response = await fetch(this.groupUrl, { method, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) })
     } catch (error) {
-      // fetch says only "fetch failed"; the reason (ECONNREFUSED, "bad port", …) is its cause.
-      const { cause } = error as { cause?: { code?: string; message?: string } }
-      const reason = cause?.code ?? cause?.message ?? errorMessage(error)
-      throw new PromkitError('PROMKIT_ERR_PUSH_FAILED', `${method} ${this.groupUrl} failed: ${reason}`, { cause: error })
+      // fetch says only "fetch failed"; the reason (connect ECONNREFUSED, bad port, …) is in its cause chain.
+      throw new PromkitError('PROMKIT_ERR_PUSH_FAILED', `${method} ${this.groupUrl} failed: ${errorMessage(error)}`, { cause: error })
     }
     if (!response.ok) {
       const message = (await response.text()).trim()

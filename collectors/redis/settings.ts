@@ -47,8 +47,9 @@ function readPasswords(file: string | undefined): Map<string, string> {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
-  } catch (error) {
-    throw new Error(`--redis.password-file: ${JSON.stringify(file)} is not JSON: ${(error as Error).message}`)
+  } catch {
+    // Not the parser's message: it quotes the text, which holds passwords.
+    throw new Error(`--redis.password-file: ${JSON.stringify(file)} is not valid JSON`)
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--redis.password-file: ${JSON.stringify(file)} must hold a JSON object of URI → password`)
   const passwords = new Map<string, string>()

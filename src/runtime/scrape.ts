@@ -44,6 +44,35 @@ function list(value: unknown): string[] {
 }
 
 /**
+ * The scrape deadline in ms: Prometheus' `X-Prometheus-Scrape-Timeout-Seconds`
+ * (cut to 1h, however long it says) less the offset, or half of it when it is
+ * not longer than the offset; `--scrape.timeout` without the header. A header
+ * that is not a positive number gives the message to answer 400 with.
+ */
+export function scrapeDeadline(header: string | undefined, options: Pick<RuntimeOptions, 'scrapeTimeoutMs' | 'scrapeTimeoutOffsetMs'>): number | string {
+  if (header === undefined) return options.scrapeTimeoutMs
+  const seconds = Number(header)
+  if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
+  const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
+  return ms > options.scrapeTimeoutOffsetMs ? ms - options.scrapeTimeoutOffsetMs : ms / 2
+}
+
+/**
+ * Which collectors `?collect[]=a&collect[]=b` or `?exclude[]=c` runs, checked
+ * against the enabled ones: undefined for all, or the message to answer 400 with.
+ */
+export function collectorFilter(query: Readonly<Record<string, unknown>>, enabled: readonly string[]): ((name: string) => boolean) | string | undefined {
+  const collect = list(query['collect[]'])
+  const exclude = list(query['exclude[]'])
+  if (collect.length > 0 && exclude.length > 0) return 'collect[] and exclude[] cannot be used together'
+  const unknown = [...collect, ...exclude].find((name) => !enabled.includes(name))
+  if (unknown !== undefined) return `unknown or disabled collector ${quote(unknown)} (enabled: ${enabled.join(', ')})`
+  if (collect.length > 0) return (name) => collect.includes(name)
+  if (exclude.length > 0) return (name) => !exclude.includes(name)
+  return undefined
+}
+
+/**
  * Serves the telemetry path and the multi-target path: gathers with the
  * request's deadline and collector filter, records self-metrics, logs every
  * error with its collector, and encodes in the negotiated format.
@@ -57,33 +86,6 @@ export class Scraper {
     private readonly context: ExporterContext,
     private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets; readonly pool: TargetPool } | undefined,
   ) {}
-
-  /**
-   * The deadline in ms: Prometheus' timeout (at most 1h, however long the
-   * header says) less the offset, or half of it when it is not longer than the
-   * offset; `--scrape.timeout` without the header.
-   */
-  private deadline(header: string | undefined): number | string {
-    if (header === undefined) return this.options.scrapeTimeoutMs
-    const seconds = Number(header)
-    if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
-    const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
-    const offset = this.options.scrapeTimeoutOffsetMs
-    return ms > offset ? ms - offset : ms / 2
-  }
-
-  /** `?collect[]=a&collect[]=b` or `?exclude[]=c`, checked against the enabled collectors. */
-  private filter(query: Readonly<Record<string, unknown>>): ((name: string) => boolean) | string | undefined {
-    const collect = list(query['collect[]'])
-    const exclude = list(query['exclude[]'])
-    if (collect.length > 0 && exclude.length > 0) return 'collect[] and exclude[] cannot be used together'
-    const enabled = this.options.enabledCollectors
-    const unknown = [...collect, ...exclude].find((name) => !enabled.includes(name))
-    if (unknown !== undefined) return `unknown or disabled collector ${quote(unknown)} (enabled: ${enabled.join(', ')})`
-    if (collect.length > 0) return (name) => collect.includes(name)
-    if (exclude.length > 0) return (name) => !exclude.includes(name)
-    return undefined
-  }
 
   /** Logs each gather error with its collector (and, for multi-target, the target with its password already masked). */
   private logErrors(result: GatherResult, shownTarget?: string): void {
@@ -110,9 +112,9 @@ export class Scraper {
 
   /** A scrape of the telemetry path. */
   async telemetry(request: ScrapeRequest): Promise<ScrapeResponse> {
-    const timeoutMs = this.deadline(request.timeoutHeader)
+    const timeoutMs = scrapeDeadline(request.timeoutHeader, this.options)
     if (typeof timeoutMs === 'string') return badRequest(timeoutMs)
-    const include = this.filter(request.query)
+    const include = collectorFilter(request.query, this.options.enabledCollectors)
     if (typeof include === 'string') return badRequest(include)
     const started = performance.now()
     const result = await this.registry.gather({ timeoutMs, signal: request.signal, include })
@@ -135,7 +137,7 @@ export class Scraper {
     // check() refuses a missing target, so from here on there is one.
     const target = asked as string
     const shown = redactTarget(target)
-    const timeoutMs = this.deadline(request.timeoutHeader)
+    const timeoutMs = scrapeDeadline(request.timeoutHeader, this.options)
     if (typeof timeoutMs === 'string') {
       this.self.targetRequestFailed()
       return badRequest(timeoutMs)

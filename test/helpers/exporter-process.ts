@@ -1,8 +1,28 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Test } from 'tap'
 import { freePort, waitFor } from './ports.js'
+
+/** Where every exporter log and response body of the suite is kept for the secrets check (scripts/check-secrets.mjs, run by `npm test`). */
+const capturedDir = new URL('../../.tap/captured/', import.meta.url).pathname
+
+function keep(kind: 'log' | 'secrets', text: string): void {
+  mkdirSync(capturedDir, { recursive: true })
+  appendFileSync(join(capturedDir, `${process.pid}.${kind}`), `${text}\n`)
+}
+
+/**
+ * Marks a password or token a test gives an exporter (a flag, a URI, a file):
+ * after the suite, `npm test` searches every exporter log and response body
+ * the suite captured for it, and fails on any hit.
+ */
+export function secret(value: string): string {
+  keep('secrets', JSON.stringify(value))
+  return value
+}
 
 /** The runtime's test exporter, built by `npm run build`. */
 export const testExporter = new URL('../../dist/test/fixtures/test-exporter.js', import.meta.url).pathname
@@ -26,6 +46,7 @@ export function runToExit(bin: string, args: string[], env: NodeJS.ProcessEnv = 
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
     child.once('exit', (code) => {
       clearTimeout(timer)
+      keep('log', stdout + stderr)
       resolve({ code, stdout, stderr })
     })
   })
@@ -53,6 +74,7 @@ export async function startExporter(
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
     await exited
     clearTimeout(timer)
+    keep('log', stderr)
   })
   await waitFor(`the exporter to listen (stderr so far: ${stderr})`, async () => {
     if (gone) throw new Error(`the exporter exited: ${stderr}`)
@@ -77,6 +99,7 @@ export function get(url: string, options: { headers?: Record<string, string>; ca
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => {
         const body = Buffer.concat(chunks)
+        keep('log', body.toString('utf8'))
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') })
       })
       res.on('error', reject)

@@ -30,7 +30,7 @@ t.test('push once to a gateway that is down: a clear error and exit 1', async (t
   const closed = await freePort()
   const result = await runToExit(testExporter, ['--push.gateway-url', `http://127.0.0.1:${closed}`, '--push.job', 'j', '--push.method', 'post'])
   t.equal(result.code, 1)
-  t.match(result.stderr, new RegExp(`level=error ts=\\S+ gateway=http://127\\.0\\.0\\.1:${closed} job=j method=post msg="push failed: POST http://127\\.0\\.0\\.1:${closed}/metrics/job/j failed: ECONNREFUSED"`))
+  t.match(result.stderr, new RegExp(`level=error ts=\\S+ gateway=http://127\\.0\\.0\\.1:${closed} job=j method=post msg="push failed: POST http://127\\.0\\.0\\.1:${closed}/metrics/job/j failed: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}"`))
   const missing = await runToExit(testExporter, ['--push.gateway-url', 'http://127.0.0.1:9'])
   t.same([missing.code, missing.stderr], [1, 'test_exporter: --push.gateway-url needs --push.job\n'])
   const badGrouping = await runToExit(testExporter, ['--push.gateway-url', 'http://127.0.0.1:9', '--push.job', 'j', '--push.grouping', 'novalue'])

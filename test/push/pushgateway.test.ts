@@ -50,8 +50,8 @@ t.test('the gateway\'s refusals and failures become errors with its status and m
     t.match((error as Error).message, /^PUT http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/b: the Pushgateway answered 400: pushed metrics are invalid or inconsistent with existing metrics: collected metric "conflicting" .* is not a (GAUGE|COUNTER)$/)
   }
   const closed = await freePort()
-  await rejects(t, () => new Pushgateway({ url: `http://127.0.0.1:${closed}`, job: 'x' }).push(registryOf(gauge('y', 1))), 'PROMKIT_ERR_PUSH_FAILED', `PUT http://127.0.0.1:${closed}/metrics/job/x failed: ECONNREFUSED`)
-  await rejects(t, () => new Pushgateway({ url: 'http://127.0.0.1:1', job: 'x' }).delete(), 'PROMKIT_ERR_PUSH_FAILED', 'DELETE http://127.0.0.1:1/metrics/job/x failed: bad port')
+  await rejects(t, () => new Pushgateway({ url: `http://127.0.0.1:${closed}`, job: 'x' }).push(registryOf(gauge('y', 1))), 'PROMKIT_ERR_PUSH_FAILED', `PUT http://127.0.0.1:${closed}/metrics/job/x failed: fetch failed: connect ECONNREFUSED 127.0.0.1:${closed}`)
+  await rejects(t, () => new Pushgateway({ url: 'http://127.0.0.1:1', job: 'x' }).delete(), 'PROMKIT_ERR_PUSH_FAILED', 'DELETE http://127.0.0.1:1/metrics/job/x failed: fetch failed: bad port')
 })
 
 t.test('what client_golang refuses, promkit refuses before sending', async (t) => {

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
-import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, samples, secret, startExporter } from '../helpers/exporter-process.js'
 import { waitFor } from '../helpers/ports.js'
 import { redisExporterBin, startRedis } from '../helpers/redis.js'
 
 // How the exporter reaches Redis: passwords, ACL users, unix sockets, TLS, replicas.
 
 const scrape = async (base: string) => (await get(`${base}/metrics`)).text
+
+for (const password of ['right-pass-4f1c', 'wrong-pass-9b7e', 'exporter-pass']) secret(password)
 
 t.test('requirepass: a wrong password is redis_up 0 and never logged; the right one from the environment or the URI works', async (t) => {
   const redis = await startRedis(t, ['--requirepass', 'right-pass-4f1c'])

@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { parseExposition } from '../helpers/exposition-parser.js'
-import { expectLog, get, runToExit, samples, startExporter, testExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, runToExit, samples, secret, startExporter, testExporter } from '../helpers/exporter-process.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 import { waitFor } from '../helpers/ports.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'promkit-runtime-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+secret('hunter2')
 
 t.test('start-up failures are one line on stderr and exit 1', async (t) => {
   const holder = createServer()

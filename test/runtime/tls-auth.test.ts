@@ -5,15 +5,15 @@ import { join } from 'node:path'
 import bcrypt from 'bcryptjs'
 import t from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
-import { expectLog, get, samples, startExporter, testExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, samples, secret, startExporter, testExporter } from '../helpers/exporter-process.js'
 import { waitFor } from '../helpers/ports.js'
 import { startPrometheus } from '../helpers/prometheus.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'promkit-tls-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const certs = makeCertificates(dir)
-const password = 's3cret-Pa55'
-const hash = bcrypt.hashSync(password, 10)
+const password = secret('s3cret-Pa55')
+const hash = secret(bcrypt.hashSync(password, 10))
 const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}` })
 
 function webConfig(name: string, yaml: string): string {
