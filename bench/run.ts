@@ -1,7 +1,7 @@
 // npm run bench: promkit against prom-client in one run, peers alternated so noise is shared.
 // Prints medians and ratios, and writes them with the machine's description to bench/RESULTS.md.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,6 +12,7 @@ import { Registry as PromkitRegistry } from 'promkit'
 import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 import { buildGoPeer, goDump, goEncodeMs } from './client-golang.js'
 import { redisScrapeLatency } from './redis.js'
+import { soakHeading } from './soak-heading.js'
 
 const peerScript = new URL('./peer.js', import.meta.url).pathname
 const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
@@ -209,4 +210,7 @@ out(
     ? `- ≥ 3× client_golang: ${fixed(goRatio(10_000) as number)}× at 10k, ${fixed(goRatio(100_000) as number)}× at 100k, ${check((goRatio(10_000) as number) >= 3 && (goRatio(100_000) as number) >= 3)}`
     : `- client_golang: not measured in this run (${(goBuild as { missing: string }).missing}).`,
 )
-writeFileSync(resultsFile, `${lines.join('\n')}\n`)
+// The soak section (npm run soak) is measured on its own: keep it.
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : ''
+const soak = previous.indexOf(soakHeading)
+writeFileSync(resultsFile, `${lines.join('\n')}\n${soak < 0 ? '' : `\n${previous.slice(soak)}`}`)

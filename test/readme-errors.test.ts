@@ -24,6 +24,7 @@ t.test('README\'s top-level sections come in this order', async (t) => {
     'Metrics from inside your own service',
     'Pushing to a Pushgateway',
     'Deployment',
+    'Security',
     'promkit, prom-client and client_golang',
     'Errors',
     'Development',

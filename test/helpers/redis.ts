@@ -29,6 +29,8 @@ export interface RunningRedis {
   client(options?: RedisOptions): Promise<Redis>
   /** Stops the server (SIGTERM, waits for it to exit). */
   stop(): Promise<void>
+  /** Kills the server (SIGKILL: no goodbye to its clients) and waits for it to exit. */
+  kill(): Promise<void>
   /** Starts it again on the same port with the same arguments. */
   start(): Promise<void>
 }
@@ -75,6 +77,12 @@ export async function startRedis(t: Test, extra: string[] = [], options: { tls?:
       return client
     },
     stop,
+    async kill() {
+      const running = child as ChildProcess
+      const exited = new Promise((resolve) => running.once('exit', resolve))
+      running.kill('SIGKILL')
+      await exited
+    },
     start,
   }
 }

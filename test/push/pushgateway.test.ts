@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, createServer } from 'node:http'
+import { createServer as createTcpServer } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { Desc, type Metric, Pushgateway, Registry, constMetric } from '../../src/index.js'
@@ -96,4 +97,15 @@ t.test('auth, headers and gzip reach the gateway as set; a real gateway takes th
   const gateway = await startPushgateway(t)
   await new Pushgateway({ url: gateway.url, job: 'gz', gzip: true }).push(registryOf(gauge('compressed', 1)))
   t.same(metricNames((await gateway.groups()).find((g) => g.labels.job === 'gz')), ['compressed'])
+})
+
+t.test('a gateway that accepts but never answers: a timeout error, and the next push goes through', async (t) => {
+  const silent = createTcpServer(() => {}).listen(0, '127.0.0.1')
+  await new Promise((resolve) => silent.once('listening', resolve))
+  t.teardown(() => void silent.close())
+  const { port } = silent.address() as { port: number }
+  await rejects(t, () => new Pushgateway({ url: `http://127.0.0.1:${port}`, job: 'x', timeoutMs: 200 }).push(registryOf(gauge('y', 1))), 'PROMKIT_ERR_PUSH_FAILED', `PUT http://127.0.0.1:${port}/metrics/job/x failed: The operation was aborted due to timeout`)
+  const gateway = await startPushgateway(t)
+  await new Pushgateway({ url: gateway.url, job: 'x', timeoutMs: 5000 }).push(registryOf(gauge('y', 1)))
+  t.same(metricNames((await gateway.groups())[0]), ['y'], 'recovered: pushed once the gateway answers')
 })

@@ -149,6 +149,24 @@ t.test('a Redis that blocks after the connection is open is reported down before
   t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the next scrape recovers on the same connection')
 })
 
+t.test('Redis killed in the middle of a scrape: redis_up 0 with the reason, and up again once it is back', async (t) => {
+  const redis = await startRedis(t, ['--enable-debug-command', 'local'])
+  const client = await redis.client()
+  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'])
+  void client.call('DEBUG', 'SLEEP', '5').catch(() => {})
+  const scrape = get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '10' } })
+  // Bounded pause so that the scrape's INFO is queued behind DEBUG SLEEP before the kill.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  await redis.kill()
+  const answer = await scrape
+  t.equal(answer.status, 200)
+  t.same(samples(answer.text, 'redis_up '), ['redis_up 0'])
+  await expectLog(t, exporter, new RegExp(`collector=redis .*msg="redis: collect\\(\\) reported: INFO on redis://127\\.0\\.0\\.1:${redis.port} failed: Connection is closed\\."`))
+  await redis.start()
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the next scrape reconnects')
+})
+
 t.test('one connection per target, whatever the number of overlapping scrapes', async (t) => {
   const redis = await startRedis(t)
   const client = await redis.client()

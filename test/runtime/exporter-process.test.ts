@@ -284,6 +284,21 @@ t.test('SIGTERM does not wait for clients that never finish sending a request', 
   for (const socket of sockets) socket.destroy()
 })
 
+t.test('a full connection pool: the scrape that needs another connection gets 503, and it is counted', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--web.allowed-targets', '*', '--multi-target.max-connections', '1'])
+  const held = get(`${exporter.base}/scrape?target=held.internal:1`)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const refused = await get(`${exporter.base}/scrape?target=other.internal:1`)
+  t.same([refused.status, refused.text], [503, 'cannot scrape target "other.internal:1": all 1 target connections are in use by scrapes (--multi-target.max-connections)\n'])
+  t.equal((await held).status, 200)
+  t.equal((await get(`${exporter.base}/scrape?target=other.internal:1`)).status, 200, 'once released, the connection makes room')
+  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'test_exporter_target_connections'), [
+    'test_exporter_target_connections 1',
+    'test_exporter_target_connections_evicted_total 1',
+    'test_exporter_target_connections_refused_total 1',
+  ])
+})
+
 t.test('a collector metric named like one of the runtime\'s own is refused, naming both', async (t) => {
   const run = await runToExit(testExporter, ['--collector.shadow', '--web.listen-address', '127.0.0.1:0'])
   t.same([run.code, run.stderr], [1, 'test_exporter: collector shadow: metric "test_scrape_collector_success" is the per-collector success, which the runtime emits itself; give it another name\n'])
