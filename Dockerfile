@@ -6,6 +6,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# The image has no git checkout: pass the revision, e.g. --build-arg PROMKIT_REVISION=$(git rev-parse HEAD).
+ARG PROMKIT_REVISION=unknown
+ARG PROMKIT_BRANCH=unknown
+COPY scripts/stamp-build.mjs ./scripts/stamp-build.mjs
 COPY src ./src
 COPY collectors ./collectors
 COPY examples ./examples

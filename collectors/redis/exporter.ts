@@ -57,7 +57,6 @@ function state(context: ExporterContext): RedisState {
 export const redisExporter: ExporterDefinition = {
   name: 'redis_exporter',
   description: 'Redis metrics (INFO, commandstats, keyspace, slowlog, key checks) with the names, types and labels of redis_exporter 1.45.',
-  version: '0.1.0',
   defaultListenAddress: ':9121',
   namespace: 'redis',
   namespaceFlag: 'namespace',

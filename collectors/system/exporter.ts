@@ -18,7 +18,6 @@ import { vmstatCollector } from './vmstat.js'
 export const systemExporter: ExporterDefinition = {
   name: 'system_exporter',
   description: 'Host metrics from /proc and /sys, with the names, types and labels of node_exporter 1.5.',
-  version: '0.1.0',
   defaultListenAddress: ':9100',
   namespace: 'node',
   envPrefix: 'SYSTEM_EXPORTER',

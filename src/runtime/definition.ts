@@ -60,8 +60,9 @@ export interface ExporterDefinition {
   /** The binary's name, e.g. `system_exporter`. */
   readonly name: string
   readonly description: string
-  readonly version: string
-  /** The source revision, shown in `exporter_build_info`. Default `unknown`. */
+  /** Shown by `--version`, at start and in `exporter_build_info`. Default: the package's version. */
+  readonly version?: string
+  /** The source revision, shown with the version. Default: the git revision the package was built from. */
   readonly revision?: string
   /** Default `--web.listen-address`, e.g. `:9100`. */
   readonly defaultListenAddress: string

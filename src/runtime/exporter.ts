@@ -8,6 +8,7 @@ import { Registry } from '../registry.js'
 import { withTimeLimit } from '../time-limit.js'
 import { AllowedTargets } from './allowed-targets.js'
 import { BasicAuth } from './basic-auth.js'
+import { buildInfo } from './build-info.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
 import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
 import { createLogger } from './logger.js'
@@ -79,6 +80,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
   if (options === undefined) return undefined
   const logger = createLogger(options.logLevel, options.logFormat)
+  const build = buildInfo(definition)
   const configFile = options.webConfigFile
   let security: Security = { webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }
   const applyConfig = (webConfig: WebConfig): void => {
@@ -90,7 +92,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
-  const self = new SelfMetrics(options.namespace, { version: definition.version, revision: definition.revision ?? 'unknown' }, !options.disableExporterMetrics, pool)
+  const self = new SelfMetrics(options.namespace, build, !options.disableExporterMetrics, pool)
   const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
   for (const collector of collectors) {
     self.checkNames(collector.name as string, collector)
@@ -157,9 +159,11 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
     })())
 
   const tls = security.webConfig.tls ? ` (TLS, client auth ${security.webConfig.tls.clientAuth})` : ''
+  // What runs, as node_exporter says at start; once start-up has succeeded, so that a failure stays one line on stderr.
+  logger.info({ version: build.version, revision: build.revision, branch: build.branch, build_date: build.date, nodejs_version: process.version, platform: `${process.platform}/${process.arch}` }, `Starting ${definition.name}`)
   if (pushing) return { addresses, options, logger, reload, stop, finished: pushing.finished }
   logger.info(
-    { version: definition.version, addresses, collectors: options.enabledCollectors, auth: security.auth.enabled },
+    { version: build.version, addresses, collectors: options.enabledCollectors, auth: security.auth.enabled },
     `${definition.name} listening on ${addresses.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
   )
   return { addresses, options, logger, reload, stop, finished: undefined }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { PromkitError, quote } from '../errors.js'
+import { buildInfo, versionText } from './build-info.js'
 import { isValidMetricName } from '../names.js'
 import type { CollectorDefinition, ExporterDefinition, FlagDefinition, FlagValue } from './definition.js'
 import { parseDuration } from './duration.js'
@@ -167,7 +168,7 @@ export function parseCommandLine(
   const flags = [...standardFlags(definition), ...(definition.flags ?? []), ...definition.collectors.flatMap((collector) => collector.flags ?? [])]
   const program = new Command(definition.name)
     .description(definition.description)
-    .version(definition.version, '--version', 'Print the version and exit.')
+    .version(versionText(definition.name, buildInfo(definition)), '--version', 'Print the version and exit.')
     .helpOption('-h, --help', 'Show this help and exit.')
     .exitOverride()
     .configureOutput({ writeOut: write, outputError: () => {} })
@@ -241,8 +242,11 @@ function maxTargetConnections(values: Record<string, FlagValue>): number {
   return max
 }
 
+/** Answered `ok` without credentials, for Kubernetes probes and for Prometheus' own `/-/healthy` and `/-/ready` convention. */
+export const healthPaths: readonly string[] = ['/health', '/healthz', '/-/healthy', '/-/ready']
+
 /** Paths every exporter serves itself, which the telemetry and scrape paths may not take. */
-const reservedPaths: Readonly<Record<string, string>> = { '/': 'landing page', '/health': 'health endpoint', '/healthz': 'health endpoint' }
+const reservedPaths: Readonly<Record<string, string>> = { '/': 'landing page', ...Object.fromEntries(healthPaths.map((path) => [path, 'health endpoint'])) }
 
 function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
   const url = values['push.gateway-url'] as string | undefined

@@ -6,13 +6,9 @@ import type { CollectorOutcome, GatherResult } from '../gather.js'
 import { PromkitError, quote } from '../errors.js'
 import { Registry } from '../registry.js'
 import { promClientCollector } from '../prom-client-bridge.js'
+import type { BuildInfo } from './build-info.js'
 import type { TargetPool } from './target-pool.js'
 
-/** What `exporter_build_info` reports. */
-export interface BuildInfo {
-  readonly version: string
-  readonly revision: string
-}
 
 /** The name prefix of the exporter's own metrics: `<namespace>_exporter_...` (`exporter_...` without a namespace). */
 function prefixed(namespace: string, name: string): string {

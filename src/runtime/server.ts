@@ -7,8 +7,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino'
 import { PromkitError } from '../errors.js'
 import type { BasicAuth } from './basic-auth.js'
+import { buildInfo } from './build-info.js'
 import type { ExporterDefinition } from './definition.js'
-import type { RuntimeOptions } from './flags.js'
+import { type RuntimeOptions, healthPaths } from './flags.js'
 import { type ListenAddress, formatListenAddress } from './listen-address.js'
 import type { ScrapeRequest, ScrapeResponse, Scraper } from './scrape.js'
 import type { SelfMetrics } from './self-metrics.js'
@@ -55,7 +56,6 @@ export interface ServerDeps {
   readonly inFlight: ScrapesInFlight
 }
 
-const healthPaths = new Set(['/health', '/healthz'])
 const plainText = 'text/plain; charset=utf-8'
 
 /** node:tls options for a web config's TLS settings. */
@@ -98,7 +98,7 @@ function landingPage(deps: ServerDeps): string {
     `<html><head><meta charset="utf-8"><title>${escapeHtml(definition.name)}</title></head><body>`,
     `<h1>${escapeHtml(definition.name)}</h1>`,
     `<p>${escapeHtml(definition.description)}</p>`,
-    `<p>Version ${escapeHtml(definition.version)}</p>`,
+    `<p>Version ${escapeHtml(buildInfo(definition).version)}</p>`,
     `<ul>${links.join('')}</ul>`,
     '</body></html>',
     '',
@@ -157,7 +157,7 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
         return reply.code(403).type(plainText).send(`${problem}\n`)
       }
     }
-    if (auth.enabled && !healthPaths.has(request.url)) {
+    if (auth.enabled && !healthPaths.includes(request.url)) {
       const user = await auth.check(request.headers.authorization)
       if (user === undefined) {
         deps.logger.debug({ remote: request.ip, path: request.url }, 'refused request: bad or missing basic auth credentials')
@@ -186,6 +186,8 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
   app.get(deps.options.telemetryPath, limited((request) => deps.scraper.telemetry(request), true))
   if (deps.options.scrapePath) app.get(deps.options.scrapePath, limited((request) => deps.scraper.target(request), false))
 
+  // As Go's net/http answers an unknown path (fastify's default is JSON).
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type(plainText).send('404 page not found\n'))
   app.setErrorHandler((error, request, reply) => {
     // fastify's own refusals (a malformed URL, say) keep their 4xx status; anything else is ours, a 500.
     const { statusCode = 500, message } = error as { statusCode?: number; message: string }

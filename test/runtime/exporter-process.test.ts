@@ -37,17 +37,20 @@ t.test('start-up failures are one line on stderr and exit 1', async (t) => {
     t.notMatch(result.stderr, /hunter2/, 'a secret from the config is not echoed')
   }
   const version = await runToExit(testExporter, ['--version'])
-  t.same([version.code, version.stdout], [0, '1.2.3\n'])
+  t.equal(version.code, 0)
+  t.match(version.stdout, new RegExp(`^test_exporter, version 1\\.2\\.3 \\(branch: \\S+, revision: abc123\\)\\n  build date: +\\d{4}-\\d\\d-\\d\\dT\\S+Z\\n  node version: +${process.version.replace(/\./g, '\\.')}\\n  platform: +${process.platform}/${process.arch}\\n$`), 'as Go exporters print it')
 })
 
 t.test('endpoints, metrics, self-metrics and content negotiation', async (t) => {
   const exporter = await startExporter(t, testExporter, [])
+  await expectLog(t, exporter, new RegExp(`^level=info ts=\\S+ version=1\\.2\\.3 revision=abc123 branch=\\S+ build_date=\\S+ nodejs_version=${process.version.replace(/\./g, '\\.')} platform=${process.platform}/${process.arch} msg="Starting test_exporter"\nlevel=info ts=\\S+ version=1\\.2\\.3 addresses=`), 'a line says what runs, as node_exporter\'s does, before the listening line')
   const landing = await get(`${exporter.base}/`)
   t.equal(landing.status, 200)
   t.match(landing.headers['content-type'], /^text\/html/)
   t.match(landing.text, /<h1>test_exporter<\/h1>[^]*Version 1\.2\.3[^]*href="\/metrics"[^]*\/scrape\?target=/)
-  for (const path of ['/health', '/healthz']) t.same([(await get(exporter.base + path)).status, (await get(exporter.base + path)).text], [200, 'ok\n'])
-  t.equal((await get(`${exporter.base}/nothing`)).status, 404)
+  for (const path of ['/health', '/healthz', '/-/healthy', '/-/ready']) t.same([(await get(exporter.base + path)).status, (await get(exporter.base + path)).text], [200, 'ok\n'])
+  const missing = await get(`${exporter.base}/nothing`)
+  t.same([missing.status, missing.headers['content-type'], missing.text], [404, 'text/plain; charset=utf-8', '404 page not found\n'], 'an unknown path: plain text, as from a Go exporter')
 
   const metrics = await get(`${exporter.base}/metrics`)
   t.equal(metrics.status, 200)

@@ -22,7 +22,7 @@ async function serverWith(failure: Error) {
       options: options as NonNullable<typeof options>,
       logger,
       scraper,
-      self: new SelfMetrics('crash', { version: '1', revision: 'r' }, false),
+      self: new SelfMetrics('crash', { version: '1', revision: 'r', branch: 'b', date: 'd' }, false),
       security: () => ({ webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }),
       inFlight: new ScrapesInFlight(),
     },

@@ -57,8 +57,10 @@ t.test('the Dockerfile builds and runs, step by step, and the image serves metri
         workdir = args
         mkdirSync(inStage('.'), { recursive: true })
         break
-      case 'ENV': {
-        const [name, value] = args.split('=') as [string, string]
+      case 'ENV':
+      case 'ARG': {
+        // A build argument is in RUN's environment, as Docker gives it; here it keeps its default.
+        const [name, value = ''] = args.split('=') as [string, string?]
         env[name] = value
         break
       }
@@ -103,4 +105,6 @@ t.test('the Dockerfile builds and runs, step by step, and the image serves metri
   t.equal(down.status, 1, 'and fails when nothing answers')
   const list = execFileSync(process.execPath, [join(app, entrypoint[1] as string), '--help'], { cwd: app, encoding: 'utf8' })
   t.match(list, /Exporters:\n {2}system_exporter /, '`docker run <image> --help` lists the exporters')
+  const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], { cwd: app, encoding: 'utf8' })
+  t.match(version, /^system_exporter, version 0\.1\.0 \(branch: unknown, revision: unknown\)\n {2}build date: +\S+\n/, 'the image says its version; its revision is the --build-arg, unknown by default')
 })
