@@ -44,12 +44,13 @@ class RedisState {
 /** Stands in for the telemetry collectors when `--redis.addr` is empty, as redis_exporter allows for multi-target use. */
 const noTarget: Collector = { describe: () => [], collect() {} }
 
-const states = new WeakMap<ExporterContext, RedisState>()
+/** One state per exporter: its collectors' contexts differ (each has its own logger) but share the exporter's flags object. */
+const states = new WeakMap<ExporterContext['flags'], RedisState>()
 
 /** The state of one exporter (one context), built from its flags on first use. */
 function state(context: ExporterContext): RedisState {
-  const current = states.get(context) ?? new RedisState(context)
-  states.set(context, current)
+  const current = states.get(context.flags) ?? new RedisState(context)
+  states.set(context.flags, current)
   return current
 }
 
@@ -88,6 +89,6 @@ export const redisExporter: ExporterDefinition = {
       return [redisCollector(connection, current.descs), keysCollector(connection, current.settings.keys, current.descs)]
     },
     // Runs at shutdown whether or not a multi-target scrape came: closes the telemetry connection.
-    close: (context) => states.get(context)?.close(),
+    close: (context) => states.get(context.flags)?.close(),
   },
 }

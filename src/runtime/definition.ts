@@ -19,7 +19,11 @@ export interface FlagDefinition {
   readonly choices?: readonly string[]
 }
 
-/** What collector factories get: the parsed flags, the metric namespace and the logger. */
+/**
+ * What collector factories get: the parsed flags, the metric namespace and the
+ * logger (in a collector's `create()`, one that adds `collector=<name>` to every
+ * line). Every collector of an exporter sees the same `flags` object.
+ */
 export interface ExporterContext {
   /** `--metric.namespace`: the prefix of every metric name this exporter's collectors produce. */
   readonly namespace: string

@@ -67,7 +67,9 @@ async function createCollectors(definition: ExporterDefinition, enabled: readonl
   const collectors: Collector[] = []
   for (const collectorDefinition of definition.collectors.filter((candidate) => enabled.includes(candidate.name)) as CollectorDefinition[]) {
     try {
-      collectors.push(named(collectorDefinition.name, await collectorDefinition.create(context)))
+      // Every line a collector logs names it, as node_exporter's logger.With("collector", name) does.
+      const own = { ...context, logger: context.logger.child({ collector: collectorDefinition.name }) }
+      collectors.push(named(collectorDefinition.name, await collectorDefinition.create(own)))
     } catch (error) {
       const message = `collector ${collectorDefinition.name}: ${errorMessage(error)}`
       throw new PromkitError(error instanceof PromkitError ? error.code : 'PROMKIT_ERR_INVALID_OPTION', message, { cause: error })

@@ -190,6 +190,7 @@ t.test('SIGTERM during a slow scrape: the scrape completes, collectors are close
   const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '700ms', '--collector.closable.marker', marker, '--log.level', 'debug'])
   const scrape = get(`${exporter.base}/metrics`)
   await waitFor('the scrape to be in flight', async () => (exporter.stderr().includes('slow collector started') ? true : undefined), 10_000, 10)
+  t.match(exporter.stderr(), /level=debug ts=\S+ collector=slow msg="slow collector started"\n/, 'a collector\'s own log lines name it')
   exporter.child.kill('SIGTERM')
   const answer = await scrape
   t.equal(answer.status, 200)
