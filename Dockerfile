@@ -1,30 +1,51 @@
-# One image for every promkit exporter: `docker run <image>` serves the system exporter on :9100;
-# `docker run <image> <exporter> [flags]` runs another one (`docker run <image> --help` lists them).
+# promkit's exporters, on Node 22 LTS. One Dockerfile, a target per exporter:
+#   docker build -t promkit .                                            system_exporter (the last stage), :9100
+#   docker build --target redis_exporter -t promkit-redis-exporter .     redis_exporter, :9121
+# Every image holds every exporter: `docker run <image> <exporter> [flags]` runs another one
+# (`docker run <image> --help` lists them). An image has no git checkout, so say what it is built from:
+#   --build-arg PROMKIT_VERSION=$(node -p "require('./package.json').version") \
+#   --build-arg PROMKIT_REVISION=$(git rev-parse HEAD) --build-arg PROMKIT_BRANCH=$(git rev-parse --abbrev-ref HEAD) \
+#   --build-arg PROMKIT_SOURCE=<the repository's URL>
 
-# Build: all dependencies, TypeScript compiled to dist/.
-FROM node:20-bookworm-slim AS build
+# Build: all dependencies, TypeScript compiled to dist/, then the dev dependencies pruned away.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# The image has no git checkout: pass the revision, e.g. --build-arg PROMKIT_REVISION=$(git rev-parse HEAD).
 ARG PROMKIT_REVISION=unknown
 ARG PROMKIT_BRANCH=unknown
 COPY scripts/stamp-build.mjs ./scripts/stamp-build.mjs
 COPY src ./src
 COPY collectors ./collectors
 COPY examples ./examples
-RUN npm run build
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-# Run: production dependencies and dist/ only, as an unprivileged user.
-FROM node:20-bookworm-slim
+# Run: the production dependencies and dist/ from the build stage, as an unprivileged user.
+FROM node:22-bookworm-slim AS runtime
+ARG PROMKIT_VERSION=unknown
+ARG PROMKIT_REVISION=unknown
+ARG PROMKIT_SOURCE=unknown
+LABEL org.opencontainers.image.title="promkit exporters" \
+      org.opencontainers.image.description="Prometheus exporters written with promkit: system (node_exporter's names), Redis (redis_exporter's names)" \
+      org.opencontainers.image.version="${PROMKIT_VERSION}" \
+      org.opencontainers.image.revision="${PROMKIT_REVISION}" \
+      org.opencontainers.image.source="${PROMKIT_SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 9100 9121
-# Another exporter listens elsewhere: set PROMKIT_HEALTH_URL (e.g. http://127.0.0.1:9121/healthz).
+# The exporter's health endpoint: each target below points it at its own port.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "fetch(process.env.PROMKIT_HEALTH_URL ?? 'http://127.0.0.1:9100/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/collectors/cli.js"]
+
+FROM runtime AS redis_exporter
+ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9121/healthz
+EXPOSE 9121
+CMD ["redis_exporter"]
+
+FROM runtime AS system_exporter
+EXPOSE 9100
 CMD ["system_exporter"]
