@@ -7,6 +7,7 @@ import { PromkitError, quote } from '../errors.js'
 import { Registry } from '../registry.js'
 import { promClientCollector } from '../prom-client-bridge.js'
 import type { BuildInfo } from './build-info.js'
+import { processCollector } from './process-metrics.js'
 import type { TargetPool } from './target-pool.js'
 
 
@@ -53,10 +54,10 @@ function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): 
 }
 
 /**
- * The exporter's metrics about itself, instrumented with prom-client (the tool
- * for in-process instrumentation) and served through the bridge: scrape counts
- * and durations, the last scrape's error, build info, promhttp's handler metrics
- * and Node's process metrics. The last two groups go with
+ * The exporter's metrics about itself: scrape counts and durations, the last
+ * scrape's error and build info (prom-client gauges, served through the
+ * bridge), promhttp's handler metrics, and the process and Node runtime
+ * metrics of {@link processCollector}. The last two groups go with
  * `--web.disable-exporter-metrics`.
  */
 export class SelfMetrics {
@@ -75,6 +76,7 @@ export class SelfMetrics {
   /** `pool`: the exporter serves `?target=` scrapes, whose refusals, failures and connections it counts. */
   constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, pool?: TargetPool) {
     const register = new client.Registry()
+    let processMetrics: Collector | undefined
     const registers = [register]
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
     this.lastDuration = new client.Gauge({ name: name('last_scrape_duration_seconds'), help: 'Duration of the last scrape.', registers })
@@ -95,7 +97,8 @@ export class SelfMetrics {
       this.requests = new client.Counter({ name: 'promhttp_metric_handler_requests_total', help: 'Scrapes of the telemetry path by HTTP status code.', labelNames: ['code'], registers })
       for (const code of ['200', '500', '503']) this.requests.inc({ code }, 0)
       this.inFlight = new client.Gauge({ name: 'promhttp_metric_handler_requests_in_flight', help: 'Scrapes of the telemetry path being served.', registers })
-      client.collectDefaultMetrics({ register })
+      processMetrics = processCollector()
+      this.registry.register(processMetrics)
     }
     this.registry.register(promClientCollector(register, { name: 'exporter' }))
     const scrapes = new Desc({ name: name('scrapes_total'), help: 'Scrapes of the telemetry path.' })
@@ -108,7 +111,10 @@ export class SelfMetrics {
         emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] }))
       },
     })
-    const own = [...register.getMetricsAsArray().map((metric) => metric.name), scrapes.fqName, durations.fqName, ...[...(poolMetrics?.describe() ?? [])].map((desc) => desc.fqName)]
+    const own = [
+      ...register.getMetricsAsArray().map((metric) => metric.name),
+      ...[scrapes, durations, ...(poolMetrics?.describe() ?? []), ...(processMetrics?.describe() ?? [])].map((desc) => desc.fqName),
+    ]
     this.reserved = new Map([
       ...own.map((metricName) => [metricName, "one of the exporter's own metrics"] as const),
       [prefixed(namespace, 'scrape_collector_duration_seconds'), 'the per-collector scrape duration'],
