@@ -174,7 +174,8 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
     const { maxRequests } = deps.options
     if (instrumented) {
       deps.self.requestStarted()
-      reply.raw.once('close', () => deps.self.requestFinished(reply.statusCode))
+      // A response that closed before it was sent in full: the client went away (nginx's 499, "client closed request").
+      reply.raw.once('close', () => deps.self.requestFinished(reply.raw.writableFinished ? reply.statusCode : 499))
     }
     if (maxRequests > 0 && deps.inFlight.count >= maxRequests) {
       return reply.code(503).type(plainText).send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)

@@ -4,7 +4,7 @@ import { runToExit, testExporter } from '../helpers/exporter-process.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { startPrometheus } from '../helpers/prometheus.js'
 import { metricNames, startPushgateway } from '../helpers/pushgateway.js'
-import { systemExporter } from '../system/fixtures.test.js'
+import { systemExporter } from '../helpers/system.js'
 
 t.test('push once: the system exporter sends NIC traffic to the gateway and exits 0; Prometheus reads it with honor_labels', async (t) => {
   const gateway = await startPushgateway(t)

@@ -172,6 +172,17 @@ t.test('a scrape timeout header longer than a timer can wait is cut to 1h, not t
   t.notMatch(exporter.stderr(), /TimeoutOverflowWarning|PROMKIT_ERR_COLLECT_TIMEOUT/)
 })
 
+t.test('a scrape whose client goes away is counted with code 499', async (t) => {
+  const exporter = await startExporter(t, testExporter, ['--collector.slow.delay', '2s', '--log.level', 'debug'])
+  const abandoned = new AbortController()
+  const request = fetch(`${exporter.base}/metrics`, { signal: abandoned.signal }).catch((error: Error) => error)
+  await waitFor('the scrape to be in flight', async () => (exporter.stderr().includes('slow collector started') ? true : undefined), 10_000, 10)
+  abandoned.abort()
+  await request
+  await waitFor('the cancelled scrape to be counted', async () => (samples((await get(`${exporter.base}/metrics?collect[]=steady`)).text, 'promhttp_metric_handler_requests_total{code="499"}').length > 0 ? true : undefined), 10_000, 50)
+  t.same(samples((await get(`${exporter.base}/metrics?collect[]=steady`)).text, 'promhttp_metric_handler_requests_total{code="499"}'), ['promhttp_metric_handler_requests_total{code="499"} 1'])
+})
+
 t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) => {
   const exporter = await startExporter(t, testExporter, ['--web.max-requests', '1', '--collector.slow.delay', '1s', '--log.level', 'debug'])
   const first = get(`${exporter.base}/metrics`)

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
-import { systemExporter } from './fixtures.test.js'
+import { systemExporter } from '../helpers/system.js'
 
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { expectLog, get, runToExit, samples, startExporter } from '../helpers/exporter-process.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
+import { systemExporter } from '../helpers/system.js'
 
-export const systemExporter = new URL('../../dist/collectors/system/main.js', import.meta.url).pathname
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 const golden = readFileSync(new URL('../golden/system.txt', import.meta.url), 'utf8')
 
@@ -73,7 +73,7 @@ t.test('a malformed /proc file fails that collector alone, with a logged reason'
   t.match(log, /collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="loadavg: collect\(\) failed: couldn't parse \/proc\/loadavg: want at least 3 fields, got \\"garbage\\""/)
   t.match(log, /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="meminfo: collect\(\) failed: couldn't parse \/proc\/meminfo: MemTotal is undefined, not a number"/)
   t.match(log, /collector=netdev code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="netdev: collect\(\) failed: couldn't parse \/proc\/net\/dev: the second line is not the \\"face \|receive\|transmit\\" header"/)
-  t.match(log, /level=debug ts=\S+ resource=cpu msg="no \/proc\/pressure: the kernel has no PSI; the pressure collector has no data"/, 'no data is not an error')
+  t.match(log, /level=debug ts=\S+ collector=pressure resource=cpu msg="no \/proc\/pressure: the kernel has no PSI; the pressure collector has no data"/, 'no data is not an error')
 })
 
 t.test('device filters and collector toggles', async (t) => {

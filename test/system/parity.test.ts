@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { type ParsedSample, parseExposition } from '../helpers/exposition-parser.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
 import { freePort, waitFor } from '../helpers/ports.js'
-import { systemExporter } from './fixtures.test.js'
+import { systemExporter } from '../helpers/system.js'
 
 // The live machine, read by Debian's node_exporter 1.5 and by ours, side by side.
 
