@@ -9,7 +9,7 @@ import { Registry } from '../registry.js'
 import { type AllowedTargets, redactTarget } from './allowed-targets.js'
 import type { ExporterContext, MultiTargetDefinition } from './definition.js'
 import { type RuntimeOptions, maxScrapeTimeoutMs } from './flags.js'
-import { type SelfMetrics, collectorOutcomeMetrics } from './self-metrics.js'
+import { type OutcomeDescs, type SelfMetrics, collectorOutcomeMetrics, outcomeDescs } from './self-metrics.js'
 import type { TargetPool } from './target-pool.js'
 
 /** What a scrape needs from an HTTP request, whatever the server. */
@@ -85,7 +85,12 @@ export class Scraper {
     private readonly logger: Logger,
     private readonly context: ExporterContext,
     private readonly multiTarget: { readonly definition: MultiTargetDefinition; readonly allowed: AllowedTargets; readonly pool: TargetPool } | undefined,
-  ) {}
+  ) {
+    this.outcomeDescs = outcomeDescs(options.namespace)
+  }
+
+  /** Made once, so that the per-collector series are cached across scrapes. */
+  private readonly outcomeDescs: OutcomeDescs
 
   /** Logs each gather error with its collector (and, for multi-target, the target with its password already masked). */
   private logErrors(result: GatherResult, shownTarget?: string): void {
@@ -106,7 +111,7 @@ export class Scraper {
 
   private outcomes(result: GatherResult): Registry {
     const registry = new Registry()
-    registry.register(collectorOutcomeMetrics(this.options.namespace, result.collectors))
+    registry.register(collectorOutcomeMetrics(this.outcomeDescs, result.collectors))
     return registry
   }
 
