@@ -11,13 +11,14 @@ import { BasicAuth } from './basic-auth.js'
 import { buildInfo } from './build-info.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
 import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
+import type { ListenAddress } from './listen-address.js'
 import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
 import { Scraper } from './scrape.js'
 import { TargetPool } from './target-pool.js'
 import { SelfMetrics } from './self-metrics.js'
-import { ScrapesInFlight, type Security, createServer, listen, updateCertificates } from './server.js'
-import { type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
+import { ScrapesInFlight, type Security, type ServerDeps, createServer, listen, updateCertificates } from './server.js'
+import { type TlsSettings, type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
 
 /** In-flight scrapes get this long to finish on shutdown. */
 const drainTimeoutMs = 15_000
@@ -78,19 +79,87 @@ async function createCollectors(definition: ExporterDefinition, enabled: readonl
   return collectors
 }
 
+/** The web config in force: loaded at start, re-read on change and SIGHUP; a bad file is logged and the old one kept. */
+class WebSecurity {
+  private security: Security = { webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** What requests are checked against now (read on every request, so a reload applies at once). */
+  get current(): Security {
+    return this.security
+  }
+
+  /** Reads the file given at start; a bad one stops the exporter (the error names the key). */
+  async load(): Promise<void> {
+    if (this.file) this.apply(await loadWebConfig(this.file))
+  }
+
+  /** Re-reads the file; TLS may not be turned on or off, nor its client auth changed, without a restart. */
+  async reload(servers: readonly FastifyInstance[]): Promise<void> {
+    if (!this.file) return
+    try {
+      const next = await loadWebConfig(this.file)
+      const before = this.security.webConfig.tls
+      if (Boolean(before) !== Boolean(next.tls) || before?.clientAuth !== next.tls?.clientAuth) {
+        throw new PromkitError('PROMKIT_ERR_INVALID_CONFIG', 'turning TLS on or off, or changing client_auth_type, needs a restart')
+      }
+      if (next.tls) for (const server of servers) updateCertificates(server, next.tls)
+      this.apply(next)
+      this.logger.info({ file: this.file, users: next.users.size, tls: Boolean(next.tls) }, 'reloaded web config')
+    } catch (error) {
+      this.logger.error({ file: this.file }, `kept the previous web config: ${errorMessage(error)}`)
+    }
+  }
+
+  private apply(webConfig: WebConfig): void {
+    this.security = { webConfig, auth: new BasicAuth(webConfig.users) }
+    for (const key of webConfig.ignored) this.logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
+    for (const warning of webConfig.warnings) this.logger.warn({ file: this.file }, warning)
+  }
+}
+
+/** One server per listen address; if one cannot listen, those already listening are closed and the error thrown. */
+async function listenAll(deps: ServerDeps, addresses: readonly ListenAddress[], tls: TlsSettings | undefined): Promise<{ servers: FastifyInstance[]; listening: string[] }> {
+  const servers: FastifyInstance[] = []
+  const listening: string[] = []
+  try {
+    for (const address of addresses) {
+      const server = await createServer(deps, tls)
+      servers.push(server)
+      listening.push(await listen(server, address))
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()))
+    throw error
+  }
+  return { servers, listening }
+}
+
+/** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
+async function shutdownStep(logger: Logger, what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> {
+  try {
+    const finished = await withTimeLimit(Promise.resolve().then(action).then(() => true), ms, () => false)
+    if (!finished) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
+  } catch (error) {
+    logger.error(fields, `${what} failed: ${errorMessage(error)}`)
+  }
+}
+
+/** Parses flags, builds the collectors and the scrape path, and serves (or pushes); see {@link defineExporter}. */
 async function start(definition: ExporterDefinition, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningExporter | undefined> {
   const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
   if (options === undefined) return undefined
   const logger = createLogger(options.logLevel, options.logFormat)
   const build = buildInfo(definition)
   const configFile = options.webConfigFile
-  let security: Security = { webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }
-  const applyConfig = (webConfig: WebConfig): void => {
-    security = { webConfig, auth: new BasicAuth(webConfig.users) }
-    for (const key of webConfig.ignored) logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
-    for (const warning of webConfig.warnings) logger.warn({ file: configFile }, warning)
-  }
-  if (configFile) applyConfig(await loadWebConfig(configFile))
+  const security = new WebSecurity(configFile, logger)
+  await security.load()
+
+  // The scrape path: collectors, the registry that gathers them, self-metrics, and the scraper that answers.
   const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
@@ -102,47 +171,14 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   }
   const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool } : undefined
   const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
-  const deps = { definition, options, logger, scraper, self, security: () => security, inFlight: new ScrapesInFlight() }
-  const servers: FastifyInstance[] = []
-  const addresses: string[] = []
-  const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
-  try {
-    for (const address of pushing ? [] : options.listenAddresses) {
-      const server = await createServer(deps, security.webConfig.tls)
-      servers.push(server)
-      addresses.push(await listen(server, address))
-    }
-  } catch (error) {
-    await Promise.all(servers.map((server) => server.close()))
-    throw error
-  }
+  const deps: ServerDeps = { definition, options, logger, scraper, self, security: () => security.current, inFlight: new ScrapesInFlight() }
 
-  const reload = async (): Promise<void> => {
-    if (!configFile) return
-    try {
-      const next = await loadWebConfig(configFile)
-      const before = security.webConfig.tls
-      if (Boolean(before) !== Boolean(next.tls) || before?.clientAuth !== next.tls?.clientAuth) {
-        throw new PromkitError('PROMKIT_ERR_INVALID_CONFIG', 'turning TLS on or off, or changing client_auth_type, needs a restart')
-      }
-      if (next.tls) for (const server of servers) updateCertificates(server, next.tls)
-      applyConfig(next)
-      logger.info({ file: configFile, users: next.users.size, tls: Boolean(next.tls) }, 'reloaded web config')
-    } catch (error) {
-      logger.error({ file: configFile }, `kept the previous web config: ${errorMessage(error)}`)
-    }
-  }
+  // Serving, or pushing instead.
+  const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
+  const { servers, listening } = await listenAll(deps, pushing ? [] : options.listenAddresses, security.current.webConfig.tls)
+  const reload = (): Promise<void> => security.reload(servers)
   if (configFile) watchFile(configFile, { interval: configPollMs }, () => void reload()).unref()
 
-  /** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
-  const step = async (what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> => {
-    try {
-      const finished = await withTimeLimit(Promise.resolve().then(action).then(() => true), ms, () => false)
-      if (!finished) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
-    } catch (error) {
-      logger.error(fields, `${what} failed: ${errorMessage(error)}`)
-    }
-  }
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -150,25 +186,25 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       pushing?.stop()
       logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
       const closed = Promise.all(servers.map((server) => server.close()))
-      await step('waiting for scrapes in flight', () => deps.inFlight.drained(), drainTimeoutMs)
+      await shutdownStep(logger, 'waiting for scrapes in flight', () => deps.inFlight.drained(), drainTimeoutMs)
       // What is still open serves no scrape: keep-alive sockets, or clients that never finished sending a request.
       for (const server of servers) server.server.closeAllConnections()
       await closed
-      for (const collector of collectors) await step('close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
-      if (definition.multiTarget?.close) await step('close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
+      for (const collector of collectors) await shutdownStep(logger, 'close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
+      if (definition.multiTarget?.close) await shutdownStep(logger, 'close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
       pool?.close()
       logger.info('stopped')
     })())
 
-  const tls = security.webConfig.tls ? ` (TLS, client auth ${security.webConfig.tls.clientAuth})` : ''
   // What runs, as node_exporter says at start; once start-up has succeeded, so that a failure stays one line on stderr.
   logger.info({ version: build.version, revision: build.revision, branch: build.branch, build_date: build.date, nodejs_version: process.version, platform: `${process.platform}/${process.arch}` }, `Starting ${definition.name}`)
-  if (pushing) return { addresses, options, logger, reload, stop, finished: pushing.finished }
+  if (pushing) return { addresses: listening, options, logger, reload, stop, finished: pushing.finished }
+  const tls = security.current.webConfig.tls ? ` (TLS, client auth ${security.current.webConfig.tls.clientAuth})` : ''
   logger.info(
-    { version: build.version, addresses, collectors: options.enabledCollectors, auth: security.auth.enabled },
-    `${definition.name} listening on ${addresses.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
+    { version: build.version, addresses: listening, collectors: options.enabledCollectors, auth: security.current.auth.enabled },
+    `${definition.name} listening on ${listening.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
   )
-  return { addresses, options, logger, reload, stop, finished: undefined }
+  return { addresses: listening, options, logger, reload, stop, finished: undefined }
 }
 
 /**
