@@ -2,11 +2,12 @@
 // promkit: runs one of the exporters shipped in this package, e.g. `promkit system_exporter --web.listen-address=:9100`.
 import { defineExporter } from 'promkit/exporter'
 import type { ExporterDefinition } from 'promkit/exporter'
+import { directoryExporter } from '../examples/directory-exporter.js'
 import { redisExporter } from './redis/exporter.js'
 import { systemExporter } from './system/exporter.js'
 
 /** Every exporter this package ships, by binary name. */
-export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([systemExporter, redisExporter].map((exporter) => [exporter.name, exporter]))
+export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([systemExporter, redisExporter, directoryExporter].map((exporter) => [exporter.name, exporter]))
 
 const [name] = process.argv.splice(2, 1)
 const definition = name === undefined ? undefined : exporters.get(name)

@@ -1,11 +1,13 @@
 // A complete exporter: how many files each directory holds and how many bytes they take.
-// Run it: node dist/examples/directory-exporter.js --collector.files.path /var/log --collector.files.path /tmp
+// Its binary, examples/directory-exporter-main.ts, is two lines. Run it:
+//   node dist/examples/directory-exporter-main.js --collector.files.path /var/log --collector.files.path /tmp
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
-import { defineExporter } from 'promkit/exporter'
+import type { ExporterDefinition } from 'promkit/exporter'
 
-defineExporter({
+/** directory_exporter: files and bytes per directory, with every flag and endpoint of the exporter runtime. */
+export const directoryExporter: ExporterDefinition = {
   name: 'directory_exporter',
   description: 'Counts the regular files in directories and the bytes they take.',
   version: '1.0.0',
@@ -41,4 +43,4 @@ defineExporter({
       },
     },
   ],
-}).main()
+}

@@ -8,7 +8,7 @@ import { waitFor } from './helpers/ports.js'
 
 // README's "Write your own exporter" example, run as users run it: the built file, as a process.
 const exampleSource = readFileSync(new URL('../examples/directory-exporter.ts', import.meta.url), 'utf8')
-const built = new URL('../dist/examples/directory-exporter.js', import.meta.url).pathname
+const built = new URL('../dist/examples/directory-exporter-main.js', import.meta.url).pathname
 
 t.test('README shows the example file verbatim', async (t) => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')

@@ -130,7 +130,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   const down = spawnSync(process.execPath, health.slice(1), { cwd: app, env: { ...process.env, PROMKIT_HEALTH_URL: 'http://127.0.0.1:1/healthz' }, timeout: 10_000 })
   t.equal(down.status, 1, 'and fails when nothing answers')
   const list = execFileSync(process.execPath, [join(app, entrypoint[1] as string), '--help'], { cwd: app, encoding: 'utf8' })
-  t.match(list, /Exporters:\n {2}system_exporter /, '`docker run <image> --help` lists the exporters')
+  t.match(list, /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}directory_exporter .*\n$/, '`docker run <image> --help` lists every shipped exporter')
   const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], { cwd: app, encoding: 'utf8' })
   t.match(version, /^system_exporter, version 0\.1\.0 \(branch: unknown, revision: unknown\)\n {2}build date: +\S+\n/, 'the image says its version; its revision is the --build-arg, unknown by default')
   const redisApp = join(image('redis_exporter').dir, image('redis_exporter').workdir)
