@@ -49,9 +49,14 @@ export function targetAddress(target: string): TargetAddress | undefined {
 type Rule = (address: TargetAddress) => boolean
 
 /** A glob whose `*` stays within one piece between separators: one DNS label, one address octet, one path segment. */
-function globRegExp(glob: string, separator: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, `[^${separator === '.' ? '.' : '/'}]*`)
+function globRegExp(glob: string, separator: '.' | '/'): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, `[^${separator}]*`)
   return new RegExp(`^${escaped}$`, 'i')
+}
+
+/** Which IP version an address is written in, or undefined for a name. */
+function ipFamily(host: string): 'ipv4' | 'ipv6' | undefined {
+  return isIPv4(host) ? 'ipv4' : isIPv6(host) ? 'ipv6' : undefined
 }
 
 /** Splits `host`, `host:port`, `[v6]`, `[v6]:port` (and the same with `/prefix` CIDR blocks) into host and port (`undefined`: any). */
@@ -82,11 +87,14 @@ function parseRule(pattern: string): Rule {
   const cidr = /^(.+)\/(\d{1,3})$/.exec(host)
   if (cidr) {
     const [, network, prefix] = cidr as unknown as [string, string, string]
-    const family = isIPv4(network) ? 'ipv4' : isIPv6(network) ? 'ipv6' : fail(`${quote(network)} is not an IP address (want a CIDR block such as 10.0.0.0/24)`)
+    const family = ipFamily(network) ?? fail(`${quote(network)} is not an IP address (want a CIDR block such as 10.0.0.0/24)`)
     if (Number(prefix) > (family === 'ipv4' ? 32 : 128)) fail(`the prefix length /${prefix} is too long for ${family === 'ipv4' ? 'IPv4 (at most 32)' : 'IPv6 (at most 128)'}`)
     const block = new BlockList()
     block.addSubnet(network, Number(prefix), family)
-    return (address) => (isIPv4(address.host) || isIPv6(address.host)) && block.check(address.host, isIPv4(address.host) ? 'ipv4' : 'ipv6') && portMatches(address.port)
+    return (address) => {
+      const targetFamily = ipFamily(address.host)
+      return targetFamily !== undefined && block.check(address.host, targetFamily) && portMatches(address.port)
+    }
   }
   if (host.includes(':')) {
     if (!isIPv6(host)) fail('is not an IPv6 address (for ranges, write a CIDR block such as fd00::/8)')

@@ -16,12 +16,15 @@ export function buildInfo(definition: ExporterDefinition): BuildInfo {
   return { ...buildStamp, version: definition.version ?? buildStamp.version, revision: definition.revision ?? buildStamp.revision }
 }
 
+/** `linux/x64`: what `--version` and the start-up line call the platform, as Go's `GOOS/GOARCH`. */
+export const runtimePlatform = `${platform}/${arch}`
+
 /** `--version` as Go exporters print it (prometheus/common's version.Print), with Node's version in place of Go's. */
 export function versionText(name: string, build: BuildInfo): string {
   return [
     `${name}, version ${build.version} (branch: ${build.branch}, revision: ${build.revision})`,
     `  build date:       ${build.date}`,
     `  node version:     ${process.version}`,
-    `  platform:         ${platform}/${arch}`,
+    `  platform:         ${runtimePlatform}`,
   ].join('\n')
 }

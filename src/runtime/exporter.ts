@@ -8,7 +8,7 @@ import { Registry } from '../registry.js'
 import { withTimeLimit } from '../time-limit.js'
 import { AllowedTargets } from './allowed-targets.js'
 import { BasicAuth } from './basic-auth.js'
-import { buildInfo } from './build-info.js'
+import { buildInfo, runtimePlatform } from './build-info.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
 import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
 import type { ListenAddress } from './listen-address.js'
@@ -62,7 +62,6 @@ function named(name: string, collector: Collector): WrappingCollector {
     close: () => collector.close?.(),
   }
 }
-
 
 async function createCollectors(definition: ExporterDefinition, enabled: readonly string[], context: ExporterContext): Promise<Collector[]> {
   const collectors: Collector[] = []
@@ -197,7 +196,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
     })())
 
   // What runs, as node_exporter says at start; once start-up has succeeded, so that a failure stays one line on stderr.
-  logger.info({ version: build.version, revision: build.revision, branch: build.branch, build_date: build.date, nodejs_version: process.version, platform: `${process.platform}/${process.arch}` }, `Starting ${definition.name}`)
+  logger.info({ version: build.version, revision: build.revision, branch: build.branch, build_date: build.date, nodejs_version: process.version, platform: runtimePlatform }, `Starting ${definition.name}`)
   if (pushing) return { addresses: listening, options, logger, reload, stop, finished: pushing.finished }
   const tls = security.current.webConfig.tls ? ` (TLS, client auth ${security.current.webConfig.tls.clientAuth})` : ''
   logger.info(

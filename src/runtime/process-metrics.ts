@@ -5,15 +5,11 @@ import type { Collector, Emit } from '../collector.js'
 import { constHistogram, constMetric } from '../const-metric.js'
 import { Desc } from '../desc.js'
 
-/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat's times. */
-const ticksPerSecond = 100
 /** What /proc/<pid>/limits says for no limit, as client_golang reports it (procfs reads it as the largest uint64). */
 const unlimited = 2 ** 64 - 1
 
 /** The fields of /proc/<pid>/stat the process metrics use. */
 export interface ProcStat {
-  /** Since boot, in clock ticks. */
-  readonly startTicks: number
   readonly virtualBytes: number
   readonly residentPages: number
 }
@@ -21,8 +17,8 @@ export interface ProcStat {
 /** Parses /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses, so fields are counted after its last `)`. */
 export function parseProcSelfStat(text: string): ProcStat {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  // Field N of proc(5) is fields[N - 3]: starttime 22, vsize 23, rss 24.
-  return { startTicks: Number(fields[19]), virtualBytes: Number(fields[20]), residentPages: Number(fields[21]) }
+  // Field N of proc(5) is fields[N - 3]: vsize 23, rss 24.
+  return { virtualBytes: Number(fields[20]), residentPages: Number(fields[21]) }
 }
 
 /** The soft limit of one row of /proc/<pid>/limits (`Max open files`), `unlimited` as client_golang has it. */
@@ -38,6 +34,9 @@ const gcKinds: Readonly<Record<number, string>> = {
   [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 }
+/** The event-loop delay histogram Node keeps. */
+type DelayHistogram = ReturnType<typeof monitorEventLoopDelay>
+
 /** prom-client's buckets for GC pauses, in seconds. */
 const gcBuckets = [0.001, 0.01, 0.1, 1, 2, 5]
 
@@ -72,12 +71,12 @@ export function processCollector(procDir = '/proc/self'): Collector {
   const resources = desc('nodejs_active_resources', 'Resources keeping the event loop alive, by type (process.getActiveResourcesInfo()).', undefined, ['type'])
   const lag = (what: string, help: string) => desc(`nodejs_eventloop_lag_${what}_seconds`, `${help} event loop delay in seconds, since the last scrape.`, 'seconds')
   const lags = [
-    [lag('min', 'The minimum recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => Math.min(h.min, h.max)],
-    [lag('max', 'The maximum recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => h.max],
-    [lag('mean', 'The mean of the recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => h.mean],
-    [lag('p50', 'The 50th percentile of the recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => h.percentile(50)],
-    [lag('p90', 'The 90th percentile of the recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => h.percentile(90)],
-    [lag('p99', 'The 99th percentile of the recorded'), (h: ReturnType<typeof monitorEventLoopDelay>) => h.percentile(99)],
+    [lag('min', 'The minimum recorded'), (h: DelayHistogram) => Math.min(h.min, h.max)],
+    [lag('max', 'The maximum recorded'), (h: DelayHistogram) => h.max],
+    [lag('mean', 'The mean of the recorded'), (h: DelayHistogram) => h.mean],
+    [lag('p50', 'The 50th percentile of the recorded'), (h: DelayHistogram) => h.percentile(50)],
+    [lag('p90', 'The 90th percentile of the recorded'), (h: DelayHistogram) => h.percentile(90)],
+    [lag('p99', 'The 99th percentile of the recorded'), (h: DelayHistogram) => h.percentile(99)],
   ] as const
   const gc = desc('nodejs_gc_duration_seconds', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', 'seconds', ['kind'])
   const versionInfo = new Desc({ name: 'nodejs_version_info', help: 'Node.js version info.', variableLabels: ['version', 'major', 'minor', 'patch'] })

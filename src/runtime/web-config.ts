@@ -39,7 +39,8 @@ export const emptyWebConfig: WebConfig = Object.freeze({ tls: undefined, headers
 
 const clientAuthTypes: readonly ClientAuthType[] = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert']
 const tlsVersions: Readonly<Record<string, SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' }
-const tlsVersionOrder: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
+/** The versions from oldest to newest, as `tlsVersions` lists them. */
+const tlsVersionOrder: readonly SecureVersion[] = Object.values(tlsVersions)
 const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
 const allowedHeaders = ['Content-Security-Policy', 'X-Frame-Options', 'X-Content-Type-Options', 'X-XSS-Protection', 'Strict-Transport-Security']
 const headerValues: Readonly<Record<string, readonly string[]>> = { 'X-Frame-Options': ['deny', 'sameorigin'], 'X-Content-Type-Options': ['nosniff'] }

@@ -18,7 +18,7 @@ const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)
 t.test('/proc/<pid>/stat and limits', async (t) => {
   // The command name may hold spaces and parentheses: fields are counted after its last ")".
   const stat = parseProcSelfStat('42 (node (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 11 0 5000 1076637696 19197 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n')
-  t.same(stat, { startTicks: 5000, virtualBytes: 1076637696, residentPages: 19197 })
+  t.same(stat, { virtualBytes: 1076637696, residentPages: 19197 })
   const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                1048576              files\nMax address space         unlimited            unlimited            bytes\n'
   t.equal(softLimit(limits, 'Max open files'), 20000)
   t.equal(softLimit(limits, 'Max address space'), 2 ** 64 - 1, 'unlimited, as client_golang reports it')
