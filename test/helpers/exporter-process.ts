@@ -99,8 +99,9 @@ export function get(url: string, options: { headers?: Record<string, string>; ca
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => {
         const body = Buffer.concat(chunks)
-        keep('log', body.toString('utf8'))
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') })
+        const text = body.toString('utf8')
+        keep('log', text)
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text })
       })
       res.on('error', reject)
     })

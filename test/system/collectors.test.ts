@@ -1,7 +1,6 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
 import t from 'tap'
 // The package entry, as the collectors themselves import it: one copy of Desc for both.
 import { Registry, encode } from 'promkit'
@@ -15,16 +14,10 @@ import { pressureCollector, parsePressure } from '../../collectors/system/pressu
 import { parseProcStat } from '../../collectors/system/proc-stat.js'
 import { unameCollector } from '../../collectors/system/uname.js'
 import { samples } from '../helpers/exporter-process.js'
+import { systemContext } from '../helpers/system.js'
 
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 
-function context(root: string, flags: Record<string, string> = {}, lines: string[] = []): ExporterContext {
-  return {
-    namespace: 'node',
-    flags: { 'path.procfs': join(root, 'proc'), 'path.sysfs': join(root, 'sys'), 'path.rootfs': join(root, 'root'), 'path.udev.data': join(root, 'udev'), ...flags },
-    logger: pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }),
-  }
-}
 
 async function scrape(definition: CollectorDefinition, ctx: ExporterContext) {
   const registry = new Registry()
@@ -69,17 +62,17 @@ t.test('fallbacks: no os-release, no /proc/sys/kernel/arch, and a directory wher
   rmSync(join(tree, 'proc', 'pressure', 'io'))
   mkdirSync(join(tree, 'proc', 'pressure', 'io'))
   const lines: string[] = []
-  const os = await scrape(osCollector, context(tree, {}, lines))
+  const os = await scrape(osCollector, systemContext(tree, {}, lines))
   t.same([os.text, os.errors], ['', []], 'no os-release: no data, no error')
   t.match(lines.join(''), /no os-release file; the os collector has no data/)
-  const uname = await scrape(unameCollector, context(tree))
+  const uname = await scrape(unameCollector, systemContext(tree))
   t.match(samples(uname.text, 'node_uname_info')[0], new RegExp(`machine="${process.arch === 'x64' ? 'x86_64' : '[^"]+'}"`), 'the machine comes from Node when the kernel has no arch file')
-  const pressure = await scrape(pressureCollector, context(tree))
+  const pressure = await scrape(pressureCollector, systemContext(tree))
   t.same(pressure.errors, ['pressure: collect() failed: EISDIR: illegal operation on a directory, read'], 'an unreadable file is an error, not "no data"')
   rmSync(join(tree, 'proc', '1'), { recursive: true })
   writeFileSync(join(tree, 'proc', 'mounts'), '/dev/vda9 / ext4 ro 0 0\n')
   const defaults = Object.fromEntries((filesystemCollector.flags ?? []).map((flag) => [flag.name, flag.default as string]))
-  const filesystem = await scrape(filesystemCollector, context(tree, defaults))
+  const filesystem = await scrape(filesystemCollector, systemContext(tree, defaults))
   t.same(samples(filesystem.text, 'node_filesystem_readonly'), ['node_filesystem_readonly{device="/dev/vda9",fstype="ext4",mountpoint="/"} 1'], 'without /proc/1/mounts, /proc/mounts is read')
 })
 
@@ -92,7 +85,7 @@ t.test('a mount whose statfs never answers is marked stuck, skipped, and recover
     promkit: await import('promkit'),
   })
   const lines: string[] = []
-  const ctx = context(fixture, { 'collector.filesystem.mount-timeout': '50ms', 'collector.filesystem.mount-points-exclude': '^/(proc|run|srv)', 'collector.filesystem.fs-types-exclude': '^proc$' }, lines)
+  const ctx = systemContext(fixture, { 'collector.filesystem.mount-timeout': '50ms', 'collector.filesystem.mount-points-exclude': '^/(proc|run|srv)', 'collector.filesystem.fs-types-exclude': '^proc$' }, lines)
   const registry = new Registry()
   registry.register({ ...(await filesystemCollector.create(ctx)), name: 'filesystem' })
   const first = encode((await registry.gather()).families, 'text')

@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { closeSync, constants, cpSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
 import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
-import { systemExporter } from '../helpers/system.js'
+import { pathArgs, systemContext, systemExporter } from '../helpers/system.js'
 
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 
@@ -20,7 +19,7 @@ t.test('a FIFO and a directory in place of /proc files fail only their collector
   rmSync(join(root, 'proc', 'meminfo'))
   mkdirSync(join(root, 'proc', 'meminfo'))
   t.teardown(() => rmSync(root, { recursive: true, force: true }))
-  const exporter = await startExporter(t, systemExporter, ['--path.procfs', join(root, 'proc'), '--path.sysfs', join(root, 'sys'), '--path.rootfs', join(root, 'root'), '--path.udev.data', join(root, 'udev')])
+  const exporter = await startExporter(t, systemExporter, pathArgs(root))
   // The exporter's open() of the FIFO waits for a writer: be one at the end, so that it returns.
   t.teardown(() => closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)))
   for (let scrape = 1; scrape <= 6; scrape++) {
@@ -47,8 +46,8 @@ t.test('hung mounts: at most two statfs calls are ever stuck, the rest report de
   })
   const lines: string[] = []
   const registry = new Registry()
-  const flags = { 'path.procfs': join(root, 'proc'), 'path.rootfs': '/', 'collector.filesystem.mount-timeout': '30ms', 'collector.filesystem.mount-points-exclude': '^$', 'collector.filesystem.fs-types-exclude': '^$' }
-  registry.register({ ...(await filesystemCollector.create({ namespace: 'node', flags, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) })), name: 'filesystem' })
+  const flags = { 'path.rootfs': '/', 'collector.filesystem.mount-timeout': '30ms', 'collector.filesystem.mount-points-exclude': '^$', 'collector.filesystem.fs-types-exclude': '^$' }
+  registry.register({ ...(await filesystemCollector.create(systemContext(root, flags, lines))), name: 'filesystem' })
   for (let scrape = 0; scrape < 3; scrape++) {
     const text = encode((await registry.gather()).families, 'text')
     t.same(samples(text, 'node_filesystem_device_error').map((line) => line.slice(-1)), ['1', '1', '1', '1'])

@@ -5,14 +5,11 @@ import { join } from 'node:path'
 import t from 'tap'
 import { expectLog, get, runToExit, samples, startExporter } from '../helpers/exporter-process.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
-import { systemExporter } from '../helpers/system.js'
+import { pathArgs, systemExporter } from '../helpers/system.js'
 
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 const golden = readFileSync(new URL('../golden/system.txt', import.meta.url), 'utf8')
 
-function pathArgs(root: string): string[] {
-  return ['--path.procfs', join(root, 'proc'), '--path.sysfs', join(root, 'sys'), '--path.rootfs', join(root, 'root'), '--path.udev.data', join(root, 'udev')]
-}
 
 /** Families whose values depend on the machine or the clock, not on the fixture: checked separately. */
 const varying = /^node_(exporter_.*|scrape_collector_duration_seconds|time_seconds|time_zone_offset_seconds|filesystem_(size_bytes|free_bytes|avail_bytes|files|files_free))$/
