@@ -2,7 +2,6 @@
 // Prints medians and ratios, and writes them with the machine's description to bench/RESULTS.md.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
@@ -11,6 +10,7 @@ import { type Registry, encode } from 'promkit'
 import { Registry as PromkitRegistry } from 'promkit'
 import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 import { buildGoPeer, goDump, goEncodeMs } from './client-golang.js'
+import { freePort } from './free-port.js'
 import { redisScrapeLatency } from './redis.js'
 import { soakHeading } from './soak-heading.js'
 
@@ -66,15 +66,6 @@ async function timeBoth(label: string, kind: 'gauges' | 'histograms', series: nu
   return { series, m, p, g }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function startPeer(peer: string, mode: string, series: number, port?: number): Promise<{ child: ChildProcess; output: Promise<string> }> {
   const child =

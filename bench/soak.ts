@@ -3,10 +3,10 @@
 // bounded in count and in time. Writes its section of bench/RESULTS.md (npm run bench keeps it).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import bcrypt from 'bcryptjs'
+import { freePort } from './free-port.js'
 import { soakHeading } from './soak-heading.js'
 
 const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
@@ -26,14 +26,6 @@ const out = (line = '') => {
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
 const ms = (value: number) => `${value.toFixed(1)} ms`
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts the system exporter and resolves when it listens. */
 async function start(args: string[]): Promise<{ child: ChildProcess; base: string }> {
