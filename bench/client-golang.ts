@@ -21,9 +21,15 @@ export function buildGoPeer(): { bin: string } | { missing: string } {
   return { bin }
 }
 
-/** client_golang's median Gather() + text encoding time for `series` gauges, in its own process. */
-export function goEncodeMs(bin: string, series: number, runs: number): number {
-  return (JSON.parse(execFileSync(bin, ['encode', String(series), String(runs)], { encoding: 'utf8' })) as { medianMs: number }).medianMs
+/** A peer's median time for one gather + encoding, and the CPU time it spent per run, in ms. */
+export interface EncodeTime {
+  readonly medianMs: number
+  readonly cpuMs: number
+}
+
+/** client_golang's Gather() + text encoding of `series` gauges, in its own process. */
+export function goEncode(bin: string, series: number, runs: number): EncodeTime {
+  return JSON.parse(execFileSync(bin, ['encode', String(series), String(runs)], { encoding: 'utf8' })) as EncodeTime
 }
 
 /** One client_golang exposition of `series` gauges, for the equality check. */

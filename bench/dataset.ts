@@ -8,15 +8,16 @@ export const seriesPerFamily = 100
 const seriesPerTurn = 4096
 export const histogramBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-/** The label values of series i. */
-function labels(i: number): [string, string, string] {
-  return [`host-${i % 100}`, `region-${Math.floor(i / 100) % 7}`, `shard-${i}`]
+/** The label values of every series, built once as an exporter keeps its targets' names: a, b and c of series i. */
+function labelTable(series: number): [string, string, string][] {
+  return Array.from({ length: series }, (_, i) => [`host-${i % 100}`, `region-${Math.floor(i / 100) % 7}`, `shard-${i}`])
 }
 
 /** promkit: a collector emitting N const gauges per scrape (values change every scrape). */
 export function gaugeCollector(series: number): Collector {
   const families = Math.ceil(series / seriesPerFamily)
   const descs = Array.from({ length: families }, (_, f) => new Desc({ name: `bench_family_${f}`, help: `Benchmark family ${f}.`, variableLabels: ['a', 'b', 'c'] }))
+  const table = labelTable(series)
   let scrape = 0
   return {
     name: 'bench',
@@ -26,7 +27,7 @@ export function gaugeCollector(series: number): Collector {
       scrape++
       for (let i = 0; i < series; i++) {
         if (i > 0 && i % seriesPerTurn === 0) await nextTurn()
-        emit(constMetric(descs[Math.floor(i / seriesPerFamily)] as Desc, 'gauge', i + scrape, labels(i)))
+        emit(constMetric(descs[Math.floor(i / seriesPerFamily)] as Desc, 'gauge', i + scrape, table[i] as [string, string, string]))
       }
     },
   }
@@ -43,6 +44,7 @@ export function promkitGauges(series: number): Registry {
 export function promClientGauges(series: number): client.Registry {
   const registry = new client.Registry()
   const families = Math.ceil(series / seriesPerFamily)
+  const table = labelTable(series)
   let scrape = 0
   for (let f = 0; f < families; f++) {
     new client.Gauge({
@@ -53,7 +55,7 @@ export function promClientGauges(series: number): client.Registry {
       collect() {
         if (f === 0) scrape++
         for (let i = f * seriesPerFamily; i < Math.min(series, (f + 1) * seriesPerFamily); i++) {
-          const [a, b, c] = labels(i)
+          const [a, b, c] = table[i] as [string, string, string]
           this.set({ a, b, c }, i + scrape)
         }
       },
@@ -82,11 +84,12 @@ function observations(i: number): number[] {
 export function promkitHistograms(series: number): Registry {
   const families = Math.ceil(series / seriesPerFamily)
   const descs = Array.from({ length: families }, (_, f) => new Desc({ name: `bench_latency_${f}_seconds`, help: `Benchmark histogram ${f}.`, variableLabels: ['a', 'b', 'c'] }))
+  const table = labelTable(series)
   const data = Array.from({ length: series }, (_, i) => {
     const counts = bucketCounts(i)
     const seen = observations(i)
     return {
-      labels: labels(i),
+      labels: table[i] as [string, string, string],
       count: seen.length,
       sum: seen.reduce((total, value) => total + value, 0),
       buckets: histogramBuckets.map((le, b) => [le, counts[b] as number] as const),
@@ -108,8 +111,9 @@ export function promClientHistograms(series: number): client.Registry {
   const registry = new client.Registry()
   const families = Math.ceil(series / seriesPerFamily)
   const histograms = Array.from({ length: families }, (_, f) => new client.Histogram({ name: `bench_latency_${f}_seconds`, help: `Benchmark histogram ${f}.`, labelNames: ['a', 'b', 'c'], buckets: histogramBuckets, registers: [registry] }))
+  const table = labelTable(series)
   for (let i = 0; i < series; i++) {
-    const [a, b, c] = labels(i)
+    const [a, b, c] = table[i] as [string, string, string]
     const histogram = histograms[Math.floor(i / seriesPerFamily)] as client.Histogram
     for (const value of observations(i)) histogram.observe({ a, b, c }, value)
   }

@@ -20,13 +20,20 @@ if (mode.startsWith('encode-')) {
       ? ((registry) => async () => encode((await registry.gather()).families, 'text'))(histograms ? promkitHistograms(series) : promkitGauges(series))
       : ((registry) => () => registry.metrics())(histograms ? promClientHistograms(series) : promClientGauges(series))
   const times: number[] = []
+  let cpuMs = 0
   for (let i = 0; i < runs + 3; i++) {
     const started = performance.now()
+    const cpuBefore = process.cpuUsage()
     await scrape()
-    if (i >= 3) times.push(performance.now() - started)
+    if (i >= 3) {
+      times.push(performance.now() - started)
+      // User and system time of the whole process, the garbage collector's threads included (as Go's getrusage counts).
+      const cpu = process.cpuUsage(cpuBefore)
+      cpuMs += (cpu.user + cpu.system) / 1000
+    }
   }
   times.sort((a, b) => a - b)
-  process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)] })}\n`)
+  process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)], cpuMs: cpuMs / runs })}\n`)
 } else if (mode === 'serve' && peer === 'promkit') {
   // The exporter runtime serving the benchmark collector (no self-metrics, so both peers serve the same series).
   await defineExporter({

@@ -42,6 +42,28 @@ export interface GatherResult {
   readonly collectors: readonly CollectorOutcome[]
 }
 
+/** What a {@link ScrapeReporter} learns about the gather it reports on. */
+export interface ScrapeSummary {
+  /** How each collector did, after the gather-time checks. */
+  readonly collectors: readonly CollectorOutcome[]
+  readonly errors: readonly GatherError[]
+  /** From the start of the gather until the collectors' metrics were checked. */
+  readonly durationSeconds: number
+}
+
+/**
+ * Emits metrics about a gather once its collectors are done: per-collector
+ * success and duration, scrape counts. Registered with
+ * `registry.registerReporter()`, it runs in the same gather, after the
+ * collectors, and must not wait for anything.
+ */
+export interface ScrapeReporter {
+  /** Names it in errors; default `reporter`. */
+  readonly name?: string
+  describe(): Iterable<Desc>
+  report(emit: Emit, summary: ScrapeSummary): void
+}
+
 /** Anything that can be scraped: a Registry, or several merged with `mergeGatherers`. */
 export interface Gatherer {
   gather(options?: GatherOptions): Promise<GatherResult>

@@ -1,9 +1,18 @@
 import { type Collector, collectorName, unwrapCollector } from './collector.js'
 import { Desc } from './desc.js'
-import { PromkitError, quote } from './errors.js'
-import { type MetricBatch, GatherErrors, buildFamilies, describedKey } from './families.js'
+import { PromkitError, errorMessage, quote } from './errors.js'
+import { type MetricBatch, type MetricFamily, GatherErrors, buildFamilies, claimedNames, describedKey } from './families.js'
+import { SeriesBatch } from './series-batch.js'
 import { SeriesLease } from './series-cache.js'
-import { type GatherOptions, type GatherResult, type Gatherer, checkConcurrency, checkTimeout, runCollectors } from './gather.js'
+import {
+  type GatherOptions,
+  type GatherResult,
+  type Gatherer,
+  type ScrapeReporter,
+  checkConcurrency,
+  checkTimeout,
+  runCollectors,
+} from './gather.js'
 
 /** Where collectors are registered: a Registry, or a wrapper around one (`wrapRegisterer`). */
 export interface Registerer {
@@ -54,6 +63,8 @@ interface Entry {
   readonly id: string | undefined
   readonly descs: readonly Desc[]
   readonly described: ReadonlySet<string>
+  /** Set for a {@link ScrapeReporter}, which runs after the collectors instead of with them. */
+  readonly reporter?: ScrapeReporter
 }
 
 /**
@@ -82,6 +93,21 @@ export class Registry implements Registerer, Gatherer {
   }
 
   register(collector: Collector): void {
+    this.admit(collector, undefined)
+  }
+
+  /**
+   * Adds a reporter, checked like a collector: on every gather it runs once the
+   * collectors are done and have been checked, and emits what it has to say
+   * about them (node_exporter's `scrape_collector_success` comes from one). It
+   * runs whatever `include` says, and its own success is not reported.
+   */
+  registerReporter(reporter: ScrapeReporter): void {
+    // Checked through a collector's shape; gather() never calls collect() on a reporter's entry, so it has none.
+    this.admit({ name: reporter.name ?? 'reporter', describe: () => reporter.describe() } as Collector, reporter)
+  }
+
+  private admit(collector: Collector, reporter: ScrapeReporter | undefined): void {
     const name = collectorName(collector)
     const where = `registering ${name}`
     const descs = this.describe(collector, where)
@@ -111,7 +137,7 @@ export class Registry implements Registerer, Gatherer {
     if (newDescs.size === 0) {
       const same = this.entries.find((entry) => entry.collector === collector)
       if (same) throw new AlreadyRegisteredError(unwrapCollector(same.collector), unwrapCollector(collector), where)
-      this.entries.push({ collector, name, id: undefined, descs: [], described: new Set() })
+      this.entries.push({ collector, name, id: undefined, descs: [], described: new Set(), reporter })
       return
     }
     const id = JSON.stringify([...newDescs.keys()].sort())
@@ -124,6 +150,7 @@ export class Registry implements Registerer, Gatherer {
       id,
       descs: [...newDescs.values()],
       described: new Set([...newDescs.values()].map(describedKey)),
+      reporter,
     }
     this.entries.push(entry)
     this.byCollectorId.set(id, entry)
@@ -152,9 +179,11 @@ export class Registry implements Registerer, Gatherer {
    */
   async gather(options: GatherOptions = {}): Promise<GatherResult> {
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs)
+    const started = performance.now()
     // Snapshot before the first await: a register() during the gather affects the next one.
     const { include } = options
-    const entries = include ? this.entries.filter((entry) => include(entry.name)) : this.entries.slice()
+    const entries = this.entries.filter((entry) => entry.reporter === undefined && (include === undefined || include(entry.name)))
+    const reporters = this.entries.filter((entry) => entry.reporter !== undefined)
     const errors = new GatherErrors()
     const lease = new SeriesLease()
     try {
@@ -169,9 +198,25 @@ export class Registry implements Registerer, Gatherer {
       const families = await buildFamilies(batches, errors)
       const faulty = new Set(errors.list.map((error) => error.source))
       const collectors = yields.map(({ outcome }) => (outcome.success && faulty.has(outcome.name) ? { ...outcome, success: false } : outcome))
-      return { families, errors: errors.list, collectors }
+      if (reporters.length === 0) return { families, errors: errors.list, collectors }
+      const summary = { collectors, errors: [...errors.list], durationSeconds: (performance.now() - started) / 1000 }
+      const reported = await buildFamilies(reporters.map((entry) => this.report(entry, summary, lease, errors)), errors)
+      const ownerOf = (name: string): string => (reporters.find((entry) => entry.descs.some((desc) => desc.fqName === name)) as Entry).name
+      return { families: addReported(families, reported, ownerOf, errors), errors: errors.list, collectors }
     } finally {
       lease.release()
+    }
+  }
+
+  /** Runs one reporter; what it emits before a throw is dropped and the throw reported. */
+  private report(entry: Entry, summary: Parameters<ScrapeReporter['report']>[1], lease: SeriesLease, errors: GatherErrors): MetricBatch {
+    const batch = new SeriesBatch(lease)
+    try {
+      ;(entry.reporter as ScrapeReporter).report((metric) => batch.add(metric), summary)
+      return { source: entry.name, batch }
+    } catch (error) {
+      errors.report(entry.name, 'PROMKIT_ERR_COLLECT_FAILED', '', `report() failed: ${errorMessage(error)}`, error)
+      return { source: entry.name, batch: new SeriesBatch(lease) }
     }
   }
 
@@ -184,4 +229,24 @@ export class Registry implements Registerer, Gatherer {
     }
     return descs
   }
+}
+
+/**
+ * The collectors' families with the reporters' added in name order. A reported
+ * family whose names an unchecked collector already used is dropped and reported:
+ * the collectors' metrics come first, as in any conflict.
+ */
+function addReported(families: MetricFamily[], reported: readonly MetricFamily[], ownerOf: (name: string) => string, errors: GatherErrors): MetricFamily[] {
+  const claimed = new Map(families.flatMap((family) => claimedNames(family.name, family.type).map((name) => [name, family] as const)))
+  for (const family of reported) {
+    const clash = claimedNames(family.name, family.type).find((name) => claimed.has(name))
+    if (clash === undefined) {
+      families.push(family)
+    } else {
+      const holder = claimed.get(clash) as MetricFamily
+      const message = `${family.type} ${quote(family.name)} collides with ${holder.type} ${quote(holder.name)} (from a collector) on the sample name ${quote(clash)}`
+      errors.report(ownerOf(family.name), 'PROMKIT_ERR_NAME_COLLISION', family.name, message)
+    }
+  }
+  return families.sort((a, b) => (a.name < b.name ? -1 : 1))
 }

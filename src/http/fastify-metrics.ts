@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as client from 'prom-client'
 import { promClientCollector } from '../prom-client-bridge.js'
 import type { Registry } from '../registry.js'
-import { serveMetrics } from './serve.js'
+import { metricsRoute } from './fastify-route.js'
+import { MetricsHandler } from './handler.js'
 
 /** Options of {@link fastifyMetrics}. */
 export interface FastifyMetricsOptions {
@@ -66,10 +67,9 @@ export async function fastifyMetrics(app: FastifyInstance, options: FastifyMetri
     duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9)
     requests.inc(labels)
   })
-  app.get(path, async (request, reply) => {
-    reply.hijack()
-    await serveMetrics(options.registry, request.raw, reply.raw, { onGatherErrors: (errors) => errors.forEach((error) => request.log.warn({ collector: error.source }, error.message)) })
-  })
+  const handler = new MetricsHandler(options.registry, { onGatherErrors: (errors) => errors.forEach((error) => app.log.warn({ collector: error.source }, error.message)) })
+  // Answered through fastify's reply, so the app's own hooks (onSend, onResponse) see the scrape like any request.
+  app.get(path, metricsRoute(handler))
 }
 
 // Let the plugin's hooks and route apply to the whole app (fastify-plugin's skip-override, without the dependency).

@@ -4,9 +4,10 @@ import type { Logger } from 'pino'
 import { type Collector, type CollectContext, type Emit, type WrappingCollector, wrappedCollector } from '../collector.js'
 import { PromkitError, errorMessage } from '../errors.js'
 import { currentCollector } from '../gather.js'
+import { MetricsHandler, RequestsInFlight } from '../http/handler.js'
 import { Registry } from '../registry.js'
 import { withTimeLimit } from '../time-limit.js'
-import { AllowedTargets } from './allowed-targets.js'
+import { AllowedTargets, redactTarget } from './allowed-targets.js'
 import { BasicAuth } from './basic-auth.js'
 import { buildInfo, runtimePlatform } from './build-info.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
@@ -14,10 +15,10 @@ import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.
 import type { ListenAddress } from './listen-address.js'
 import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
-import { Scraper } from './scrape.js'
+import { logGatherErrors, targetSource, telemetrySource } from './scrape.js'
 import { TargetPool } from './target-pool.js'
-import { SelfMetrics } from './self-metrics.js'
-import { ScrapesInFlight, type Security, type ServerDeps, createServer, listen, updateCertificates } from './server.js'
+import { SelfMetrics, collectorOutcomes } from './self-metrics.js'
+import { type Security, type ServerDeps, createServer, listen, updateCertificates } from './server.js'
 import { type TlsSettings, type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
 
 /** In-flight scrapes get this long to finish on shutdown. */
@@ -158,19 +159,41 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   const security = new WebSecurity(configFile, logger)
   await security.load()
 
-  // The scrape path: collectors, the registry that gathers them, self-metrics, and the scraper that answers.
+  // The scrape path: collectors and the reporters on them in one registry, and the handlers that serve it.
   const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
   const self = new SelfMetrics(options.namespace, build, !options.disableExporterMetrics, pool)
+  const outcomes = collectorOutcomes(options.namespace)
   const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
   for (const collector of collectors) {
     self.checkNames(collector.name as string, collector)
     registry.register(collector)
   }
-  const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool } : undefined
-  const scraper = new Scraper(registry, self, options, logger, context, multiTarget)
-  const deps: ServerDeps = { definition, options, logger, scraper, self, security: () => security.current, inFlight: new ScrapesInFlight() }
+  // A push carries the collectors' metrics only: the gateway is not scraping the exporter.
+  if (!options.push) for (const reporter of [outcomes, self]) registry.registerReporter(reporter)
+  const inFlight = new RequestsInFlight()
+  const handlerOptions = {
+    errorHandling: options.errorHandling,
+    maxRequestsInFlight: options.maxRequests,
+    inFlight,
+    timeoutMs: options.scrapeTimeoutMs,
+    timeoutOffsetMs: options.scrapeTimeoutOffsetMs,
+  }
+  const telemetry = new MetricsHandler(telemetrySource(registry, options.enabledCollectors), {
+    ...handlerOptions,
+    instrumentation: self.telemetryRequests,
+    onGatherErrors: (errors) => logGatherErrors(logger, errors),
+  })
+  const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool, context, self, outcomes, logger } : undefined
+  const target = multiTarget
+    ? new MetricsHandler(targetSource(multiTarget), {
+        ...handlerOptions,
+        instrumentation: self.targetRequests,
+        onGatherErrors: (errors, request) => logGatherErrors(logger, errors, redactTarget(String(request.query.target))),
+      })
+    : undefined
+  const deps: ServerDeps = { definition, options, logger, telemetry, target, security: () => security.current }
 
   // Serving, or pushing instead.
   const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
@@ -183,9 +206,9 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
     (stopping ??= (async () => {
       if (configFile) unwatchFile(configFile)
       pushing?.stop()
-      logger.info({ in_flight: deps.inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
+      logger.info({ in_flight: inFlight.count }, 'shutting down: no new connections, waiting for scrapes in flight')
       const closed = Promise.all(servers.map((server) => server.close()))
-      await shutdownStep(logger, 'waiting for scrapes in flight', () => deps.inFlight.drained(), drainTimeoutMs)
+      await shutdownStep(logger, 'waiting for scrapes in flight', () => inFlight.drained(), drainTimeoutMs)
       // What is still open serves no scrape: keep-alive sockets, or clients that never finished sending a request.
       for (const server of servers) server.server.closeAllConnections()
       await closed

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { PromkitError, quote } from '../errors.js'
+import { type ErrorHandling, errorHandlings, maxScrapeTimeoutMs } from '../http/handler.js'
 import { buildInfo, versionText } from './build-info.js'
 import { isValidMetricName } from '../names.js'
 import type { CollectorDefinition, ExporterDefinition, FlagDefinition, FlagValue } from './definition.js'
@@ -7,12 +8,6 @@ import { parseDuration } from './duration.js'
 import { type ListenAddress, parseListenAddress } from './listen-address.js'
 import { type LogFormat, type LogLevel, logFormats, logLevels } from './logger.js'
 
-/** The longest scrape deadline: `--scrape.timeout` may not exceed it, and a longer `X-Prometheus-Scrape-Timeout-Seconds` is cut to it. */
-export const maxScrapeTimeoutMs = 3_600_000
-
-/** How scrape errors reach Prometheus: served alongside what succeeded (200), or as a 500. */
-export const errorHandlings = ['continue', 'http500'] as const
-export type ErrorHandling = (typeof errorHandlings)[number]
 
 /** Everything the command line and environment decided, validated once at start and frozen. */
 export interface RuntimeOptions {

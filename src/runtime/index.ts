@@ -2,7 +2,7 @@
 export { defineExporter } from './exporter.js'
 export type { Exporter, RunningExporter } from './exporter.js'
 export type { CollectorDefinition, ExporterContext, ExporterDefinition, FlagDefinition, FlagValue, MultiTargetDefinition } from './definition.js'
-export type { ErrorHandling, RuntimeOptions } from './flags.js'
+export type { RuntimeOptions } from './flags.js'
 export type { LogFormat, LogLevel, Logger } from './logger.js'
 export { parseDuration } from './duration.js'
 export { redactTarget } from './allowed-targets.js'

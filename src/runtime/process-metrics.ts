@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
-import type { Collector, Emit } from '../collector.js'
+import type { Emit, SyncCollector } from '../collector.js'
 import { constHistogram, constMetric } from '../const-metric.js'
 import { Desc } from '../desc.js'
 
@@ -52,7 +52,7 @@ const gcBuckets = [0.001, 0.01, 0.1, 1, 2, 5]
  * happen, not measured at scrape time. The histogram's standard deviation is
  * left out: computing it costs about 0.2 ms, more than everything else here.
  */
-export function processCollector(procDir = '/proc/self'): Collector {
+export function processCollector(procDir = '/proc/self'): SyncCollector {
   const desc = (name: string, help: string, unit?: string, variableLabels?: string[]) => new Desc({ name, help, unit, variableLabels })
   const cpu = desc('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', 'seconds')
   const cpuUser = desc('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', 'seconds')

@@ -1,9 +1,9 @@
-import type { Collector, Emit } from '../collector.js'
+import type { Collector, Emit, SyncCollector } from '../collector.js'
 import { constMetric, constSummary } from '../const-metric.js'
 import { Desc } from '../desc.js'
-import type { CollectorOutcome, GatherResult } from '../gather.js'
+import type { ScrapeReporter, ScrapeSummary } from '../gather.js'
 import { PromkitError, quote } from '../errors.js'
-import { Registry } from '../registry.js'
+import { type HandlerInstrumentation, clientClosedRequest } from '../http/handler.js'
 import type { BuildInfo } from './build-info.js'
 import { processCollector } from './process-metrics.js'
 import type { TargetPool } from './target-pool.js'
@@ -13,32 +13,20 @@ function prefixed(namespace: string, name: string): string {
   return namespace === '' ? name : `${namespace}_${name}`
 }
 
-/** The descriptors of the per-collector metrics, made once per exporter so that their series are cached across scrapes. */
-export interface OutcomeDescs {
-  readonly duration: Desc
-  readonly success: Desc
-}
-
-/** `<namespace>_scrape_collector_duration_seconds{collector}` and `<namespace>_scrape_collector_success{collector}`. */
-export function outcomeDescs(namespace: string): OutcomeDescs {
-  return {
-    duration: new Desc({ namespace, name: 'scrape_collector_duration_seconds', help: 'Duration of a collector scrape.', variableLabels: ['collector'], unit: 'seconds' }),
-    success: new Desc({ namespace, name: 'scrape_collector_success', help: 'Whether a collector succeeded.', variableLabels: ['collector'] }),
-  }
-}
-
 /**
- * Per-collector duration and success of one scrape, as node_exporter reports
- * them (`<namespace>_scrape_collector_duration_seconds{collector}`), built from
- * that scrape's own outcomes.
+ * Per-collector duration and success of each scrape, as node_exporter reports
+ * them: `<namespace>_scrape_collector_duration_seconds{collector}` and
+ * `<namespace>_scrape_collector_success{collector}`, from the gather's own
+ * outcomes. Made once per exporter, so the series are cached across scrapes.
  */
-export function collectorOutcomeMetrics(descs: OutcomeDescs, outcomes: readonly CollectorOutcome[]): Collector {
-  const { duration, success } = descs
+export function collectorOutcomes(namespace: string): ScrapeReporter {
+  const duration = new Desc({ namespace, name: 'scrape_collector_duration_seconds', help: 'Duration of a collector scrape.', variableLabels: ['collector'], unit: 'seconds' })
+  const success = new Desc({ namespace, name: 'scrape_collector_success', help: 'Whether a collector succeeded.', variableLabels: ['collector'] })
   return {
     name: 'scrape',
     describe: () => [duration, success],
-    collect(emit: Emit) {
-      for (const outcome of outcomes) {
+    report(emit: Emit, summary: ScrapeSummary) {
+      for (const outcome of summary.collectors) {
         emit(constMetric(duration, 'gauge', outcome.durationSeconds, [outcome.name]))
         emit(constMetric(success, 'gauge', outcome.success ? 1 : 0, [outcome.name]))
       }
@@ -47,7 +35,7 @@ export function collectorOutcomeMetrics(descs: OutcomeDescs, outcomes: readonly 
 }
 
 /** The multi-target connection pool's gauge and counters. */
-function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): Collector {
+function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): SyncCollector {
   const open = new Desc({ name: name('target_connections'), help: 'Connections to multi-target targets open now.' })
   const evicted = new Desc({ name: name('target_connections_evicted_total'), help: 'Target connections closed, least recently used first, to make room for another target.' })
   const refused = new Desc({ name: name('target_connections_refused_total'), help: 'Multi-target scrapes refused because every pooled connection was in use.' })
@@ -65,14 +53,14 @@ function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): 
 
 /**
  * The exporter's metrics about itself, kept as plain numbers and emitted by one
- * promkit collector: scrape counts and durations, the last scrape's error,
- * build info, the multi-target counters, promhttp's handler metrics, and the
- * process and Node runtime metrics of {@link processCollector}. The last two
- * groups go with `--web.disable-exporter-metrics`.
+ * reporter at the end of every gather of the telemetry path: scrape counts and
+ * durations (this scrape's included), the last scrape's error, build info, the
+ * multi-target counters, promhttp's handler metrics, and the process and Node
+ * runtime metrics of {@link processCollector}. The last two groups go with
+ * `--web.disable-exporter-metrics`.
  */
-export class SelfMetrics {
-  /** The self-metrics as a promkit registry, to merge into every scrape of the telemetry path. */
-  readonly registry = new Registry()
+export class SelfMetrics implements ScrapeReporter {
+  readonly name = 'exporter'
   /** Count and sum of scrape durations: `scrapes_total`, and a summary without quantiles as client_golang's default one (no t-digest to keep per scrape). */
   private readonly scrapeDurations = { count: 0, sum: 0 }
   private lastDuration = 0
@@ -83,6 +71,8 @@ export class SelfMetrics {
   private readonly requests = new Map(['200', '500', '503'].map((code) => [code, 0]))
   /** The names of the metrics the runtime emits itself, with what each is. */
   private readonly reserved: ReadonlyMap<string, string>
+  private readonly descs: readonly Desc[]
+  private readonly emitOwn: (emit: Emit) => void
 
   /** `pool`: the exporter serves `?target=` scrapes, whose refusals, failures and connections it counts. */
   constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, pool?: TargetPool) {
@@ -97,30 +87,40 @@ export class SelfMetrics {
     const targetErrors = pool ? desc(prefixed(namespace, 'target_scrape_request_errors_total'), 'Multi-target scrapes answered with an error: a refused or malformed target, or collectors that could not be built.') : undefined
     const requests = runtimeMetrics ? desc('promhttp_metric_handler_requests_total', 'Scrapes of the telemetry path by HTTP status code.', ['code']) : undefined
     const inFlight = runtimeMetrics ? desc('promhttp_metric_handler_requests_in_flight', 'Scrapes of the telemetry path being served.') : undefined
-    const own = [scrapes, durations, lastDuration, lastError, info, targetErrors, requests, inFlight].filter((d): d is Desc => d !== undefined)
-    this.registry.register({
-      name: 'exporter',
-      describe: () => own,
-      collect: (emit: Emit) => {
-        emit(constMetric(scrapes, 'counter', this.scrapeDurations.count))
-        emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] }))
-        emit(constMetric(lastDuration, 'gauge', this.lastDuration))
-        emit(constMetric(lastError, 'gauge', this.lastError))
-        emit(constMetric(info, 'gauge', 1, [process.version, build.revision, build.version]))
-        if (targetErrors) emit(constMetric(targetErrors, 'counter', this.targetErrors))
-        if (requests) for (const [code, count] of this.requests) emit(constMetric(requests, 'counter', count, [code]))
-        if (inFlight) emit(constMetric(inFlight, 'gauge', this.inFlight))
-      },
-    })
     const poolMetrics = pool ? targetPoolMetrics(name, pool) : undefined
-    if (poolMetrics) this.registry.register(poolMetrics)
     const processMetrics = runtimeMetrics ? processCollector() : undefined
-    if (processMetrics) this.registry.register(processMetrics)
+    this.emitOwn = (emit) => {
+      emit(constMetric(scrapes, 'counter', this.scrapeDurations.count))
+      emit(constSummary(durations, { ...this.scrapeDurations, quantiles: [] }))
+      emit(constMetric(lastDuration, 'gauge', this.lastDuration))
+      emit(constMetric(lastError, 'gauge', this.lastError))
+      emit(constMetric(info, 'gauge', 1, [process.version, build.revision, build.version]))
+      if (targetErrors) emit(constMetric(targetErrors, 'counter', this.targetErrors))
+      if (requests) for (const [code, count] of this.requests) emit(constMetric(requests, 'counter', count, [code]))
+      if (inFlight) emit(constMetric(inFlight, 'gauge', this.inFlight))
+      poolMetrics?.collect(emit)
+      processMetrics?.collect(emit)
+    }
+    const own = [scrapes, durations, lastDuration, lastError, info, targetErrors, requests, inFlight].filter((d): d is Desc => d !== undefined)
+    this.descs = [...own, ...(poolMetrics?.describe() ?? []), ...(processMetrics?.describe() ?? [])]
     this.reserved = new Map([
-      ...[...own, ...(poolMetrics?.describe() ?? []), ...(processMetrics?.describe() ?? [])].map((d) => [d.fqName, "one of the exporter's own metrics"] as const),
+      ...this.descs.map((d) => [d.fqName, "one of the exporter's own metrics"] as const),
       [prefixed(namespace, 'scrape_collector_duration_seconds'), 'the per-collector scrape duration'],
       [prefixed(namespace, 'scrape_collector_success'), 'the per-collector success'],
     ])
+  }
+
+  describe(): readonly Desc[] {
+    return this.descs
+  }
+
+  /** Records the scrape it ends, then emits everything. */
+  report(emit: Emit, summary: ScrapeSummary): void {
+    this.scrapeDurations.count++
+    this.scrapeDurations.sum += summary.durationSeconds
+    this.lastDuration = summary.durationSeconds
+    this.lastError = summary.errors.length > 0 ? 1 : 0
+    this.emitOwn(emit)
   }
 
   /**
@@ -137,28 +137,21 @@ export class SelfMetrics {
     }
   }
 
-  /** Records a finished gather of the exporter's collectors. */
-  observeScrape(result: GatherResult, seconds: number): void {
-    this.scrapeDurations.count++
-    this.scrapeDurations.sum += seconds
-    this.lastDuration = seconds
-    this.lastError = result.errors.length > 0 ? 1 : 0
+  /** The handler instrumentation of the telemetry path: promhttp's requests by code and in flight. */
+  readonly telemetryRequests: HandlerInstrumentation = {
+    started: () => void this.inFlight++,
+    finished: (statusCode) => {
+      this.inFlight--
+      const code = String(statusCode)
+      this.requests.set(code, (this.requests.get(code) ?? 0) + 1)
+    },
   }
 
-  /** A multi-target scrape was answered with an error (400, 500 or 503). */
-  targetRequestFailed(): void {
-    this.targetErrors++
-  }
-
-  /** A scrape of the telemetry path started. */
-  requestStarted(): void {
-    this.inFlight++
-  }
-
-  /** A scrape of the telemetry path was answered with this status. */
-  requestFinished(statusCode: number): void {
-    this.inFlight--
-    const code = String(statusCode)
-    this.requests.set(code, (this.requests.get(code) ?? 0) + 1)
+  /** The handler instrumentation of the multi-target path: answers with an error status (400, 500, 503) are counted. */
+  readonly targetRequests: HandlerInstrumentation = {
+    started: () => {},
+    finished: (statusCode) => {
+      if (statusCode >= 400 && statusCode !== clientClosedRequest) this.targetErrors++
+    },
   }
 }

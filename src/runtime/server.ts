@@ -1,42 +1,17 @@
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import compress from '@fastify/compress'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { PromkitError } from '../errors.js'
+import { metricsRoute } from '../http/fastify-route.js'
+import type { MetricsHandler } from '../http/handler.js'
 import type { BasicAuth } from './basic-auth.js'
 import { buildInfo } from './build-info.js'
 import type { ExporterDefinition } from './definition.js'
 import { type RuntimeOptions, healthPaths } from './flags.js'
 import { type ListenAddress, formatListenAddress } from './listen-address.js'
-import type { ScrapeRequest, ScrapeResponse, Scraper } from './scrape.js'
-import type { SelfMetrics } from './self-metrics.js'
 import type { TlsSettings, WebConfig } from './web-config.js'
-
-/** The scrapes being served, across all servers: counted for `--web.max-requests`, awaited at shutdown. */
-export class ScrapesInFlight {
-  private current = 0
-  private waiters: (() => void)[] = []
-
-  get count(): number {
-    return this.current
-  }
-
-  started(): void {
-    this.current++
-  }
-
-  finished(): void {
-    if (--this.current === 0) for (const wake of this.waiters.splice(0)) wake()
-  }
-
-  /** Resolves when no scrape is being served. */
-  drained(): Promise<void> {
-    return this.current === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve))
-  }
-}
 
 /** The part of the server's setup that a web config reload replaces. */
 export interface Security {
@@ -49,11 +24,12 @@ export interface ServerDeps {
   readonly definition: ExporterDefinition
   readonly options: RuntimeOptions
   readonly logger: Logger
-  readonly scraper: Scraper
-  readonly self: SelfMetrics
+  /** Serves the telemetry path. */
+  readonly telemetry: MetricsHandler
+  /** Serves `--web.scrape-path`, for a multi-target exporter. */
+  readonly target: MetricsHandler | undefined
   /** Read on every request, so a reload applies at once. */
   security(): Security
-  readonly inFlight: ScrapesInFlight
 }
 
 const plainText = 'text/plain; charset=utf-8'
@@ -105,26 +81,6 @@ function landingPage(deps: ServerDeps): string {
   ].join('\n')
 }
 
-function scrapeRequest(request: FastifyRequest, reply: FastifyReply): ScrapeRequest {
-  const controller = new AbortController()
-  // The response closing before it finished means the client went away: stop collecting.
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return {
-    accept: request.headers.accept,
-    // Node joins repeated custom headers into one string; only set-cookie is ever an array.
-    timeoutHeader: request.headers['x-prometheus-scrape-timeout-seconds'] as string | undefined,
-    query: request.query as Record<string, unknown>,
-    signal: controller.signal,
-  }
-}
-
-function send(reply: FastifyReply, response: ScrapeResponse): FastifyReply {
-  reply.code(response.status).type(response.contentType)
-  return reply.send(typeof response.body === 'string' ? response.body : Readable.from(response.body))
-}
-
 /**
  * Answers plain HTTP sent to the HTTPS port as Go's servers do, with a 400
  * that says what went wrong, instead of closing the connection without a
@@ -144,7 +100,6 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
     forceCloseConnections: 'idle',
     ...(tls ? { https: tlsOptions(tls) } : {}),
   }) as unknown as FastifyInstance
-  await app.register(compress, { global: true, encodings: ['gzip'], customTypes: /^(text\/|application\/openmetrics-text)/, threshold: 1024 })
   if (tls) answerPlainHttp(app)
 
   app.addHook('onRequest', async (request, reply) => {
@@ -170,22 +125,8 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps)))
   for (const path of healthPaths) app.get(path, async (_request, reply) => reply.type(plainText).send('ok\n'))
 
-  const limited = (handler: (request: ScrapeRequest) => Promise<ScrapeResponse>, instrumented: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { maxRequests } = deps.options
-    if (instrumented) {
-      deps.self.requestStarted()
-      // A response that closed before it was sent in full: the client went away (nginx's 499, "client closed request").
-      reply.raw.once('close', () => deps.self.requestFinished(reply.raw.writableFinished ? reply.statusCode : 499))
-    }
-    if (maxRequests > 0 && deps.inFlight.count >= maxRequests) {
-      return reply.code(503).type(plainText).send(`too many concurrent scrapes (--web.max-requests=${maxRequests})\n`)
-    }
-    deps.inFlight.started()
-    reply.raw.once('close', () => deps.inFlight.finished())
-    return send(reply, await handler(scrapeRequest(request, reply)))
-  }
-  app.get(deps.options.telemetryPath, limited((request) => deps.scraper.telemetry(request), true))
-  if (deps.options.scrapePath) app.get(deps.options.scrapePath, limited((request) => deps.scraper.target(request), false))
+  app.get(deps.options.telemetryPath, metricsRoute(deps.telemetry))
+  if (deps.options.scrapePath && deps.target) app.get(deps.options.scrapePath, metricsRoute(deps.target))
 
   // As Go's net/http answers an unknown path (fastify's default is JSON).
   app.setNotFoundHandler((_request, reply) => reply.code(404).type(plainText).send('404 page not found\n'))

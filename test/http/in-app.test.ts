@@ -27,11 +27,16 @@ t.test('metricsHandler serves a registry on node:http with negotiation and gzip'
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   const plain = await get(base)
   t.same([plain.status, plain.headers['content-type'], plain.text], [200, 'text/plain; version=0.0.4; charset=utf-8', '# HELP app_up app_up help.\n# TYPE app_up gauge\napp_up 1\n'])
-  const zipped = await get(base, { headers: { accept: 'application/openmetrics-text', 'accept-encoding': 'br;q=1, gzip;q=0.5' } })
-  t.same([zipped.headers['content-encoding'], zipped.headers['content-type']], ['gzip', 'application/openmetrics-text; version=1.0.0; charset=utf-8'])
-  t.equal(gunzipSync(zipped.body).toString(), '# TYPE app_up gauge\n# HELP app_up app_up help.\napp_up 1\n# EOF\n')
+  const small = await get(base, { headers: { accept: 'application/openmetrics-text', 'accept-encoding': 'gzip' } })
+  t.same([small.headers['content-encoding'], small.headers['content-type'], small.headers.vary], [undefined, 'application/openmetrics-text; version=1.0.0; charset=utf-8', 'Accept-Encoding'], 'under 1 KiB is sent as it is')
+  t.equal(small.text, '# TYPE app_up gauge\n# HELP app_up app_up help.\napp_up 1\n# EOF\n')
+  const wide = new Desc({ name: 'app_widgets', help: 'Widgets by id.', variableLabels: ['id'] })
+  registry.register({ name: 'widgets', describe: () => [wide], collect: (emit) => { for (let i = 0; i < 100; i++) emit(constMetric(wide, 'gauge', i, [`widget-${i}`])) } })
+  const zipped = await get(base, { headers: { 'accept-encoding': 'br;q=1, gzip;q=0.5' } })
+  t.equal(zipped.headers['content-encoding'], 'gzip')
+  t.equal(gunzipSync(zipped.body).toString(), encode((await registry.gather()).families, 'text'))
   t.equal((await get(base, { headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding'], undefined, 'gzip;q=0 means no gzip')
-  t.same(reported.flat().map((error) => error.message), ['broken: collect() failed: db down', 'broken: collect() failed: db down', 'broken: collect() failed: db down'])
+  t.same(reported.flat().map((error) => error.message), new Array(4).fill('broken: collect() failed: db down'))
 
   const failing = createServer(metricsHandler({ gather: () => Promise.reject(new Error('registry gone')) }))
   await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve))
@@ -142,4 +147,20 @@ t.test('the plugin on a real listening server: gzip and OpenMetrics', async (t) 
   t.equal(answer.headers['content-encoding'], 'gzip')
   const text = gunzipSync(answer.body).toString()
   t.match(text, /http_requests_total\{code="200",method="GET",route="\/orders\/:id",service="shop"\} 1\n[^]*# EOF\n$/)
+})
+
+t.test("the plugin answers through fastify's reply: the app's onSend and onResponse hooks see the scrape", async (t) => {
+  const { app } = await shop()
+  const seen: string[] = []
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url === '/metrics') {
+      reply.header('x-scraped-by', 'shop')
+      seen.push(`${reply.getHeader('content-type') as string} ${typeof payload}`)
+    }
+    return payload
+  })
+  const answer = await app.inject({ method: 'GET', url: '/metrics' })
+  t.same([answer.statusCode, answer.headers['x-scraped-by'], seen], [200, 'shop', ['text/plain; version=0.0.4; charset=utf-8 string']])
+  t.match(answer.body, /^# HELP shop_up shop_up help\.\n/m)
+  await app.close()
 })

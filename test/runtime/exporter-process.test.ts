@@ -190,7 +190,7 @@ t.test('--web.max-requests 1: a second concurrent scrape gets 503', async (t) =>
   const answers = await Promise.all([first, get(`${exporter.base}/metrics`)])
   // Whichever the server took first is served; the other is refused.
   t.same(answers.map((answer) => answer.status).sort(), [200, 503])
-  t.equal(answers.find((answer) => answer.status === 503)?.text, 'too many concurrent scrapes (--web.max-requests=1)\n')
+  t.equal(answers.find((answer) => answer.status === 503)?.text, 'too many concurrent scrapes (at most 1)\n')
   const after = await get(`${exporter.base}/metrics`)
   t.equal(after.status, 200, 'the slot is free again')
   t.same(samples(after.text, 'promhttp_metric_handler_requests_total'), ['promhttp_metric_handler_requests_total{code="200"} 1', 'promhttp_metric_handler_requests_total{code="500"} 0', 'promhttp_metric_handler_requests_total{code="503"} 1'])

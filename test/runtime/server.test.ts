@@ -3,9 +3,8 @@ import t from 'tap'
 import { BasicAuth } from '../../src/runtime/basic-auth.js'
 import type { ExporterDefinition } from '../../src/runtime/index.js'
 import { parseCommandLine } from '../../src/runtime/flags.js'
-import type { Scraper } from '../../src/runtime/scrape.js'
-import { SelfMetrics } from '../../src/runtime/self-metrics.js'
-import { createServer, ScrapesInFlight } from '../../src/runtime/server.js'
+import { MetricsHandler } from '../../src/http/handler.js'
+import { createServer } from '../../src/runtime/server.js'
 import { emptyWebConfig } from '../../src/runtime/web-config.js'
 
 // In-process: what the server does when the scrape itself crashes, which no request can cause from outside.
@@ -15,16 +14,14 @@ async function serverWith(failure: Error) {
   const lines: string[] = []
   const logger = pino({ base: undefined }, { write: (line: string) => void lines.push(line) })
   const { options } = parseCommandLine(definition, ['node', 'x'], {}, () => {})
-  const scraper = { telemetry: () => Promise.reject(failure) } as unknown as Scraper
   const app = await createServer(
     {
       definition,
       options: options as NonNullable<typeof options>,
       logger,
-      scraper,
-      self: new SelfMetrics('crash', { version: '1', revision: 'r', branch: 'b', date: 'd' }, false),
+      telemetry: new MetricsHandler({ gather: () => Promise.reject(failure) }),
+      target: undefined,
       security: () => ({ webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }),
-      inFlight: new ScrapesInFlight(),
     },
     undefined,
   )

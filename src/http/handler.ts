@@ -1,0 +1,245 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { Readable, pipeline } from 'node:stream'
+import { promisify } from 'node:util'
+import { createGzip, gzip } from 'node:zlib'
+import { quote } from '../errors.js'
+import { contentTypes, encodeBody } from '../exposition/encode.js'
+import { negotiate } from '../exposition/negotiate.js'
+import type { GatherError } from '../families.js'
+import type { GatherOptions, GatherResult, Gatherer } from '../gather.js'
+
+const gzipAsync = promisify(gzip)
+const plainText = 'text/plain; charset=utf-8'
+
+/** The longest scrape deadline a request can ask for (1h), however long its timeout header says. */
+export const maxScrapeTimeoutMs = 3_600_000
+
+/** Bodies shorter than this are sent as they are: gzip would save little and cost more than the bytes. */
+const compressFromCharacters = 1024
+
+/** promhttp's `HandlerOpts.ErrorHandling`: on a collector error, serve what succeeded, or answer 500. */
+export const errorHandlings = ['continue', 'http500'] as const
+/** One of {@link errorHandlings}. */
+export type ErrorHandling = (typeof errorHandlings)[number]
+
+/** nginx's "client closed request": counted for a client that went away before its answer was sent, never sent. */
+export const clientClosedRequest = 499
+
+/** Counts a handler's requests, as promhttp's `InstrumentMetricHandler` does. */
+export interface HandlerInstrumentation {
+  started(): void
+  /** With the status answered, or {@link clientClosedRequest} when the client went away first. */
+  finished(statusCode: number): void
+}
+
+/** The requests being served, by one handler or (shared) by several: bounded by `maxRequestsInFlight`, awaited at shutdown. */
+export class RequestsInFlight {
+  private current = 0
+  private waiters: (() => void)[] = []
+
+  get count(): number {
+    return this.current
+  }
+
+  started(): void {
+    this.current++
+  }
+
+  finished(): void {
+    if (--this.current === 0) for (const wake of this.waiters.splice(0)) wake()
+  }
+
+  /** Resolves when no request is being served. */
+  drained(): Promise<void> {
+    return this.current === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve))
+  }
+}
+
+/** A scrape request as a {@link MetricsSource} sees it. */
+export interface MetricsRequest {
+  readonly headers: IncomingHttpHeaders
+  /** The query string; a repeated parameter is an array. */
+  readonly query: Readonly<Record<string, unknown>>
+}
+
+/** Thrown by a {@link MetricsSource} to answer with this status and message instead of metrics (a refused target is 400). */
+export class ScrapeRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ScrapeRefused'
+  }
+}
+
+/**
+ * What a handler serves: a gatherer, or a function of the request that
+ * gathers with the options it is given (the deadline and the client's abort
+ * signal), e.g. a multi-target scrape building its collectors from `?target=`.
+ */
+export type MetricsSource = Gatherer | ((request: MetricsRequest, options: GatherOptions) => Promise<GatherResult>)
+
+/** Options of a {@link MetricsHandler}, after promhttp's `HandlerOpts`. */
+export interface MetricsHandlerOptions {
+  /** Default `continue`. */
+  readonly errorHandling?: ErrorHandling
+  /** Called with the gather's errors. Default: one line each on stderr. */
+  readonly onGatherErrors?: (errors: readonly GatherError[], request: MetricsRequest) => void
+  /** More requests than this being served at once are answered 503. Default 0, no limit. */
+  readonly maxRequestsInFlight?: number
+  /** The count that limit applies to, when several handlers share it (and shutdown waits for it). */
+  readonly inFlight?: RequestsInFlight
+  /** The deadline of a request without `X-Prometheus-Scrape-Timeout-Seconds`. Default: the gatherer's own. */
+  readonly timeoutMs?: number
+  /** Taken off the header's timeout, so the answer arrives before Prometheus gives up. Default 0. */
+  readonly timeoutOffsetMs?: number
+  /** Counts requests by status code and in flight. */
+  readonly instrumentation?: HandlerInstrumentation
+  /** gzip when the client accepts it. Default true. */
+  readonly compression?: boolean
+}
+
+/** An answer, for any server to send as it is. */
+export interface MetricsResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | Buffer | Readable
+}
+
+function textResponse(status: number, message: string): MetricsResponse {
+  return { status, headers: { 'content-type': plainText }, body: `${message}\n` }
+}
+
+function reportToStderr(errors: readonly GatherError[]): void {
+  for (const error of errors) process.stderr.write(`promkit: ${error.message}\n`)
+}
+
+/** Whether an Accept-Encoding header allows gzip (q > 0). */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...parameters] = part.trim().split(';')
+    const q = parameters.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q.slice(2)) > 0)
+  })
+}
+
+/**
+ * The scrape deadline in ms: Prometheus' `X-Prometheus-Scrape-Timeout-Seconds`
+ * (cut to 1h, however long it says) less the offset, or half of it when it is
+ * not longer than the offset; `fallbackMs` without the header. A header that
+ * is not a positive number gives the message to answer 400 with.
+ */
+export function scrapeDeadline(header: string | undefined, fallbackMs: number | undefined, offsetMs: number): number | string | undefined {
+  if (header === undefined) return fallbackMs
+  const seconds = Number(header)
+  if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
+  const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
+  return ms > offsetMs ? ms - offsetMs : ms / 2
+}
+
+/** The query of a request URL as fastify gives it: a repeated parameter is an array. */
+export function parseQuery(url: string | undefined): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {}
+  for (const [name, value] of new URL(url ?? '/', 'http://localhost').searchParams) {
+    const known = query[name]
+    query[name] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value]
+  }
+  return query
+}
+
+/**
+ * promkit's counterpart of client_golang's `promhttp.HandlerFor`: the one path
+ * every scrape takes, whatever the server. It limits concurrent requests,
+ * takes the deadline from Prometheus' timeout header, gathers once, reports
+ * errors, negotiates the format, encodes (large scrapes as a stream) and
+ * compresses. `respond()` returns the answer for the server to send, so
+ * fastify's reply pipeline (hooks, `onSend`) sees it like any other.
+ */
+export class MetricsHandler {
+  private readonly inFlight: RequestsInFlight
+
+  constructor(
+    private readonly source: MetricsSource,
+    private readonly options: MetricsHandlerOptions = {},
+  ) {
+    this.inFlight = options.inFlight ?? new RequestsInFlight()
+  }
+
+  /**
+   * Answers one request. The request counts as in flight, and for
+   * instrumentation, until `response` closes; a response that closes before it
+   * was sent in full means the client went away, which aborts the gather.
+   */
+  async respond(request: IncomingMessage, response: ServerResponse, query: Readonly<Record<string, unknown>> = parseQuery(request.url)): Promise<MetricsResponse> {
+    const { instrumentation, maxRequestsInFlight = 0 } = this.options
+    if (instrumentation) {
+      instrumentation.started()
+      response.once('close', () => instrumentation.finished(response.writableFinished ? response.statusCode : clientClosedRequest))
+    }
+    if (maxRequestsInFlight > 0 && this.inFlight.count >= maxRequestsInFlight) {
+      return textResponse(503, `too many concurrent scrapes (at most ${maxRequestsInFlight})`)
+    }
+    this.inFlight.started()
+    const controller = new AbortController()
+    response.once('close', () => {
+      this.inFlight.finished()
+      if (!response.writableFinished) controller.abort()
+    })
+    return this.answer({ headers: request.headers, query }, controller.signal)
+  }
+
+  private async answer(request: MetricsRequest, signal: AbortSignal): Promise<MetricsResponse> {
+    const { options } = this
+    // Node joins repeated custom headers into one string; only set-cookie is ever an array.
+    const timeoutHeader = request.headers['x-prometheus-scrape-timeout-seconds'] as string | undefined
+    const timeoutMs = scrapeDeadline(timeoutHeader, options.timeoutMs, options.timeoutOffsetMs ?? 0)
+    if (typeof timeoutMs === 'string') return textResponse(400, timeoutMs)
+    let result: GatherResult
+    try {
+      const gatherOptions = { timeoutMs, signal }
+      result = await (typeof this.source === 'function' ? this.source(request, gatherOptions) : this.source.gather(gatherOptions))
+    } catch (error) {
+      if (error instanceof ScrapeRefused) return textResponse(error.status, error.message)
+      throw error
+    }
+    if (result.errors.length > 0) (options.onGatherErrors ?? reportToStderr)(result.errors, request)
+    if (options.errorHandling === 'http500' && result.errors.length > 0) {
+      return textResponse(500, `error gathering metrics:\n${result.errors.map((error) => error.message).join('\n')}`)
+    }
+    const format = negotiate(request.headers.accept)
+    const encoded = encodeBody(result.families, format)
+    const compressing = options.compression !== false
+    const gzipped = compressing && acceptsGzip(request.headers['accept-encoding']) && (typeof encoded !== 'string' || encoded.length >= compressFromCharacters)
+    const headers = { 'content-type': contentTypes[format], ...(compressing ? { vary: 'Accept-Encoding' } : {}), ...(gzipped ? { 'content-encoding': 'gzip' } : {}) }
+    if (typeof encoded === 'string') return { status: 200, headers, body: gzipped ? await gzipAsync(encoded) : encoded }
+    if (!gzipped) return { status: 200, headers, body: Readable.from(encoded) }
+    // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way round.
+    const compressed = createGzip()
+    pipeline(Readable.from(encoded), compressed, () => {})
+    return { status: 200, headers, body: compressed }
+  }
+}
+
+/** Writes an answer to a node:http response. */
+export function writeResponse(response: ServerResponse, answer: MetricsResponse): void {
+  response.writeHead(answer.status, answer.headers)
+  if (answer.body instanceof Readable) pipeline(answer.body, response, () => {})
+  else response.end(answer.body)
+}
+
+/**
+ * A `(req, res)` handler serving a promkit registry (or any {@link MetricsSource})
+ * through a {@link MetricsHandler}, for node:http, express
+ * (`app.get('/metrics', metricsHandler(registry))`) or koa
+ * (`ctx.respond = false; metricsHandler(registry)(ctx.req, ctx.res)`).
+ */
+export function metricsHandler(source: MetricsSource, options: MetricsHandlerOptions = {}): (request: IncomingMessage, response: ServerResponse) => void {
+  const handler = new MetricsHandler(source, options)
+  return (request, response) => {
+    handler.respond(request, response).then(
+      (answer) => writeResponse(response, answer),
+      (error: unknown) => writeResponse(response, textResponse(500, `error serving metrics: ${(error as Error).message}`)),
+    )
+  }
+}
