@@ -4,7 +4,9 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
-import type { ExporterDefinition } from 'promkit/exporter'
+import { type ExporterDefinition, flag } from 'promkit/exporter'
+
+const pathFlag = flag.list('collector.files.path', { description: 'Directory to count; repeat for several (default: the current one).' })
 
 /** directory_exporter: files and bytes per directory, with every flag and endpoint of the exporter runtime. */
 export const directoryExporter: ExporterDefinition = {
@@ -18,9 +20,10 @@ export const directoryExporter: ExporterDefinition = {
     {
       name: 'files',
       defaultEnabled: true,
-      flags: [{ name: 'collector.files.path', type: 'list', description: 'Directory to count; repeat for several (default: the current one).' }],
-      create({ namespace, flags }): Collector {
-        const paths = (flags['collector.files.path'] as string[] | undefined) ?? [process.cwd()]
+      flags: [pathFlag],
+      create({ namespace, value }): Collector {
+        const given = value(pathFlag)
+        const paths = given.length > 0 ? given : [process.cwd()]
         const files = new Desc({ namespace, name: 'files', help: 'Regular files in the directory.', variableLabels: ['path'] })
         const size = new Desc({ namespace, name: 'size_bytes', help: 'Bytes taken by the regular files in the directory.', variableLabels: ['path'], unit: 'bytes' })
         return {

@@ -13,7 +13,7 @@ class RedisState {
   private telemetryConnection: RedisConnection | undefined
 
   constructor(context: ExporterContext) {
-    this.settings = redisSettings(context.flags)
+    this.settings = redisSettings(context)
     this.descs = redisDescs(context.namespace, this.settings.includeSystemMetrics)
   }
 
@@ -62,7 +62,7 @@ export const redisExporter: ExporterDefinition = {
   namespace: 'redis',
   namespaceFlag: 'namespace',
   envPrefix: 'REDIS_EXPORTER',
-  flags: redisFlags,
+  flags: Object.values(redisFlags),
   collectors: [
     {
       name: 'redis',

@@ -1,37 +1,23 @@
-import type { ExporterContext, FlagDefinition } from 'promkit/exporter'
+import { type ExporterContext, flag } from 'promkit/exporter'
 
 /**
- * node_exporter's device include/exclude pair: a device is kept when it matches
- * `include` (if given), else when it does not match `exclude`. Giving both is a
- * mistake, refused when the collector starts.
- */
-function deviceFilter(collector: string, include: string | undefined, exclude: string | undefined, defaultExclude: string): (device: string) => boolean {
-  if (include !== undefined && exclude !== undefined) {
-    throw new Error(`--collector.${collector}.device-include and --collector.${collector}.device-exclude are mutually exclusive`)
-  }
-  if (include !== undefined) {
-    const pattern = new RegExp(include)
-    return (device) => pattern.test(device)
-  }
-  const pattern = new RegExp(exclude ?? defaultExclude)
-  return (device) => !pattern.test(device)
-}
-
-/**
- * A collector's `--collector.<name>.device-include` and `-exclude` flags (the
- * default exclude shown in `--help`), and the filter they make at start.
+ * A collector's `--collector.<name>.device-include` and `-exclude` flags,
+ * node_exporter's pair, which may not be given together, and the filter they
+ * make: a device is kept when it matches the include pattern (if given), else
+ * when it does not match the exclude one.
  */
 export function deviceFilterFlags(collector: string, devices: string, defaultExclude: string) {
-  const include = `collector.${collector}.device-include`
-  const exclude = `collector.${collector}.device-exclude`
-  const flags: FlagDefinition[] = [
-    { name: include, type: 'regexp', description: `Regexp of ${devices} to include (mutually exclusive to device-exclude).` },
-    { name: exclude, type: 'regexp', description: `Regexp of ${devices} to exclude (mutually exclusive to device-include); default ${defaultExclude}.` },
-  ]
+  const includeName = `collector.${collector}.device-include`
+  const excludeName = `collector.${collector}.device-exclude`
+  const include = flag.regexp(includeName, { description: `Regexp of ${devices} to include (mutually exclusive to device-exclude).`, conflicts: [excludeName] })
+  const exclude = flag.regexp(excludeName, { default: defaultExclude, description: `Regexp of ${devices} to exclude (mutually exclusive to device-include).` })
   return {
-    flags,
-    /** The filter the flags make (their patterns were checked when the flags were read); throws when both flags are given. */
-    create: (context: ExporterContext): ((device: string) => boolean) =>
-      deviceFilter(collector, context.flags[include] as string | undefined, context.flags[exclude] as string | undefined, defaultExclude),
+    flags: [include, exclude],
+    /** The filter the flags make. */
+    create(context: ExporterContext): (device: string) => boolean {
+      const included = context.value(include)
+      const excluded = context.value(exclude)
+      return included ? (device) => included.test(device) : (device) => !excluded.test(device)
+    },
   }
 }

@@ -21,7 +21,7 @@ export const systemExporter: ExporterDefinition = {
   defaultListenAddress: ':9100',
   namespace: 'node',
   envPrefix: 'SYSTEM_EXPORTER',
-  flags: pathFlags,
+  flags: Object.values(pathFlags),
   collectors: [
     cpuCollector,
     diskstatsCollector,

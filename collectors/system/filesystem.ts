@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises'
 import { type Collector, Desc, type Emit, constMetric, withTimeLimit } from 'promkit'
-import { type CollectorDefinition, parseDuration } from 'promkit/exporter'
+import { type CollectorDefinition, flag } from 'promkit/exporter'
 import { lines, readOptional, readRequired, systemPaths } from './paths.js'
 
 /** One line of /proc/1/mounts. */
@@ -38,6 +38,12 @@ const defaultMountPointsExclude = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/
 const defaultFsTypesExclude =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$'
 
+const filesystemFlags = {
+  mountPointsExclude: flag.regexp('collector.filesystem.mount-points-exclude', { default: defaultMountPointsExclude, description: 'Regexp of mount points to exclude.' }),
+  fsTypesExclude: flag.regexp('collector.filesystem.fs-types-exclude', { default: defaultFsTypesExclude, description: 'Regexp of filesystem types to exclude.' }),
+  mountTimeout: flag.duration('collector.filesystem.mount-timeout', { default: '5s', description: 'How long to wait for a mount to answer statfs before marking it stuck.' }),
+}
+
 /**
  * `node_filesystem_*{device,fstype,mountpoint}` through statfs, with
  * node_exporter's exclude flags. A mount whose statfs does not answer within
@@ -47,16 +53,12 @@ const defaultFsTypesExclude =
 export const filesystemCollector: CollectorDefinition = {
   name: 'filesystem',
   defaultEnabled: true,
-  flags: [
-    { name: 'collector.filesystem.mount-points-exclude', type: 'regexp', default: defaultMountPointsExclude, description: 'Regexp of mount points to exclude.' },
-    { name: 'collector.filesystem.fs-types-exclude', type: 'regexp', default: defaultFsTypesExclude, description: 'Regexp of filesystem types to exclude.' },
-    { name: 'collector.filesystem.mount-timeout', default: '5s', description: 'How long to wait for a mount to answer statfs before marking it stuck.' },
-  ],
+  flags: Object.values(filesystemFlags),
   create(context): Collector {
     const paths = systemPaths(context)
-    const mountPointsExclude = new RegExp(context.flags['collector.filesystem.mount-points-exclude'] as string)
-    const fsTypesExclude = new RegExp(context.flags['collector.filesystem.fs-types-exclude'] as string)
-    const timeoutMs = parseDuration(context.flags['collector.filesystem.mount-timeout'] as string, '--collector.filesystem.mount-timeout')
+    const mountPointsExclude = context.value(filesystemFlags.mountPointsExclude)
+    const fsTypesExclude = context.value(filesystemFlags.fsTypesExclude)
+    const timeoutMs = context.value(filesystemFlags.mountTimeout)
     const labels = ['device', 'fstype', 'mountpoint']
     const desc = (name: string, help: string, unit?: string) => new Desc({ namespace: context.namespace, subsystem: 'filesystem', name, help, variableLabels: labels, unit })
     const size = desc('size_bytes', 'Filesystem size in bytes.', 'bytes')

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ExporterContext, FlagDefinition } from 'promkit/exporter'
+import { type ExporterContext, flag } from 'promkit/exporter'
 
 /** node_exporter's path flags, so tests (and containers) can point the exporter at another tree. */
-export const pathFlags: readonly FlagDefinition[] = [
-  { name: 'path.procfs', default: '/proc', description: 'procfs mountpoint.' },
-  { name: 'path.sysfs', default: '/sys', description: 'sysfs mountpoint.' },
-  { name: 'path.rootfs', default: '/', description: 'rootfs mountpoint (e.g. /host in a container).' },
-  { name: 'path.udev.data', default: '/run/udev/data', description: 'udev data path.' },
-]
+export const pathFlags = {
+  procfs: flag.string('path.procfs', { default: '/proc', description: 'procfs mountpoint.' }),
+  sysfs: flag.string('path.sysfs', { default: '/sys', description: 'sysfs mountpoint.' }),
+  rootfs: flag.string('path.rootfs', { default: '/', description: 'rootfs mountpoint (e.g. /host in a container).' }),
+  udevData: flag.string('path.udev.data', { default: '/run/udev/data', description: 'udev data path.' }),
+}
 
 /** Where a collector reads from. */
 export interface SystemPaths {
@@ -20,8 +20,8 @@ export interface SystemPaths {
 
 /** The paths the `--path.*` flags chose. */
 export function systemPaths(context: ExporterContext): SystemPaths {
-  const base = (flag: string) => (...parts: string[]) => join(context.flags[flag] as string, ...parts)
-  return { proc: base('path.procfs'), sys: base('path.sysfs'), root: base('path.rootfs'), udev: base('path.udev.data') }
+  const base = (declared: typeof pathFlags.procfs) => (...parts: string[]) => join(context.value(declared), ...parts)
+  return { proc: base(pathFlags.procfs), sys: base(pathFlags.sysfs), root: base(pathFlags.rootfs), udev: base(pathFlags.udevData) }
 }
 
 /** Reads in progress, by path, with when they started. */

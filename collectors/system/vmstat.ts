@@ -1,5 +1,5 @@
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
-import type { CollectorDefinition } from 'promkit/exporter'
+import { type CollectorDefinition, flag } from 'promkit/exporter'
 import { lines, number, readRequired, systemPaths } from './paths.js'
 
 /** Parses /proc/vmstat: `name value` lines. */
@@ -12,14 +12,16 @@ export function parseVmstat(text: string): Map<string, number> {
   return fields
 }
 
+const fieldsFlag = flag.regexp('collector.vmstat.fields', { default: '^(oom_kill|pgpg|pswp|pg.*fault).*', description: 'Regexp of fields to return for vmstat collector.' })
+
 /** `node_vmstat_<field>` (untyped, as node_exporter has them) for the fields `--collector.vmstat.fields` matches. */
 export const vmstatCollector: CollectorDefinition = {
   name: 'vmstat',
   defaultEnabled: true,
-  flags: [{ name: 'collector.vmstat.fields', type: 'regexp', default: '^(oom_kill|pgpg|pswp|pg.*fault).*', description: 'Regexp of fields to return for vmstat collector.' }],
+  flags: [fieldsFlag],
   create(context): Collector {
     const paths = systemPaths(context)
-    const wanted = new RegExp(context.flags['collector.vmstat.fields'] as string)
+    const wanted = context.value(fieldsFlag)
     const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'vmstat', name: field, help: `/proc/vmstat information field ${field}.` }))
     return {
       // Which fields exist depends on the kernel: unchecked.

@@ -1,23 +1,7 @@
 import type { Logger } from 'pino'
 import type { Collector } from '../collector.js'
+import type { Flag, FlagValue } from './flag.js'
 import type { TargetConnections } from './target-pool.js'
-
-/** The value of a parsed flag: strings, booleans, numbers (durations in ms), or lists for repeatable flags. */
-export type FlagValue = string | boolean | number | readonly string[] | undefined
-
-/** A flag of an exporter or of one of its collectors. */
-export interface FlagDefinition {
-  /** The flag without dashes, e.g. `redis.addr` for `--redis.addr`; a collector's flags start with `collector.<name>.`. */
-  readonly name: string
-  readonly description: string
-  /** `string` (default), `boolean`, `number`, `duration` (Go syntax, parsed to milliseconds), `regexp` (a string checked to compile) or `list` (repeatable). */
-  readonly type?: 'string' | 'boolean' | 'number' | 'duration' | 'regexp' | 'list'
-  readonly default?: string | boolean | readonly string[]
-  /** The value is a password or token: never logged, never shown in `--help`. */
-  readonly secret?: boolean
-  /** The only values accepted. */
-  readonly choices?: readonly string[]
-}
 
 /**
  * What collector factories get: the parsed flags, the metric namespace and the
@@ -27,8 +11,10 @@ export interface FlagDefinition {
 export interface ExporterContext {
   /** `--metric.namespace`: the prefix of every metric name this exporter's collectors produce. */
   readonly namespace: string
-  /** Every flag's value by name (`context.flags['redis.addr']`), defaults applied. */
+  /** Every flag's value by name, defaults applied; `value()` reads one with its type. */
   readonly flags: Readonly<Record<string, FlagValue>>
+  /** A declared flag's value, typed by its declaration: `context.value(addressFlag)` is a string. */
+  value<T extends FlagValue>(declared: Flag<T>): T
   readonly logger: Logger
 }
 
@@ -39,7 +25,7 @@ export interface CollectorDefinition {
   /** Whether it runs without `--collector.<name>`. */
   readonly defaultEnabled: boolean
   /** Its own flags, each named `collector.<name>.<flag>`. */
-  readonly flags?: readonly FlagDefinition[]
+  readonly flags?: readonly Flag[]
   /** Builds the collector once at start; a throw stops the exporter with that message. */
   create(context: ExporterContext): Collector | Promise<Collector>
 }
@@ -77,7 +63,7 @@ export interface ExporterDefinition {
   /** Environment variables are `<envPrefix>_<FLAG>`, e.g. `SYSTEM_EXPORTER_WEB_LISTEN_ADDRESS`. */
   readonly envPrefix: string
   /** The exporter's own flags. */
-  readonly flags?: readonly FlagDefinition[]
+  readonly flags?: readonly Flag[]
   readonly collectors: readonly CollectorDefinition[]
   readonly multiTarget?: MultiTargetDefinition
 }

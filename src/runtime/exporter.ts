@@ -11,7 +11,7 @@ import { AllowedTargets, redactTarget } from './allowed-targets.js'
 import { BasicAuth } from './basic-auth.js'
 import { buildInfo, runtimePlatform } from './build-info.js'
 import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
-import { type RuntimeOptions, checkDefinition, parseCommandLine } from './flags.js'
+import { type RuntimeOptions, checkDefinition, exporterContext, parseCommandLine } from './flags.js'
 import type { ListenAddress } from './listen-address.js'
 import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
@@ -160,7 +160,7 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
   await security.load()
 
   // The scrape path: collectors and the reporters on them in one registry, and the handlers that serve it.
-  const context: ExporterContext = { namespace: options.namespace, flags: options.flags, logger }
+  const context = exporterContext(options, logger)
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
   const self = new SelfMetrics(options.namespace, build, !options.disableExporterMetrics, pool)

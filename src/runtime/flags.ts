@@ -3,10 +3,10 @@ import { PromkitError, quote } from '../errors.js'
 import { type ErrorHandling, errorHandlings, maxScrapeTimeoutMs } from '../http/handler.js'
 import { buildInfo, versionText } from './build-info.js'
 import { isValidMetricName } from '../names.js'
-import type { CollectorDefinition, ExporterDefinition, FlagDefinition, FlagValue } from './definition.js'
-import { parseDuration } from './duration.js'
+import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
+import { type Flag, type FlagValue, flag } from './flag.js'
 import { type ListenAddress, parseListenAddress } from './listen-address.js'
-import { type LogFormat, type LogLevel, logFormats, logLevels } from './logger.js'
+import { type LogFormat, type LogLevel, type Logger, logFormats, logLevels } from './logger.js'
 
 
 /** Everything the command line and environment decided, validated once at start and frozen. */
@@ -52,34 +52,47 @@ function namespaceFlag(definition: ExporterDefinition): string {
 }
 
 /** The flags every exporter has; `--web.scrape-path` and `--web.allowed-targets` only with multi-target. */
-function standardFlags(definition: ExporterDefinition): FlagDefinition[] {
-  const flags: FlagDefinition[] = [
-    { name: 'web.listen-address', type: 'list', default: [definition.defaultListenAddress], description: 'Address to listen on, host:port or :port for every interface; repeat for several.' },
-    { name: 'web.listen-port', type: 'number', description: 'Shortcut for --web.listen-address=:<port>.' },
-    { name: 'web.telemetry-path', default: '/metrics', description: 'Path under which metrics are served.' },
-    { name: namespaceFlag(definition), default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' },
-    { name: 'web.config.file', description: "exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP." },
-    { name: 'web.max-requests', type: 'number', default: '40', description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.' },
-    { name: 'web.disable-exporter-metrics', type: 'boolean', description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.' },
-    { name: 'web.error-handling', choices: errorHandlings, default: 'continue', description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).' },
-    { name: 'log.level', choices: logLevels, default: 'info', description: 'Least severe level logged.' },
-    { name: 'log.format', choices: logFormats, default: 'logfmt', description: 'Log line format.' },
-    { name: 'scrape.timeout', type: 'duration', default: '10s', description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.' },
-    { name: 'scrape.timeout-offset', type: 'duration', default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up; a timeout not longer than the offset is halved instead." },
-    { name: 'push.gateway-url', description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.' },
-    { name: 'push.job', description: 'The job label of the pushed group (required with --push.gateway-url).' },
-    { name: 'push.grouping', type: 'list', default: [], description: 'More grouping labels, label=value; repeat for several.' },
-    { name: 'push.method', choices: ['put', 'post'], default: 'put', description: 'put replaces the whole group; post replaces same-named metrics only.' },
-    { name: 'push.interval', type: 'duration', default: '0', description: 'Push every so often; 0 pushes once and exits (non-zero if the push failed).' },
+function standardFlags(definition: ExporterDefinition): Flag[] {
+  const flags: Flag[] = [
+    flag.list('web.listen-address', { default: [definition.defaultListenAddress], description: 'Address to listen on, host:port or :port for every interface; repeat for several.' }),
+    flag.integer('web.listen-port', { description: 'Shortcut for --web.listen-address=:<port>.', conflicts: ['web.listen-address'] }),
+    flag.string('web.telemetry-path', { default: '/metrics', description: 'Path under which metrics are served.' }),
+    flag.string(namespaceFlag(definition), { default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' }),
+    flag.file('web.config.file', { description: 'exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP.' }),
+    flag.integer('web.max-requests', { default: 40, description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.' }),
+    flag.boolean('web.disable-exporter-metrics', { description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.' }),
+    flag.enum('web.error-handling', errorHandlings, { default: 'continue', description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).' }),
+    flag.enum('log.level', logLevels, { default: 'info', description: 'Least severe level logged.' }),
+    flag.enum('log.format', logFormats, { default: 'logfmt', description: 'Log line format.' }),
+    flag.duration('scrape.timeout', { default: '10s', description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.' }),
+    flag.duration('scrape.timeout-offset', { default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up; a timeout not longer than the offset is halved instead." }),
+    flag.string('push.gateway-url', { description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.' }),
+    flag.string('push.job', { description: 'The job label of the pushed group (required with --push.gateway-url).' }),
+    flag.list('push.grouping', { description: 'More grouping labels, label=value; repeat for several.' }),
+    flag.enum('push.method', ['put', 'post'], { default: 'put', description: 'put replaces the whole group; post replaces same-named metrics only.' }),
+    flag.duration('push.interval', { default: '0', description: 'Push every so often; 0 pushes once and exits (non-zero if the push failed).' }),
   ]
   if (definition.multiTarget) {
     flags.push(
-      { name: 'web.scrape-path', default: definition.multiTarget.path ?? '/scrape', description: 'Path of multi-target scrapes (?target=...).' },
-      { name: 'web.allowed-targets', type: 'list', default: [], description: 'Targets multi-target scrapes may reach: host, IP, CIDR block or unix:/path, each with an optional :port; * matches within one label or octet, * alone anything. Repeat for several. None by default.' },
-      { name: 'multi-target.max-connections', type: 'number', default: '100', description: 'Connections to targets kept open at most; the least recently used is closed to make room.' },
+      flag.string('web.scrape-path', { default: definition.multiTarget.path ?? '/scrape', description: 'Path of multi-target scrapes (?target=...).' }),
+      flag.list('web.allowed-targets', { description: 'Targets multi-target scrapes may reach: host, IP, CIDR block or unix:/path, each with an optional :port; * matches within one label or octet, * alone anything. Repeat for several. None by default.' }),
+      flag.integer('multi-target.max-connections', { default: 100, description: 'Connections to targets kept open at most; the least recently used is closed to make room.' }),
     )
   }
   return flags
+}
+
+/** `--collector.<name>` for each collector of an exporter that has several, and `--collector.disable-defaults`. */
+function toggleFlags(definition: ExporterDefinition): Flag<boolean>[] {
+  if (definition.collectors.length < 2) return []
+  return [
+    ...definition.collectors.map((collector) =>
+      flag.boolean(`collector.${collector.name}`, {
+        description: `Enable the ${collector.name} collector (default: ${collector.defaultEnabled ? 'enabled' : 'disabled'}; --no-collector.${collector.name} disables it).`,
+      }),
+    ),
+    flag.boolean('collector.disable-defaults', { description: 'Run only the collectors enabled by --collector.<name>.' }),
+  ]
 }
 
 /** The environment variable a flag can be set with: `SYSTEM_EXPORTER_WEB_LISTEN_ADDRESS`. */
@@ -113,34 +126,48 @@ export function checkDefinition(definition: ExporterDefinition): void {
   }
 }
 
-function parseBoolean(text: string, where: string): boolean {
-  if (/^(true|1|yes)$/i.test(text)) return true
-  if (/^(false|0|no)$/i.test(text)) return false
-  throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(text)} is not a boolean (want true or false)`)
+/** How a boolean flag's optional value is written in commander's terms; left out of help and messages. */
+const booleanValue = ' [bool]'
+
+/** A flag's commander attribute name, under which its value is kept: `web.listenAddress`. */
+function attributeName(name: string): string {
+  return new Option(`--${name}`).attributeName()
 }
 
-/** Turns the raw text of a flag into its typed value, naming the flag (and the variable it came from) on error. */
-function convert(flag: FlagDefinition, raw: string | boolean | readonly string[], where: string): FlagValue {
-  if (flag.choices && typeof raw === 'string' && !flag.choices.includes(raw)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not one of ${flag.choices.join(', ')}`)
-  }
-  switch (flag.type) {
-    case 'number': {
-      const value = Number(raw)
-      if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not a whole number`)
-      return value
-    }
-    case 'duration':
-      return parseDuration(raw as string, where)
-    case 'regexp':
-      try {
-        new RegExp(raw as string)
-      } catch (error) {
-        throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${where}: ${quote(raw)} is not a valid regular expression: ${(error as Error).message}`)
-      }
-      return raw
-    default:
-      return raw
+/**
+ * Adds a flag as a commander option: its environment variable (`.env()`),
+ * default (`.default()`), choices (shown by `--help`), conflicts
+ * (`.conflicts()`) and parser (`.argParser()`, whose errors name the flag or
+ * the variable the text came from). A boolean takes an optional value
+ * (`--x`, `--x=false`, and `X=false` from the environment, as Go's flags
+ * do), and has a hidden `--no-x`.
+ */
+function addFlag(program: Command, each: Flag, envPrefix: string): void {
+  const variable = envName(envPrefix, each.name)
+  const option = new Option(`--${each.name}${each.kind === 'boolean' ? booleanValue : ' <value>'}`, each.description).env(variable)
+  if (each.choices) option.choices(each.choices)
+  // A boolean's default (off) and a secret's are not shown; both are applied when the values are read.
+  if (each.shownDefault !== undefined) option.default(each.defaultValue, each.shownDefault)
+  if (each.conflicts.length > 0) option.conflicts(each.conflicts.map(attributeName))
+  // Registered before the option's own listener, so the parser below knows the text came from the environment.
+  let fromEnvironment = false
+  program.on(`optionEnv:${each.name}`, () => (fromEnvironment = true))
+  option.argParser((text: string, previous: FlagValue) =>
+    each.parse(text, previous, fromEnvironment ? { where: `$${variable}`, environment: true } : { where: `--${each.name}`, environment: false }),
+  )
+  // The positive option first: commander defaults a flag to true when its --no- form comes first.
+  program.addOption(option)
+  if (each.kind === 'boolean') program.addOption(new Option(`--no-${each.name}`).hideHelp())
+}
+
+/** Runs `parse` with `env` as the environment: commander reads variables from process.env. */
+function withEnvironment(env: NodeJS.ProcessEnv, parse: () => void): void {
+  const saved = process.env
+  process.env = env
+  try {
+    parse()
+  } finally {
+    process.env = saved
   }
 }
 
@@ -161,73 +188,41 @@ export function parseCommandLine(
   write: (text: string) => void,
 ): ParsedCommandLine {
   const flags = [...standardFlags(definition), ...(definition.flags ?? []), ...definition.collectors.flatMap((collector) => collector.flags ?? [])]
+  const toggles = toggleFlags(definition)
   const program = new Command(definition.name)
     .description(definition.description)
     .version(versionText(definition.name, buildInfo(definition)), '--version', 'Print the version and exit.')
     .helpOption('-h, --help', 'Show this help and exit.')
     .exitOverride()
     .configureOutput({ writeOut: write, outputError: () => {} })
+    .configureHelp({ optionTerm: (option) => option.flags.replace(booleanValue, '') })
     .showSuggestionAfterError(true)
-  const attributes = new Map<string, string>()
-  for (const flag of flags) {
-    const value = flag.type === 'boolean' ? '' : ' <value>'
-    const env = envName(definition.envPrefix, flag.name)
-    const shownDefault = flag.secret || flag.default === undefined ? '' : ` (default: ${Array.isArray(flag.default) ? flag.default.join(', ') || 'none' : String(flag.default)})`
-    const option = new Option(`--${flag.name}${value}`, `${flag.description}${shownDefault} [env: ${env}]`)
-    if (flag.type === 'list') option.argParser((item: string, previous: string[] | undefined) => [...(previous ?? []), item])
-    // The positive option first: commander defaults a flag to true when its --no- form comes first.
-    program.addOption(option)
-    if (flag.type === 'boolean') program.addOption(new Option(`--no-${flag.name}`).hideHelp())
-    attributes.set(flag.name, option.attributeName())
-  }
-  const toggles = definition.collectors.length > 1 ? definition.collectors : []
-  for (const collector of toggles) {
-    const state = collector.defaultEnabled ? 'enabled' : 'disabled'
-    const option = new Option(`--collector.${collector.name}`, `Enable the ${collector.name} collector (default: ${state}; --no-collector.${collector.name} disables it) [env: ${envName(definition.envPrefix, `collector.${collector.name}`)}]`)
-    program.addOption(option)
-    program.addOption(new Option(`--no-collector.${collector.name}`).hideHelp())
-    attributes.set(`collector.${collector.name}`, option.attributeName())
-  }
-  if (toggles.length > 0) {
-    const option = new Option('--collector.disable-defaults', `Run only the collectors enabled by --collector.<name>. [env: ${envName(definition.envPrefix, 'collector.disable-defaults')}]`)
-    program.addOption(option)
-    attributes.set('collector.disable-defaults', option.attributeName())
-  }
+  for (const each of [...flags, ...toggles]) addFlag(program, each, definition.envPrefix)
   try {
-    program.parse([...argv], { from: 'node' })
+    withEnvironment(env, () => program.parse([...argv], { from: 'node' }))
   } catch (error) {
+    if (error instanceof PromkitError) throw error
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return { options: undefined }
-    // commander throws CommanderError, whose message starts with "error: ".
-    const message = (error as Error).message.replace(/^error: /, '')
+    // commander's own refusals (unknown flag, conflicting flags) start with "error: " and show the value placeholders.
+    const message = (error as Error).message.replace(/^error: /, '').replaceAll(' <value>', '').replaceAll(booleanValue, '')
     throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', message.split('\n')[0] as string)
   }
-  const values: Record<string, FlagValue> = {}
-  const given = new Set<string>()
-  const read = (name: string, flag: FlagDefinition | undefined): FlagValue => {
-    const attribute = attributes.get(name) as string
-    const variable = envName(definition.envPrefix, name)
-    let raw = program.getOptionValue(attribute) as string | boolean | string[] | undefined
-    const fromCli = program.getOptionValueSource(attribute) === 'cli'
-    let where = `--${name}`
-    if (!fromCli && env[variable] !== undefined) {
-      where = `$${variable}`
-      const text = env[variable] as string
-      raw = flag?.type === 'list' ? text.split(',').map((item) => item.trim()).filter((item) => item !== '') : flag === undefined || flag.type === 'boolean' ? parseBoolean(text, where) : text
-    }
-    if (raw === undefined) raw = flag?.default as string | boolean | string[] | undefined
-    else if (fromCli || where !== `--${name}`) given.add(name)
-    return flag && raw !== undefined ? convert(flag, raw, where) : raw
-  }
-  for (const flag of flags) values[flag.name] = read(flag.name, flag)
-  const disableDefaults = toggles.length > 0 && read('collector.disable-defaults', undefined) === true
+  const valueOf = (each: Flag): FlagValue => program.getOptionValue(attributeName(each.name)) as FlagValue
+  const values: Record<string, FlagValue> = Object.fromEntries(flags.map((each) => [each.name, valueOf(each) ?? each.defaultValue]))
+  const disableDefaults = toggles.length > 0 && valueOf(toggles[toggles.length - 1] as Flag) === true
   const enabledCollectors = definition.collectors
     .filter((collector) => {
       if (toggles.length === 0) return true
-      const choice = read(`collector.${collector.name}`, undefined)
-      return choice === undefined ? collector.defaultEnabled && !disableDefaults : choice === true
+      const choice = program.getOptionValue(attributeName(`collector.${collector.name}`)) as boolean | undefined
+      return choice ?? (collector.defaultEnabled && !disableDefaults)
     })
     .map((collector) => collector.name)
-  return { options: runtimeOptions(values, given, enabledCollectors, flags, namespaceFlag(definition)) }
+  return { options: runtimeOptions(values, enabledCollectors, flags, namespaceFlag(definition)) }
+}
+
+/** What collector factories get: the namespace, the flags (by name, and typed by declaration) and the logger. */
+export function exporterContext(options: RuntimeOptions, logger: Logger): ExporterContext {
+  return { namespace: options.namespace, flags: options.flags, value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T, logger }
 }
 
 /** `--multi-target.max-connections`, at least 1 (0 when the exporter has no multi-target path). */
@@ -257,18 +252,9 @@ function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
   return { url, job, grouping, method: values['push.method'] as 'put' | 'post', intervalMs: values['push.interval'] as number }
 }
 
-function runtimeOptions(
-  values: Record<string, FlagValue>,
-  given: ReadonlySet<string>,
-  enabledCollectors: string[],
-  flags: readonly FlagDefinition[],
-  namespaceName: string,
-): RuntimeOptions {
+function runtimeOptions(values: Record<string, FlagValue>, enabledCollectors: string[], flags: readonly Flag[], namespaceName: string): RuntimeOptions {
   const port = values['web.listen-port'] as number | undefined
   const addresses = values['web.listen-address'] as string[]
-  if (port !== undefined && given.has('web.listen-address')) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--web.listen-port and --web.listen-address were both given; use one')
-  }
   const timeoutMs = values['scrape.timeout'] as number
   const offsetMs = values['scrape.timeout-offset'] as number
   if (timeoutMs === 0) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be more than 0')

@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { pino } from 'pino'
 import type { ExporterContext } from 'promkit/exporter'
+import { systemExporter as definition } from '../../collectors/system/exporter.js'
+import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
 
 /** The built system exporter binary. */
 export const systemExporter = new URL('../../dist/collectors/system/main.js', import.meta.url).pathname
@@ -10,11 +12,12 @@ export function pathArgs(root: string): string[] {
   return ['--path.procfs', join(root, 'proc'), '--path.sysfs', join(root, 'sys'), '--path.rootfs', join(root, 'root'), '--path.udev.data', join(root, 'udev')]
 }
 
-/** The context a system collector's create() gets for that fake root, logging (debug and up, as JSON) into `lines`. */
+/**
+ * The context a system collector's create() gets for that fake root and these flags (parsed as the
+ * exporter parses its command line), logging (debug and up, as JSON) into `lines`.
+ */
 export function systemContext(root: string, flags: Record<string, string> = {}, lines: string[] = []): ExporterContext {
-  return {
-    namespace: 'node',
-    flags: { 'path.procfs': join(root, 'proc'), 'path.sysfs': join(root, 'sys'), 'path.rootfs': join(root, 'root'), 'path.udev.data': join(root, 'udev'), ...flags },
-    logger: pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }),
-  }
+  const args = [...pathArgs(root), ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value])]
+  const { options } = parseCommandLine(definition, ['node', 'system_exporter', ...args], {}, () => {})
+  return exporterContext(options as NonNullable<typeof options>, pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }))
 }

@@ -25,7 +25,7 @@ t.test('start-up failures are one line on stderr and exit 1', async (t) => {
     [['--web.listen-address', 'localhost'], 'test_exporter: --web.listen-address: "localhost" is not a listen address (want host:port, :port or [ipv6]:port)\n'],
     [['--web.listen-address', `127.0.0.1:${taken}`], `test_exporter: cannot listen on 127.0.0.1:${taken}: address already in use\n`],
     [['--web.config.file', join(dir, 'bad-web.yml')], `test_exporter: web config ${join(dir, 'bad-web.yml')}: basic_auth_users.alice: is not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')\n`],
-    [['--web.config.file', join(dir, 'absent.yml')], `test_exporter: web config ${join(dir, 'absent.yml')}: file: cannot be read: ENOENT\n`],
+    [['--web.config.file', join(dir, 'absent.yml')], `test_exporter: --web.config.file: cannot read "${join(dir, 'absent.yml')}": ENOENT\n`],
     [['--collector.broken'], 'test_exporter: collector broken: cannot open /dev/sensor0\n'],
     [['--web.listen-address', '192.0.2.1:9'], 'test_exporter: cannot listen on 192.0.2.1:9: address not available on this machine\n'],
     [['--web.listen-address', 'no-such-host.invalid:9'], 'test_exporter: cannot listen on no-such-host.invalid:9: unknown host\n'],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ExporterDefinition } from '../../src/runtime/index.js'
+import { type ExporterDefinition, flag } from '../../src/runtime/index.js'
 import { checkDefinition, envName, parseCommandLine } from '../../src/runtime/flags.js'
 import { refuses } from '../helpers/refuses.js'
 
@@ -12,11 +12,14 @@ const definition: ExporterDefinition = {
   namespace: 'demo',
   envPrefix: 'DEMO_EXPORTER',
   flags: [
-    { name: 'demo.password', secret: true, description: 'Secret.', default: 'hidden-default' },
-    { name: 'demo.mode', choices: ['a', 'b'], default: 'a', description: 'Mode.' },
-    { name: 'demo.verbose', type: 'boolean', description: 'Verbose.' },
+    flag.string('demo.password', { secret: true, description: 'Secret.', default: 'hidden-default' }),
+    flag.enum('demo.mode', ['a', 'b'], { default: 'a', description: 'Mode.' }),
+    flag.boolean('demo.verbose', { description: 'Verbose.' }),
+    flag.regexp('demo.pattern', { default: '^x', description: 'Pattern.' }),
+    flag.file('demo.file', { description: 'File.' }),
+    flag.duration('demo.every', { description: 'Interval.' }),
   ],
-  collectors: [collector('cpu', true), { ...collector('netdev', true), flags: [{ name: 'collector.netdev.device-exclude', default: '^lo$', description: 'Devices to skip.' }] }, collector('wifi', false)],
+  collectors: [collector('cpu', true), { ...collector('netdev', true), flags: [flag.string('collector.netdev.device-exclude', { default: '^lo$', description: 'Devices to skip.' })] }, collector('wifi', false)],
   multiTarget: { collectors: () => [] },
 }
 
@@ -36,7 +39,8 @@ t.test('defaults', async (t) => {
   t.same(options?.enabledCollectors, ['cpu', 'netdev'])
   t.same(options?.allowedTargets, [])
   t.equal(options?.flags['collector.netdev.device-exclude'], '^lo$')
-  t.equal(options?.flags['demo.verbose'], undefined)
+  t.equal(options?.flags['demo.verbose'], false)
+  t.same([options?.flags['demo.pattern'], options?.flags['demo.file'], options?.flags['demo.mode'], options?.flags['demo.every']], [/^x/, undefined, 'a', undefined])
   t.ok(options?.secretFlags.has('demo.password'))
   t.ok(Object.isFrozen(options))
 })
@@ -54,6 +58,11 @@ t.test('command line values, repeated flags and environment variables', async (t
   t.same(parse(['--web.listen-port', '8080']).options?.listenAddresses, [{ host: undefined, port: 8080 }])
   t.equal(parse(['--no-demo.verbose'], { DEMO_EXPORTER_DEMO_VERBOSE: 'yes' }).options?.flags['demo.verbose'], false)
   t.equal(parse([], { DEMO_EXPORTER_DEMO_VERBOSE: 'false' }).options?.flags['demo.verbose'], false)
+  t.equal(parse(['--demo.verbose=false']).options?.flags['demo.verbose'], false, 'Go style, on the command line too')
+  t.equal(parse([], { DEMO_EXPORTER_DEMO_VERBOSE: 'yes' }).options?.flags['demo.verbose'], true)
+  t.same(parse(['--demo.pattern', 'a|b']).options?.flags['demo.pattern'], /a|b/)
+  t.equal(parse(['--demo.file', 'package.json']).options?.flags['demo.file'], 'package.json')
+  t.equal(parse([], { DEMO_EXPORTER_DEMO_EVERY: '1m30s' }).options?.flags['demo.every'], 90_000)
 })
 
 t.test('collector toggles follow node_exporter', async (t) => {
@@ -67,9 +76,11 @@ t.test('collector toggles follow node_exporter', async (t) => {
 t.test('help and version answer and say so', async (t) => {
   const help = parse(['--help'])
   t.equal(help.options, undefined)
-  t.match(help.out, /--web\.listen-address <value>/)
-  t.match(help.out, /\[env: DEMO_EXPORTER_WEB_LISTEN_ADDRESS\]/)
-  t.match(help.out, /--collector\.wifi +Enable the wifi collector \(default: disabled; --no-collector\.wifi disables it\)/)
+  t.match(help.out, /--web\.listen-address <value> +Address to listen on, host:port or :port for every interface; repeat for several\. \(default: :9999, env: DEMO_EXPORTER_WEB_LISTEN_ADDRESS\)/)
+  t.match(help.out, /--log\.level <value> +Least severe level logged\. \(choices: "debug", "info", "warn", "error", default: info, env: DEMO_EXPORTER_LOG_LEVEL\)/)
+  t.match(help.out, /--scrape\.timeout <value> +Scrape deadline [^(]*\(default: 10s, env: DEMO_EXPORTER_SCRAPE_TIMEOUT\)/, 'a duration\'s default as it is written')
+  t.match(help.out, /--demo\.verbose +Verbose\. \(env: DEMO_EXPORTER_DEMO_VERBOSE\)/, 'a boolean takes no value in help')
+  t.match(help.out, /--collector\.wifi +Enable the wifi collector \(default: disabled; --no-collector\.wifi disables it\)\. \(env: DEMO_EXPORTER_COLLECTOR_WIFI\)/)
   t.notMatch(help.out, /hidden-default/, 'a secret default is not shown')
   const version = parse(['--version'])
   t.equal(version.options, undefined)
@@ -82,7 +93,12 @@ t.test('bad flags are one clear line', async (t) => {
     [['--web.listen-adress', 'x'], {}, "unknown option '--web.listen-adress'"],
     [['extra'], {}, "too many arguments. Expected 0 arguments but got 1."],
     [['--web.listen-address', 'nope'], {}, '--web.listen-address: "nope" is not a listen address (want host:port, :port or [ipv6]:port)'],
-    [['--web.listen-port', '1', '--web.listen-address', ':2'], {}, '--web.listen-port and --web.listen-address were both given; use one'],
+    [['--web.listen-port', '1', '--web.listen-address', ':2'], {}, "option '--web.listen-port' cannot be used with option '--web.listen-address'"],
+    [['--web.listen-port', '1'], { DEMO_EXPORTER_WEB_LISTEN_ADDRESS: ':2' }, "option '--web.listen-port' cannot be used with environment variable 'DEMO_EXPORTER_WEB_LISTEN_ADDRESS'"],
+    [['--demo.pattern', '[a'], {}, '--demo.pattern: "[a" is not a valid regular expression: Invalid regular expression: /[a/: Unterminated character class'],
+    [['--demo.file', '/no/such/file'], {}, '--demo.file: cannot read "/no/such/file": ENOENT'],
+    [['--demo.file', 'test'], {}, '--demo.file: cannot read "test": EISDIR'],
+    [['--demo.verbose=maybe'], {}, '--demo.verbose: "maybe" is not a boolean (want true or false)'],
     [['--web.listen-port', 'abc'], {}, '--web.listen-port: "abc" is not a whole number'],
     [['--web.telemetry-path', 'metrics'], {}, '--web.telemetry-path: "metrics" must start with /'],
     [['--web.scrape-path', '/metrics'], {}, '--web.scrape-path and --web.telemetry-path are both "/metrics"'],
@@ -111,9 +127,11 @@ t.test('definitions that cannot work are refused', async (t) => {
   refuses(t, bad({ envPrefix: 'demo' }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": envPrefix "demo" must be upper case letters, digits and _')
   refuses(t, bad({ collectors: [collector('CPU', true)] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": collector name "CPU" must be lower case letters, digits, _ and -')
   refuses(t, bad({ collectors: [collector('cpu', true), collector('cpu', false)] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": collector "cpu" is defined twice')
-  refuses(t, bad({ flags: [{ name: 'Bad_Flag', description: '' }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "Bad_Flag" must be lower case words joined by . and -')
-  refuses(t, bad({ flags: [{ name: 'web.telemetry-path', description: '' }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "web.telemetry-path" is defined twice')
-  refuses(t, bad({ collectors: [{ ...collector('cpu', true), flags: [{ name: 'cpu.info', description: '' }] }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "cpu.info" of collector "cpu" must start with "collector.cpu."')
+  refuses(t, bad({ flags: [flag.string('Bad_Flag', { description: '' })] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "Bad_Flag" must be lower case words joined by . and -')
+  refuses(t, bad({ flags: [flag.string('web.telemetry-path', { description: '' })] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "web.telemetry-path" is defined twice')
+  refuses(t, bad({ collectors: [{ ...collector('cpu', true), flags: [flag.string('cpu.info', { description: '' })] }] }), 'PROMKIT_ERR_INVALID_OPTION', 'exporter "demo_exporter": flag "cpu.info" of collector "cpu" must start with "collector.cpu."')
+  refuses(t, () => flag.duration('bad.default', { default: 'soon', description: '' }), 'PROMKIT_ERR_INVALID_FLAG', '--bad.default: "soon" is not a duration (want e.g. 10s, 1m30s, 500ms)')
+  refuses(t, () => flag.regexp('bad.pattern', { default: '(', description: '' }), 'PROMKIT_ERR_INVALID_FLAG', '--bad.pattern: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group')
   checkDefinition({ ...definition, namespace: '' })
   t.equal(envName('A_B', 'web.listen-address'), 'A_B_WEB_LISTEN_ADDRESS')
 })

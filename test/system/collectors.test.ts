@@ -71,8 +71,7 @@ t.test('fallbacks: no os-release, no /proc/sys/kernel/arch, and a directory wher
   t.same(pressure.errors, ['pressure: collect() failed: EISDIR: illegal operation on a directory, read'], 'an unreadable file is an error, not "no data"')
   rmSync(join(tree, 'proc', '1'), { recursive: true })
   writeFileSync(join(tree, 'proc', 'mounts'), '/dev/vda9 / ext4 ro 0 0\n')
-  const defaults = Object.fromEntries((filesystemCollector.flags ?? []).map((flag) => [flag.name, flag.default as string]))
-  const filesystem = await scrape(filesystemCollector, systemContext(tree, defaults))
+  const filesystem = await scrape(filesystemCollector, systemContext(tree))
   t.same(samples(filesystem.text, 'node_filesystem_readonly'), ['node_filesystem_readonly{device="/dev/vda9",fstype="ext4",mountpoint="/"} 1'], 'without /proc/1/mounts, /proc/mounts is read')
 })
 

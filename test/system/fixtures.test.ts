@@ -80,7 +80,7 @@ t.test('device filters and collector toggles', async (t) => {
   const disks = await startExporter(t, systemExporter, [...pathArgs(fixture), '--collector.disable-defaults', '--collector.diskstats', '--collector.diskstats.device-exclude', '^loop'])
   t.same(samples((await get(`${disks.base}/metrics`)).text, 'node_disk_reads_completed_total'), ['node_disk_reads_completed_total{device="vda"} 47480', 'node_disk_reads_completed_total{device="vda1"} 100'])
   const both = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.netdev.device-include', 'a', '--collector.netdev.device-exclude', 'b'])
-  t.same([both.code, both.stderr], [1, 'system_exporter: collector netdev: --collector.netdev.device-include and --collector.netdev.device-exclude are mutually exclusive\n'])
+  t.same([both.code, both.stderr], [1, "system_exporter: option '--collector.netdev.device-include' cannot be used with option '--collector.netdev.device-exclude'\n"])
   const bad = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.diskstats.device-include', '('])
   t.same([bad.code, bad.stderr], [1, 'system_exporter: --collector.diskstats.device-include: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group\n'])
   const fields = await runToExit(systemExporter, [...pathArgs(fixture), '--collector.vmstat.fields', '['])
