@@ -4,7 +4,8 @@
 import { createServer } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { encode, encodeStream } from 'promkit'
+import { Registry, encode, encodeStream } from 'promkit'
+import { SelfMetrics, collectorOutcomes } from '../src/runtime/self-metrics.js'
 import { defineExporter } from 'promkit/exporter'
 import { gaugeCollector, promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 
@@ -34,6 +35,27 @@ if (mode.startsWith('encode-')) {
   }
   times.sort((a, b) => a - b)
   process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)], cpuMs: cpuMs / runs })}\n`)
+} else if (mode === 'self') {
+  // The exporter's own metrics (self-metrics, per-collector outcomes, process and Node runtime metrics): the
+  // time they add to a gather+encode of an exporter with no collectors, the two registries alternated.
+  const build = { version: '0', revision: 'r', branch: 'b', date: 'd' }
+  const bare = new Registry()
+  const own = new Registry()
+  own.registerReporter(collectorOutcomes('bench'))
+  own.registerReporter(new SelfMetrics('bench', build, true))
+  const timeOne = async (registry: Registry): Promise<number> => {
+    const started = performance.now()
+    encode((await registry.gather()).families, 'text')
+    return performance.now() - started
+  }
+  const bareUs: number[] = []
+  const ownUs: number[] = []
+  for (let i = 0; i < series + 200; i++) {
+    const [a, b] = [await timeOne(bare), await timeOne(own)]
+    if (i >= 200) bareUs.push(a * 1000), ownUs.push(b * 1000)
+  }
+  const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
+  process.stdout.write(`${JSON.stringify({ bareUs: median(bareUs), ownUs: median(ownUs) })}\n`)
 } else if (mode === 'serve' && peer === 'promkit') {
   // The exporter runtime serving the benchmark collector (no self-metrics, so both peers serve the same series).
   await defineExporter({

@@ -138,11 +138,13 @@ out()
 out('| connections | promkit runtime req/s | p50 / p99 | prom-client node:http req/s | p50 / p99 | ratio |')
 out('|---|---|---|---|---|---|')
 const httpRatios: number[] = []
+const httpRps: number[] = []
 const goHttp: string[] = []
 for (const connections of [1, 8]) {
   const mine = await http('promkit', connections, 10_000)
   const theirs = await http('prom-client', connections, 10_000)
   httpRatios.push(mine.rps / theirs.rps)
+  httpRps.push(mine.rps)
   out(`| ${connections} | ${fixed(mine.rps, 1)} | ${mine.p50} / ${mine.p99} ms | ${fixed(theirs.rps, 1)} | ${theirs.p50} / ${theirs.p99} ms | **${fixed(mine.rps / theirs.rps)}×** |`)
   if (goPeer) {
     const go = await http('client_golang', connections, 10_000)
@@ -150,6 +152,22 @@ for (const connections of [1, 8]) {
   }
 }
 for (const line of goHttp) out(`\n${line}`)
+out()
+out('## A trivial scrape over HTTP: one gauge, no self-metrics, 1 connection')
+out()
+out('| peer | req/s | p50 / p99 |')
+out('|---|---|---|')
+const trivial = await http('promkit', 1, 1)
+out(`| promkit runtime | ${fixed(trivial.rps, 0)} | ${trivial.p50} / ${trivial.p99} ms |`)
+const trivialGo = goPeer ? await http('client_golang', 1, 1) : undefined
+if (trivialGo) out(`| client_golang promhttp | ${fixed(trivialGo.rps, 0)} | ${trivialGo.p50} / ${trivialGo.p99} ms |`)
+out()
+out('## What the exporter\'s own metrics cost a scrape (self-metrics, per-collector outcomes, process and Node runtime metrics)')
+out()
+const { child: selfChild, output: selfOutput } = await startPeer('promkit', 'self', 2000)
+const selfCost = JSON.parse(await selfOutput) as { bareUs: number; ownUs: number }
+selfChild.kill()
+out(`Gather+encode of an exporter with no collectors, median of 2,000: ${fixed(selfCost.bareUs, 1)} µs without them, ${fixed(selfCost.ownUs, 1)} µs with them: **${fixed(selfCost.ownUs - selfCost.bareUs, 1)} µs** a scrape.`)
 out()
 out('## 100k-series scrapes: memory and event-loop blocking (a 1 ms timer runs alongside)')
 out()
@@ -193,6 +211,9 @@ out(
   `- 100k-series scrape, longest blocking stretch ≤ 20 ms: ${fixed(blocking(mine.later), 1)} ms on later scrapes, ${check(blocking(mine.later) <= 20)}; ` +
     `${fixed(blocking(mine.first), 1)} ms on the first, ${check(blocking(mine.first) <= 20)}; peak RSS ≤ 200 MiB: ${fixed(mine.later.rssMiB, 0)} MiB, ${check(mine.later.rssMiB <= 200)}`,
 )
+out(`- Own metrics ≤ 0.1 ms a scrape: ${fixed((selfCost.ownUs - selfCost.bareUs) / 1000, 3)} ms, ${check(selfCost.ownUs - selfCost.bareUs <= 100)}`)
+if (trivialGo) out(`- Trivial HTTP scrape at least as fast as promhttp: ${fixed(trivial.rps / trivialGo.rps)}× its req/s, p50 ${trivial.p50} vs ${trivialGo.p50} ms, p99 ${trivial.p99} vs ${trivialGo.p99} ms, ${check(trivial.rps >= trivialGo.rps && trivial.p99 <= trivialGo.p99)}`)
+out(`- 10k series, 8 connections at least the throughput of 1: ${fixed(httpRps[1] as number, 1)} vs ${fixed(httpRps[0] as number, 1)} req/s, ${check((httpRps[1] as number) >= (httpRps[0] as number))}`)
 const goRatio = (series: number) => {
   const { m, mCpu, go } = at(series)
   return go === undefined ? undefined : { wall: go.medianMs / m, cpu: go.cpuMs / mCpu }
