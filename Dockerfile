@@ -7,10 +7,14 @@
 #   --build-arg PROMKIT_REVISION=$(git rev-parse HEAD) --build-arg PROMKIT_BRANCH=$(git rev-parse --abbrev-ref HEAD) \
 #   --build-arg PROMKIT_SOURCE=<the repository's URL>
 
-# Build: all dependencies, TypeScript compiled to dist/, then the dev dependencies pruned away.
+# Build: all dependencies (the framework's and each exporter package's: npm workspaces), TypeScript compiled
+# (the framework to dist/, each exporter to collectors/<name>/dist/), then the dev dependencies pruned away.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY collectors/system/package.json ./collectors/system/
+COPY collectors/redis/package.json ./collectors/redis/
+COPY collectors/all/package.json ./collectors/all/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 ARG PROMKIT_REVISION=unknown
 ARG PROMKIT_BRANCH=unknown
@@ -18,9 +22,9 @@ COPY scripts/stamp-build.mjs ./scripts/stamp-build.mjs
 COPY src ./src
 COPY collectors ./collectors
 COPY examples ./examples
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund && find collectors -maxdepth 2 -name '*.ts' -delete
 
-# Run: the production dependencies and dist/ from the build stage, as an unprivileged user.
+# Run: the production dependencies and the compiled packages from the build stage, as an unprivileged user.
 FROM node:22-bookworm-slim AS runtime
 ARG PROMKIT_VERSION=unknown
 ARG PROMKIT_REVISION=unknown
@@ -36,10 +40,11 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/collectors ./collectors
 USER node
 # The exporter's health endpoint: each target below points it at its own port.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "fetch(process.env.PROMKIT_HEALTH_URL ?? 'http://127.0.0.1:9100/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/collectors/cli.js"]
+ENTRYPOINT ["node", "collectors/all/dist/main.js"]
 
 FROM runtime AS redis_exporter
 ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9121/healthz

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 
-const ourExporter = new URL('../collectors/redis/main.js', import.meta.url).pathname
+const ourExporter = new URL('../../collectors/redis/dist/main.js', import.meta.url).pathname
 
 /** Latencies of one peer, in ms. */
 export interface Latencies {

@@ -10,7 +10,7 @@ import { freePort } from './free-port.js'
 import { soakHeading } from './soak-heading.js'
 
 const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
-const systemExporter = new URL('../collectors/system/main.js', import.meta.url).pathname
+const systemExporter = new URL('../../collectors/system/dist/main.js', import.meta.url).pathname
 const scrapes = 10_000
 const sampleEvery = 1_000
 const floodClients = 20

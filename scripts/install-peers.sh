@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers the test suite talks to (Debian packages), only when missing.
-# Each entry: the command the tests run, and the Debian package that ships it.
+# Each entry: the command the tests run (or a file they need), and the Debian package that ships it.
 set -euo pipefail
 
 peers=(
@@ -11,12 +11,16 @@ peers=(
   "redis-server redis-server"
   "redis-cli redis-tools"
   "prometheus-redis-exporter prometheus-redis-exporter"
+  "kcat kcat"
+  "go golang-go"
+  "/usr/share/gocode/src/github.com/Shopify/sarama/mockbroker.go golang-github-shopify-sarama-dev"
 )
 
 missing=()
 for peer in "${peers[@]}"; do
   read -r command package <<<"$peer"
-  command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+  if [[ "$command" == /* ]]; then [ -e "$command" ] || missing+=("$package")
+  else command -v "$command" >/dev/null 2>&1 || missing+=("$package"); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -9,7 +9,7 @@ import { stopChild } from './child.js'
 import { freePort, waitFor } from './ports.js'
 
 /** The built redis_exporter binary. */
-export const redisExporterBin = new URL('../../dist/collectors/redis/main.js', import.meta.url).pathname
+export const redisExporterBin = new URL('../../collectors/redis/dist/main.js', import.meta.url).pathname
 
 /** What promtool's linter says of redis_exporter 1.45's own names, kept for compatibility. */
 export const inheritedLintFindings = [

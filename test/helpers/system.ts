@@ -5,7 +5,7 @@ import { systemExporter as definition } from '../../collectors/system/exporter.j
 import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
 
 /** The built system exporter binary. */
-export const systemExporter = new URL('../../dist/collectors/system/main.js', import.meta.url).pathname
+export const systemExporter = new URL('../../collectors/system/dist/main.js', import.meta.url).pathname
 
 /** The system exporter's `--path.*` flags for a fake root holding proc/, sys/, root/ and udev/. */
 export function pathArgs(root: string): string[] {

@@ -89,7 +89,7 @@ t.test('device filters and collector toggles', async (t) => {
 
 t.test('npm start serves the system exporter on :9100, as README says', async (t) => {
   const script = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start as string
-  t.equal(script, 'node dist/collectors/system/main.js')
+  t.equal(script, 'node collectors/system/dist/main.js')
   const exporter = await startExporter(t, systemExporter, [], { defaultAddress: 9100 })
   await expectLog(t, exporter, /system_exporter listening on :9100, metrics at \/metrics/)
   const text = (await get('http://localhost:9100/metrics')).text

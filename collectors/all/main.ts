@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// promkit: runs one of the exporters shipped in this package, e.g. `promkit system_exporter --web.listen-address=:9100`.
+// promkit: runs one of the exporters promkit ships, e.g. `promkit system_exporter --web.listen-address=:9100`.
+import { redisExporter } from '@promkit/redis-exporter'
+import { systemExporter } from '@promkit/system-exporter'
 import { defineExporter } from 'promkit/exporter'
 import type { ExporterDefinition } from 'promkit/exporter'
-import { directoryExporter } from '../examples/directory-exporter.js'
-import { redisExporter } from './redis/exporter.js'
-import { systemExporter } from './system/exporter.js'
+import { directoryExporter } from 'promkit/examples/directory-exporter'
 
-/** Every exporter this package ships, by binary name. */
+/** Every exporter promkit ships, by binary name. */
 export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map([systemExporter, redisExporter, directoryExporter].map((exporter) => [exporter.name, exporter]))
 
 const [name] = process.argv.splice(2, 1)
