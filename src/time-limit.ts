@@ -20,3 +20,15 @@ export async function withTimeLimit<T, L>(work: Promise<T>, ms: number, late: ()
     cancel.abort()
   }
 }
+
+/**
+ * How long before the scrape deadline a collector stops waiting on its
+ * target, so that what it still has to say (`up 0`, what it read so far) makes
+ * it into the answer instead of being dropped at the deadline.
+ */
+export const deadlineMarginMs = 100
+
+/** {@link withTimeLimit} up to the scrape deadline (`Date.now()` ms) less {@link deadlineMarginMs}. */
+export function beforeDeadline<T, L>(work: Promise<T>, deadline: number, late: () => L): Promise<T | L> {
+  return withTimeLimit(work, deadline - deadlineMarginMs - Date.now(), late)
+}

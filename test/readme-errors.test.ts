@@ -19,6 +19,7 @@ t.test('README\'s top-level sections come in this order', async (t) => {
     'Exporters',
     'System exporter',
     'Redis exporter',
+    'Kafka exporter',
     'Core API',
     'Exporter runtime',
     'Metrics from inside your own service',

@@ -1,22 +1,14 @@
 import type { Redis } from 'ioredis'
-import { type Collector, type Emit, constMetric, withTimeLimit } from 'promkit'
+import { type Collector, type Emit, beforeDeadline, constMetric } from 'promkit'
 import type { RedisConnection } from './connection.js'
 import type { RedisDescs } from './descs.js'
 import { emitClusterInfo, emitInfoMetrics } from './info-metrics.js'
 import { parseInfo } from './info.js'
 import { type KeyChecks, collectKeys } from './keys.js'
 
-/** How long before the scrape deadline a connect or a command is given up, so `up 0` still makes it into the answer. */
-const deadlineMarginMs = 100
-
 /** Resolves to undefined when the command fails: CONFIG, LATENCY and SLOWLOG may be renamed or forbidden by ACLs. */
 function optional<T>(reply: Promise<T>): Promise<T | undefined> {
   return reply.catch(() => undefined)
-}
-
-/** Waits for `work`, but not past the scrape deadline less a margin: then it is `late()`. */
-function beforeDeadline<T, L>(work: Promise<T>, deadline: number, late: () => L): Promise<T | L> {
-  return withTimeLimit(work, deadline - deadlineMarginMs - Date.now(), late)
 }
 
 /** The connected client, or an error saying why there is none (refused, auth, or not before the deadline). */

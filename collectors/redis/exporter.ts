@@ -1,5 +1,5 @@
 import { type Collector, PromkitError } from 'promkit'
-import type { ExporterContext, ExporterDefinition } from 'promkit/exporter'
+import { type ExporterContext, type ExporterDefinition, perExporter } from 'promkit/exporter'
 import { keysCollector, redisCollector } from './collector.js'
 import { RedisConnection } from './connection.js'
 import { type RedisDescs, redisDescs } from './descs.js'
@@ -44,15 +44,8 @@ class RedisState {
 /** Stands in for the telemetry collectors when `--redis.addr` is empty, as redis_exporter allows for multi-target use. */
 const noTarget: Collector = { describe: () => [], collect() {} }
 
-/** One state per exporter: its collectors' contexts differ (each has its own logger) but share the exporter's flags object. */
-const states = new WeakMap<ExporterContext['flags'], RedisState>()
-
-/** The state of one exporter (one context), built from its flags on first use. */
-function state(context: ExporterContext): RedisState {
-  const current = states.get(context.flags) ?? new RedisState(context)
-  states.set(context.flags, current)
-  return current
-}
+/** The state of one exporter, built from its flags on first use. */
+const state = perExporter((context) => new RedisState(context))
 
 /** The Redis exporter: redis_exporter 1.45's metric names, port and flags, on promkit. */
 export const redisExporter: ExporterDefinition = {
@@ -89,6 +82,6 @@ export const redisExporter: ExporterDefinition = {
       return [redisCollector(connection, current.descs), keysCollector(connection, current.settings.keys, current.descs)]
     },
     // Runs at shutdown whether or not a multi-target scrape came: closes the telemetry connection.
-    close: (context) => states.get(context.flags)?.close(),
+    close: (context) => state(context).close(),
   },
 }

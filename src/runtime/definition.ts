@@ -11,6 +11,8 @@ import type { TargetConnections } from './target-pool.js'
 export interface ExporterContext {
   /** `--metric.namespace`: the prefix of every metric name this exporter's collectors produce. */
   readonly namespace: string
+  /** The scrape deadline without Prometheus' timeout header (`--scrape.timeout`), in ms: what a client's own timeouts should not exceed. */
+  readonly scrapeTimeoutMs: number
   /** Every flag's value by name, defaults applied; `value()` reads one with its type. */
   readonly flags: Readonly<Record<string, FlagValue>>
   /** A declared flag's value, typed by its declaration: `context.value(addressFlag)` is a string. */

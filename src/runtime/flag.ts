@@ -120,9 +120,10 @@ export const flag = {
     const shown = options.default === undefined ? undefined : String(options.default)
     return declare(name, 'integer', options, options.default as Defaulted<number, O>, shown, (text, _previous, { where }) => parseInteger(text, where))
   },
-  /** Off unless given: `--name`, `--name=false`, `--no-name`; `true`/`false`, `1`/`0`, `yes`/`no` from the environment. */
-  boolean(name: string, options: FlagOptions): Flag<boolean> {
-    return declare<boolean>(name, 'boolean', options, false, undefined, (text, _previous, { where }) => parseBoolean(text, where))
+  /** Off unless given (or on, with `default: true`): `--name`, `--name=false`, `--no-name`; `true`/`false`, `1`/`0`, `yes`/`no` from the environment. */
+  boolean(name: string, options: FlagOptions & { readonly default?: boolean }): Flag<boolean> {
+    const on = options.default === true
+    return declare<boolean>(name, 'boolean', options, on, on ? 'true' : undefined, (text, _previous, { where }) => parseBoolean(text, where))
   },
   /** A Go duration (`1m30s`, `500ms`, `0`), in milliseconds; longer than a timer can wait (596h) is refused. */
   duration<O extends FlagOptions & { readonly default?: string }>(name: string, options: O): Flag<Defaulted<number, O>> {

@@ -222,7 +222,7 @@ export function parseCommandLine(
 
 /** What collector factories get: the namespace, the flags (by name, and typed by declaration) and the logger. */
 export function exporterContext(options: RuntimeOptions, logger: Logger): ExporterContext {
-  return { namespace: options.namespace, flags: options.flags, value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T, logger }
+  return { namespace: options.namespace, scrapeTimeoutMs: options.scrapeTimeoutMs, flags: options.flags, value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T, logger }
 }
 
 /** `--multi-target.max-connections`, at least 1 (0 when the exporter has no multi-target path). */

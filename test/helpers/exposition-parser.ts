@@ -100,3 +100,23 @@ export function parseExposition(text: string, format: 'text' | 'openmetrics'): P
   if (format === 'openmetrics' && !result.sawEof) throw new Error('OpenMetrics exposition without # EOF')
   return result
 }
+
+/** One family as parity tests compare it: its type, its sorted label names, and its samples. */
+export interface ComparedFamily {
+  readonly type: string
+  readonly labelNames: string
+  readonly samples: readonly { readonly labels: Record<string, string>; readonly value: number }[]
+}
+
+/** The families of a text exposition whose names start with `prefix`, for comparing two exporters. */
+export function familiesOf(text: string, prefix: string): Map<string, ComparedFamily> {
+  const parsed = parseExposition(text, 'text')
+  const result = new Map<string, ComparedFamily>()
+  for (const [name, type] of parsed.type) {
+    if (!name.startsWith(prefix)) continue
+    const own = parsed.samples.filter((sample) => sample.name === name)
+    const labelNames = [...new Set(own.flatMap((sample) => Object.keys(sample.labels)))].filter((label) => label !== 'quantile').sort().join(',')
+    result.set(name, { type, labelNames, samples: own.map((sample) => ({ labels: sample.labels, value: sample.value })) })
+  }
+  return result
+}

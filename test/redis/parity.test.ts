@@ -1,24 +1,14 @@
 import { spawn } from 'node:child_process'
 import t, { type Test } from 'tap'
-import { parseExposition } from '../helpers/exposition-parser.js'
+import { familiesOf } from '../helpers/exposition-parser.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { redisExporterBin, startRedis } from '../helpers/redis.js'
 
 // The same Redis, read by Debian's redis_exporter 1.45 and by ours, side by side.
 
-/** Families of an exposition: type and sorted label names, and the samples. */
-function families(text: string): Map<string, { type: string; labelNames: string; samples: { labels: Record<string, string>; value: number }[] }> {
-  const parsed = parseExposition(text, 'text')
-  const result = new Map<string, { type: string; labelNames: string; samples: { labels: Record<string, string>; value: number }[] }>()
-  for (const [name, type] of parsed.type) {
-    if (!name.startsWith('redis_')) continue
-    const own = parsed.samples.filter((sample) => sample.name === name)
-    const labelNames = [...new Set(own.flatMap((sample) => Object.keys(sample.labels)))].filter((label) => label !== 'quantile').sort().join(',')
-    result.set(name, { type, labelNames, samples: own.map((sample) => ({ labels: sample.labels, value: sample.value })) })
-  }
-  return result
-}
+/** The redis_ families of an exposition. */
+const families = (text: string) => familiesOf(text, 'redis_')
 
 /** Starts Debian's prometheus-redis-exporter (single-dash flags) and returns its /metrics URL. */
 async function theirExporter(t: Test, address: string, extra: string[] = []): Promise<string> {

@@ -3,7 +3,10 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
+import { kafkaExporter } from '../../collectors/kafka/exporter.js'
+import { redisExporter } from '../../collectors/redis/exporter.js'
 import { systemExporter } from '../../collectors/system/exporter.js'
+import { directoryExporter } from '../../examples/directory-exporter.js'
 import { parseListenAddress } from '../../src/runtime/listen-address.js'
 
 // The manifests in deploy/ must agree with each other and with the exporters they run.
@@ -18,15 +21,18 @@ const documents: Doc[] = readdirSync(join(deploy, 'kubernetes'))
 const byKind = (kind: string) => documents.filter((doc) => doc.kind === kind)
 const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value)
 
-/** The port an exporter container listens on: its --web.listen-address, or the exporter's default. */
+const defaults = new Map([systemExporter, redisExporter, kafkaExporter, directoryExporter].map((exporter) => [exporter.name, exporter.defaultListenAddress]))
+
+/** The port an exporter container listens on: its --web.listen-address, or the default of the exporter it runs. */
 function listenPort(container: Doc): number {
-  const flag = (container.args as string[]).find((arg) => arg.startsWith('--web.listen-address='))
-  return parseListenAddress(flag ? flag.split('=')[1] as string : systemExporter.defaultListenAddress, 'args').port
+  const args = container.args as string[]
+  const flag = args.find((arg) => arg.startsWith('--web.listen-address='))
+  return parseListenAddress(flag ? flag.split('=')[1] as string : defaults.get(args[0] as string) as string, 'args').port
 }
 
 t.test('every workload: a named metrics port that is the one the exporter listens on, /healthz probes, limits, non-root', async (t) => {
   const workloads = [...byKind('DaemonSet'), ...byKind('Deployment')]
-  t.equal(workloads.length, 3)
+  t.equal(workloads.length, 4)
   for (const workload of workloads) {
     const name = workload.metadata.name as string
     const pod = workload.spec.template

@@ -104,7 +104,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   }
   const image = (name: string) => stages.get(name) as Stage
   t.equal([...stages.keys()].pop(), 'system_exporter', 'the default target (the last stage) is the system exporter')
-  for (const [name, port] of [['system_exporter', '9100'], ['redis_exporter', '9121']] as const) {
+  for (const [name, port] of [['system_exporter', '9100'], ['redis_exporter', '9121'], ['kafka_exporter', '9308']] as const) {
     const { meta, labels, env } = image(name)
     t.match(meta.USER, /^(?!root$)\S+/, `${name}: runs as a non-root user`)
     t.same([meta.EXPOSE, JSON.parse(meta.CMD as string)], [port, [name]], `${name}: exposes its port and runs itself`)
@@ -130,10 +130,13 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   const down = spawnSync(process.execPath, health.slice(1), { cwd: app, env: { ...process.env, PROMKIT_HEALTH_URL: 'http://127.0.0.1:1/healthz' }, timeout: 10_000 })
   t.equal(down.status, 1, 'and fails when nothing answers')
   const list = execFileSync(process.execPath, [join(app, entrypoint[1] as string), '--help'], { cwd: app, encoding: 'utf8' })
-  t.match(list, /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}directory_exporter .*\n$/, '`docker run <image> --help` lists every shipped exporter')
+  t.match(list, /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}directory_exporter .*\n$/, '`docker run <image> --help` lists every shipped exporter')
   const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], { cwd: app, encoding: 'utf8' })
   t.match(version, /^system_exporter, version 0\.1\.0 \(branch: unknown, revision: unknown\)\n {2}build date: +\S+\n/, 'the image says its version; its revision is the --build-arg, unknown by default')
   const redisApp = join(image('redis_exporter').dir, image('redis_exporter').workdir)
   const redis = await startExporter(t, join(redisApp, entrypoint[1] as string), [...JSON.parse(image('redis_exporter').meta.CMD as string), '--redis.addr', 'redis://127.0.0.1:1'], { cwd: redisApp, env: image('redis_exporter').env })
   t.same(samples((await get(`${redis.base}/metrics`)).text, 'redis_up '), ['redis_up 0'], 'the redis_exporter image runs its exporter (no Redis here: up 0)')
+  const kafkaApp = join(image('kafka_exporter').dir, image('kafka_exporter').workdir)
+  const kafka = await startExporter(t, join(kafkaApp, entrypoint[1] as string), [...JSON.parse(image('kafka_exporter').meta.CMD as string), '--kafka.server', '127.0.0.1:1'], { cwd: kafkaApp, env: image('kafka_exporter').env })
+  t.same(samples((await get(`${kafka.base}/metrics`)).text, 'kafka_up'), ['kafka_up 0'], 'the kafka_exporter image runs its exporter (no Kafka here: up 0)')
 })

@@ -30,7 +30,7 @@ t.test('every shipped exporter, installed from the packed packages, is scraped b
   t.teardown(() => rmSync(packed, { recursive: true, force: true }))
   execFileSync('npm', ['pack', '--workspaces', '--include-workspace-root', '--ignore-scripts', '--pack-destination', packed, '--silent'], { cwd: repo, stdio: 'pipe' })
   const tarballs = readdirSync(packed).filter((file) => file.endsWith('.tgz')).sort()
-  t.same(tarballs, ['promkit-0.1.0.tgz', 'promkit-exporters-0.1.0.tgz', 'promkit-redis-exporter-0.1.0.tgz', 'promkit-system-exporter-0.1.0.tgz'])
+  t.same(tarballs, ['promkit-0.1.0.tgz', 'promkit-exporters-0.1.0.tgz', 'promkit-kafka-exporter-0.1.0.tgz', 'promkit-redis-exporter-0.1.0.tgz', 'promkit-system-exporter-0.1.0.tgz'])
 
   const framework = projectWith(t, [join(packed, 'promkit-0.1.0.tgz')])
   const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: framework, encoding: 'utf8' })
@@ -44,6 +44,7 @@ t.test('every shipped exporter, installed from the packed packages, is scraped b
     { job: 'directory', exporter: await startExporter(t, bin('directory_exporter'), ['--collector.files.path', dir]), series: `directory_files{path="${dir}"}` },
     { job: 'cli', exporter: await startExporter(t, bin('promkit'), ['system_exporter']), series: 'node_boot_time_seconds' },
     { job: 'redis', exporter: await startExporter(t, bin('redis_exporter'), ['--redis.addr', 'redis://127.0.0.1:1']), series: 'redis_up' },
+    { job: 'kafka', exporter: await startExporter(t, bin('kafka_exporter'), ['--kafka.server', '127.0.0.1:1']), series: 'kafka_up' },
   ]
   for (const { job, exporter } of shipped) {
     const lint = promtoolCheckMetrics((await get(`${exporter.base}/metrics`)).text)

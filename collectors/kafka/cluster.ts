@@ -1,0 +1,96 @@
+import kafkajs, { type Admin } from 'kafkajs'
+import { beforeDeadline, errorMessage } from 'promkit'
+import type { Logger } from 'promkit/exporter'
+import type { KafkaCalls } from './collectors.js'
+import type { KafkaSettings } from './settings.js'
+
+const { Kafka, logLevel } = kafkajs
+
+/** Connecting to a broker gives up after this long; a scrape's deadline gives up sooner. */
+const connectionTimeoutMs = 3000
+
+/**
+ * One long-lived kafkajs admin client for the cluster, shared by the
+ * collectors and across scrapes. kafkajs has no AbortSignal, so every call is
+ * bounded by the scrape's deadline from outside, and the client's own
+ * timeouts bound what it keeps doing after that. A call that fails drops the
+ * client, so the next scrape connects anew (the cluster came back, a broker
+ * moved); a connection still being made is shared, never duplicated.
+ */
+export class KafkaCluster implements KafkaCalls {
+  private admin: Promise<Admin> | undefined
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    private readonly logger: Logger,
+    /** kafkajs' request timeout: the exporter's scrape timeout, so a request outlives no scrape by much. */
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  /** The brokers as `--kafka.server` gave them, for messages. */
+  get shown(): string {
+    return this.settings.brokers.join(',')
+  }
+
+  private connect(): Promise<Admin> {
+    const { settings, logger } = this
+    const kafka = new Kafka({
+      clientId: 'kafka_exporter',
+      brokers: [...settings.brokers],
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: this.requestTimeoutMs,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
+      ...(settings.ssl ? { ssl: settings.ssl } : {}),
+      ...(settings.sasl ? { sasl: settings.sasl } : {}),
+      logLevel: settings.clientLog ? logLevel.DEBUG : logLevel.NOTHING,
+      // --log.enable-sarama: the client's own lines, at debug level, as kafka_exporter logs sarama's.
+      logCreator: () => (entry) => logger.debug({ client: entry.namespace }, entry.log.message),
+    })
+    const admin = kafka.admin()
+    return admin.connect().then(
+      () => admin,
+      (error: unknown) => {
+        void admin.disconnect().catch(() => {})
+        throw error
+      },
+    )
+  }
+
+  /**
+   * Runs `request` on the connected client, giving up shortly before the
+   * scrape deadline (`Date.now()` ms) with an error that says what did not
+   * answer, in time for the collector to report it.
+   */
+  async call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = (this.admin ??= this.connect())
+    const work = admin.then(request)
+    const late = Symbol('late')
+    let result: T | typeof late
+    try {
+      result = await beforeDeadline(work, deadline, () => late)
+    } catch (error) {
+      this.drop(admin)
+      throw new Error(`${what}: ${errorMessage(error)}`, { cause: error })
+    }
+    if (result === late) {
+      // Still waiting: leave it be, and drop the client if it fails later.
+      work.catch(() => this.drop(admin))
+      throw new Error(`${what}: Kafka (${this.shown}) did not answer before the scrape deadline`)
+    }
+    return result
+  }
+
+  /** Forgets a client that failed, once, and disconnects it in the background. */
+  private drop(admin: Promise<Admin>): void {
+    if (this.admin !== admin) return
+    this.admin = undefined
+    admin.then((client) => client.disconnect()).catch(() => {})
+  }
+
+  /** Disconnects, at shutdown. */
+  async close(): Promise<void> {
+    const admin = this.admin
+    this.admin = undefined
+    await admin?.then((client) => client.disconnect()).catch(() => {})
+  }
+}

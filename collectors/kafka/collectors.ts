@@ -1,0 +1,142 @@
+import type { Admin } from 'kafkajs'
+import { type Collector, type Emit, constMetric, deadlineMarginMs, errorMessage, mapWithin } from 'promkit'
+import type { KafkaDescs } from './descs.js'
+import { type PartitionOffsets, groupLag } from './lag.js'
+import type { KafkaSettings } from './settings.js'
+
+/** How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`). */
+export interface KafkaCalls {
+  call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T>
+}
+
+/** The topics a scrape reports on: listed at most every `--refresh.metadata`, filtered by the topic flags. */
+export class TopicList {
+  private listed: { readonly names: readonly string[]; readonly at: number } | undefined
+
+  constructor(
+    private readonly cluster: KafkaCalls,
+    private readonly settings: KafkaSettings,
+  ) {}
+
+  async names(deadline: number): Promise<string[]> {
+    const now = Date.now()
+    if (this.listed === undefined || now - this.listed.at >= this.settings.refreshMetadataMs) {
+      this.listed = { names: await this.cluster.call('listing topics', deadline, (admin) => admin.listTopics()), at: now }
+    }
+    return this.listed.names.filter(this.settings.topics).sort()
+  }
+}
+
+/** End offsets (`high`) and oldest offsets (`low`) of a topic's partitions. */
+async function topicOffsets(admin: Admin, topic: string): Promise<{ partition: number; high: number; low: number }[]> {
+  return (await admin.fetchTopicOffsets(topic)).map(({ partition, high, low }) => ({ partition, high: Number(high), low: Number(low) }))
+}
+
+/** What did not finish, as one error for the collector: which items, and the first reason. */
+function unfinishedError(what: string, failed: readonly { item: string; error: unknown }[], unfinished: readonly string[]): Error | undefined {
+  if (failed.length === 0 && unfinished.length === 0) return undefined
+  const reasons = failed.length > 0 ? `; ${failed[0]?.item}: ${errorMessage(failed[0]?.error)}` : ''
+  const late = unfinished.length > 0 ? `${unfinished.length} not read before the scrape deadline` : ''
+  return new Error(`${what}: ${[failed.length > 0 ? `${failed.length} failed` : '', late].filter((part) => part !== '').join(', ')}${reasons}`)
+}
+
+/** `brokers`: `kafka_up`, `kafka_brokers`, `kafka_broker_info`. A cluster that does not answer is `kafka_up 0` before the deadline. */
+export function brokersCollector(cluster: KafkaCalls, descs: KafkaDescs): Collector {
+  return {
+    describe: () => [descs.up, descs.brokers, descs.brokerInfo],
+    async collect(emit: Emit, { deadline, reportError }) {
+      let brokers: { nodeId: number; host: string; port: number }[]
+      try {
+        ;({ brokers } = await cluster.call('describing the cluster', deadline, (admin) => admin.describeCluster()))
+      } catch (error) {
+        emit(constMetric(descs.up, 'gauge', 0))
+        reportError(error)
+        return
+      }
+      emit(constMetric(descs.up, 'gauge', 1))
+      emit(constMetric(descs.brokers, 'gauge', brokers.length))
+      for (const broker of brokers) emit(constMetric(descs.brokerInfo, 'gauge', 1, [`${broker.host}:${broker.port}`, String(broker.nodeId)]))
+    },
+  }
+}
+
+/** `topics`: partitions, offsets, leaders and replicas of every reported topic, `--topic.workers` topics at a time. */
+export function topicsCollector(cluster: KafkaCalls, topics: TopicList, settings: KafkaSettings, descs: KafkaDescs): Collector {
+  return {
+    describe: () => [descs.topicPartitions, descs.currentOffset, descs.oldestOffset, descs.leader, descs.replicas, descs.inSyncReplicas, descs.leaderIsPreferred, descs.underReplicated],
+    async collect(emit: Emit, { deadline, reportError }) {
+      const names = await topics.names(deadline)
+      if (names.length === 0) return
+      const metadata = await cluster.call('reading topic metadata', deadline, (admin) => admin.fetchTopicMetadata({ topics: names }))
+      for (const topic of metadata.topics) {
+        emit(constMetric(descs.topicPartitions, 'gauge', topic.partitions.length, [topic.name]))
+        for (const p of topic.partitions) {
+          const labels = [topic.name, String(p.partitionId)]
+          emit(constMetric(descs.leader, 'gauge', p.leader, labels))
+          emit(constMetric(descs.replicas, 'gauge', p.replicas.length, labels))
+          emit(constMetric(descs.inSyncReplicas, 'gauge', p.isr.length, labels))
+          emit(constMetric(descs.leaderIsPreferred, 'gauge', p.replicas[0] === p.leader ? 1 : 0, labels))
+          emit(constMetric(descs.underReplicated, 'gauge', p.isr.length < p.replicas.length ? 1 : 0, labels))
+        }
+      }
+      const read = await mapWithin(names, settings.topicWorkers, deadline - deadlineMarginMs, (topic) => cluster.call(`reading offsets of topic ${topic}`, deadline, (admin) => topicOffsets(admin, topic)))
+      for (const { item: topic, result } of read.done) {
+        for (const { partition, high, low } of result) {
+          emit(constMetric(descs.currentOffset, 'gauge', high, [topic, String(partition)]))
+          emit(constMetric(descs.oldestOffset, 'gauge', low, [topic, String(partition)]))
+        }
+      }
+      const error = unfinishedError('topic offsets', read.failed, read.unfinished)
+      if (error) reportError(error)
+    },
+  }
+}
+
+/** A consumer group's committed offsets, by topic and partition, for the reported topics. */
+async function committedOffsets(admin: Admin, group: string, topics: (topic: string) => boolean): Promise<PartitionOffsets> {
+  const offsets = new Map<string, Map<number, number>>()
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId: group })) {
+    if (!topics(topic)) continue
+    offsets.set(topic, new Map(partitions.map(({ partition, offset }) => [partition, Number(offset)])))
+  }
+  return offsets
+}
+
+/**
+ * `groups`: members of every reported consumer group and, for groups with
+ * members (or all, with `--offset.show-all`), committed offsets and lag,
+ * `--group.workers` groups at a time. Committed offsets are read first, end
+ * offsets after, so lag is never negative.
+ */
+export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, descs: KafkaDescs): Collector {
+  return {
+    describe: () => [descs.groupMembers, descs.groupOffset, descs.groupOffsetSum, descs.groupLag, descs.groupLagSum],
+    async collect(emit: Emit, { deadline, reportError }) {
+      const { groups } = await cluster.call('listing consumer groups', deadline, (admin) => admin.listGroups())
+      const ids = groups.map((group) => group.groupId).filter(settings.groups).sort()
+      if (ids.length === 0) return
+      const described = await cluster.call('describing consumer groups', deadline, (admin) => admin.describeGroups(ids))
+      const members = new Map(described.groups.map((group) => [group.groupId, group.members.length]))
+      const membersOf = (id: string): number => members.get(id) ?? 0
+      for (const id of ids) emit(constMetric(descs.groupMembers, 'gauge', membersOf(id), [id]))
+      const reported = ids.filter((id) => settings.showAll || membersOf(id) > 0)
+      const committed = await mapWithin(reported, settings.groupWorkers, deadline - deadlineMarginMs, (group) => cluster.call(`reading offsets of group ${group}`, deadline, (admin) => committedOffsets(admin, group, settings.topics)))
+      const topics = [...new Set(committed.done.flatMap(({ result }) => [...result.keys()]))].sort()
+      const ends = await mapWithin(topics, settings.topicWorkers, deadline - deadlineMarginMs, (topic) => cluster.call(`reading offsets of topic ${topic}`, deadline, (admin) => topicOffsets(admin, topic)))
+      const endOffsets: PartitionOffsets = new Map(ends.done.map(({ item, result }) => [item, new Map(result.map(({ partition, high }) => [partition, high]))]))
+      for (const { item: group, result } of committed.done) {
+        const { partitions, sums } = groupLag(result, endOffsets)
+        for (const { topic, partition, committed: offset, lag } of partitions) {
+          emit(constMetric(descs.groupOffset, 'gauge', offset, [group, topic, String(partition)]))
+          if (lag !== undefined) emit(constMetric(descs.groupLag, 'gauge', lag, [group, topic, String(partition)]))
+        }
+        for (const { topic, committed: offset, lag } of sums) {
+          emit(constMetric(descs.groupOffsetSum, 'gauge', offset, [group, topic]))
+          if (lag !== undefined) emit(constMetric(descs.groupLagSum, 'gauge', lag, [group, topic]))
+        }
+      }
+      const error = unfinishedError('consumer group offsets', committed.failed, committed.unfinished) ?? unfinishedError('end offsets for lag', ends.failed, ends.unfinished)
+      if (error) reportError(error)
+    },
+  }
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Admin } from 'kafkajs'
+import { pino } from 'pino'
+import t from 'tap'
+import { type KafkaCalls, TopicList, groupsCollector, topicsCollector } from '../../collectors/kafka/collectors.js'
+import { kafkaDescs } from '../../collectors/kafka/descs.js'
+import { kafkaExporter } from '../../collectors/kafka/exporter.js'
+import { groupLag } from '../../collectors/kafka/lag.js'
+import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
+import { type Collector, mapWithin } from '../../src/index.js'
+import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
+import { runToExit, secret } from '../helpers/exporter-process.js'
+import { kafkaExporterBin } from '../helpers/kafka.js'
+
+const offsets = (entries: Record<string, number[]>) => new Map(Object.entries(entries).map(([topic, values]) => [topic, new Map(values.map((value, partition) => [partition, value]))]))
+
+t.test('lag: uncommitted partitions left out, never negative, unknown without an end offset', async (t) => {
+  const { partitions, sums } = groupLag(offsets({ orders: [4, -1, 12], audit: [-1], fresh: [3] }), offsets({ orders: [10, 5, 11] }))
+  t.same(partitions, [
+    { topic: 'orders', partition: 0, committed: 4, lag: 6 },
+    { topic: 'orders', partition: 2, committed: 12, lag: 0 },
+    { topic: 'fresh', partition: 0, committed: 3, lag: undefined },
+  ])
+  t.same(sums, [{ topic: 'orders', committed: 16, lag: 6 }, { topic: 'fresh', committed: 3, lag: undefined }], 'audit, never committed, has no sums at all')
+})
+
+t.test('--kafka.labels reads name=value pairs', async (t) => {
+  t.same(parseLabels(' cluster = eu ,env=prod,'), { cluster: 'eu', env: 'prod' })
+  t.same(parseLabels(''), {})
+  t.throws(() => parseLabels('cluster'), new Error('--kafka.labels: "cluster" is not name=value'))
+})
+
+t.test('mapWithin: bounded concurrency, failures apart, what the deadline cut off', async (t) => {
+  let running = 0
+  let most = 0
+  // 2 and 4 never answer; 3 fails; 1 and 5 answer at once.
+  const work = async (item: number) => {
+    running++
+    most = Math.max(most, running)
+    if (item === 2 || item === 4) await new Promise(() => {})
+    running--
+    if (item === 3) throw new Error('three failed')
+    return item * 2
+  }
+  const result = await mapWithin([1, 2, 3, 4, 5], 2, Date.now() + 50, work)
+  t.equal(most, 2, 'never more than 2 at once')
+  t.same(result.done.map(({ item, result: value }) => [item, value]), [[1, 2]])
+  t.same(result.failed.map(({ item, error }) => [item, (error as Error).message]), [[3, 'three failed']])
+  t.same(result.unfinished, [2, 4, 5], 'the two that hang, and 5, still waiting for a worker at the deadline')
+  t.same(await mapWithin([], 4, Date.now() + 10, work), { done: [], failed: [], unfinished: [] })
+})
+
+t.test('flags that cannot work stop the exporter at start with one line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-kafka-flags-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const passwordFile = join(dir, 'password')
+  writeFileSync(passwordFile, secret('file-pass-7c'))
+  const cases: [string[], string][] = [
+    [['--sasl.enabled', '--sasl.mechanism', 'gssapi', '--sasl.username', 'u', '--sasl.password', 'p'], 'collector brokers: --sasl.mechanism: gssapi is not supported (kafkajs speaks plain, scram-sha256 and scram-sha512)'],
+    [['--sasl.enabled', '--sasl.mechanism', 'awsiam'], 'collector brokers: --sasl.mechanism: awsiam is not supported (kafkajs speaks plain, scram-sha256 and scram-sha512)'],
+    [['--sasl.enabled', '--sasl.mechanism', 'oauthbearer'], 'collector brokers: --sasl.mechanism: oauthbearer is not supported (kafkajs speaks plain, scram-sha256 and scram-sha512)'],
+    [['--sasl.mechanism', 'kerberos'], '--sasl.mechanism: "kerberos" is not one of plain, scram-sha256, scram-sha512, gssapi, awsiam, oauthbearer'],
+    [['--sasl.enabled', '--sasl.username', 'u'], 'collector brokers: --sasl.enabled needs --sasl.username and --sasl.password (or --sasl.password-file)'],
+    [['--sasl.password', secret('flag-pass-3d'), '--sasl.password-file', passwordFile], "option '--sasl.password-file' cannot be used with option '--sasl.password'"],
+    [['--use.consumelag.zookeeper'], 'collector brokers: --use.consumelag.zookeeper and --zookeeper.server are not supported: consumer lag is read from Kafka, where consumers commit their offsets'],
+    [['--zookeeper.server', 'zk:2181'], 'collector brokers: --use.consumelag.zookeeper and --zookeeper.server are not supported: consumer lag is read from Kafka, where consumers commit their offsets'],
+    [['--server.tls.enabled'], 'collector brokers: --server.tls.enabled is not supported: serve TLS with --web.config.file (exporter-toolkit web config)'],
+    [['--topic.filter', '(orders'], '--topic.filter: "(orders" is not a valid regular expression: Invalid regular expression: /(orders/: Unterminated group'],
+    [['--group.exclude', '[a'], '--group.exclude: "[a" is not a valid regular expression: Invalid regular expression: /[a/: Unterminated character class'],
+    [['--topic.workers', '0'], 'collector brokers: --topic.workers: must be at least 1'],
+    [['--group.workers', 'many'], '--group.workers: "many" is not a whole number'],
+    [['--refresh.metadata', '0'], 'collector brokers: --refresh.metadata: must be more than 0'],
+    [['--refresh.metadata', 'hourly'], '--refresh.metadata: "hourly" is not a duration (want e.g. 10s, 1m30s, 500ms)'],
+    [['--tls.enabled', '--tls.ca-file', join(dir, 'missing.crt')], `--tls.ca-file: cannot read "${join(dir, 'missing.crt')}": ENOENT`],
+    [['--tls.enabled', '--tls.cert-file', passwordFile], 'collector brokers: --tls.cert-file and --tls.key-file go together'],
+    [['--kafka.labels', 'eu'], 'collector brokers: --kafka.labels: "eu" is not name=value'],
+    [['--offset.show-all=sometimes'], '--offset.show-all: "sometimes" is not a boolean (want true or false)'],
+  ]
+  for (const [args, message] of cases) {
+    const run = await runToExit(kafkaExporterBin, [...args, '--web.listen-address', '127.0.0.1:0'])
+    t.same([run.code, run.stderr], [1, `kafka_exporter: ${message}\n`], args.join(' '))
+  }
+})
+
+/** A fake cluster: each request runs on this admin at once (the live peer tests cover the real client). */
+function fakeCluster(admin: Partial<Record<keyof Admin, unknown>>): KafkaCalls {
+  return { call: (what, _deadline, request) => request(admin as unknown as Admin).catch((error: Error) => Promise.reject(new Error(`${what}: ${error.message}`))) }
+}
+
+/** What a collector emits and reports in one collect. */
+async function collectOnce(collector: Collector, deadline = Date.now() + 5000): Promise<{ lines: string[]; errors: string[] }> {
+  const lines: string[] = []
+  const errors: string[] = []
+  await collector.collect((metric) => void lines.push(`${metric.desc.fqName}{${metric.labelValues.join(',')}} ${(metric as { value: number }).value}`), {
+    signal: new AbortController().signal,
+    deadline,
+    reportError: (error) => void errors.push((error as Error).message),
+  })
+  return { lines, errors }
+}
+
+const settingsFor = (args: string[]): KafkaSettings => {
+  const { options } = parseCommandLine(kafkaExporter, ['node', 'kafka_exporter', ...args], {}, () => {})
+  return kafkaSettings(exporterContext(options as NonNullable<typeof options>, pino({ level: 'silent' })))
+}
+
+t.test('topics: a leader that is not the preferred one, an under-replicated partition, and a topic whose offsets cannot be read', async (t) => {
+  const settings = settingsFor([])
+  const admin = {
+    listTopics: async () => ['moved', 'broken'],
+    fetchTopicMetadata: async () => ({ topics: [{ name: 'moved', partitions: [{ partitionId: 0, leader: 2, replicas: [1, 2], isr: [2] }] }, { name: 'broken', partitions: [] }] }),
+    fetchTopicOffsets: async (topic: string) => (topic === 'broken' ? Promise.reject(new Error('NOT_LEADER_FOR_PARTITION')) : [{ partition: 0, offset: '7', high: '7', low: '3' }]),
+  }
+  const cluster = fakeCluster(admin)
+  const { lines, errors } = await collectOnce(topicsCollector(cluster, new TopicList(cluster, settings), settings, kafkaDescs('kafka', {})))
+  t.same(lines, [
+    'kafka_topic_partitions{moved} 1',
+    'kafka_topic_partition_leader{moved,0} 2',
+    'kafka_topic_partition_replicas{moved,0} 2',
+    'kafka_topic_partition_in_sync_replica{moved,0} 1',
+    'kafka_topic_partition_leader_is_preferred{moved,0} 0',
+    'kafka_topic_partition_under_replicated_partition{moved,0} 1',
+    'kafka_topic_partitions{broken} 0',
+    'kafka_topic_partition_current_offset{moved,0} 7',
+    'kafka_topic_partition_oldest_offset{moved,0} 3',
+  ])
+  t.same(errors, ['topic offsets: 1 failed; broken: reading offsets of topic broken: NOT_LEADER_FOR_PARTITION'])
+  const slow = fakeCluster({ ...admin, listTopics: async () => ['moved', 'stuck'], fetchTopicOffsets: async (topic: string) => (topic === 'stuck' ? new Promise(() => {}) : admin.fetchTopicOffsets(topic)) })
+  const cutOff = await collectOnce(topicsCollector(slow, new TopicList(slow, settings), settings, kafkaDescs('kafka', {})), Date.now() + 300)
+  t.same([cutOff.lines.filter((line) => line.includes('offset')), cutOff.errors], [['kafka_topic_partition_current_offset{moved,0} 7', 'kafka_topic_partition_oldest_offset{moved,0} 3'], ['topic offsets: 1 not read before the scrape deadline']], 'what was read is served; the rest is reported')
+  const none = fakeCluster({ listTopics: async () => ['__consumer_offsets'] })
+  t.same(await collectOnce(topicsCollector(none, new TopicList(none, settingsFor(['--topic.exclude', '^__'])), settings, kafkaDescs('kafka', {}))), { lines: [], errors: [] }, 'no topic left: nothing to ask')
+})
+
+t.test('groups: none at all, one missing from DescribeGroups, one whose offsets cannot be read, one whose topic has no end offset', async (t) => {
+  const settings = settingsFor([])
+  const descs = kafkaDescs('kafka', {})
+  t.same(await collectOnce(groupsCollector(fakeCluster({ listGroups: async () => ({ groups: [] }) }), settings, descs)), { lines: [], errors: [] })
+  const admin = {
+    listGroups: async () => ({ groups: [{ groupId: 'ghost' }, { groupId: 'broken' }, { groupId: 'fresh' }] }),
+    describeGroups: async () => ({ groups: [{ groupId: 'broken', members: [] }, { groupId: 'fresh', members: [{}] }] }),
+    fetchOffsets: async ({ groupId }: { groupId: string }) => (groupId === 'broken' ? Promise.reject(new Error('COORDINATOR_NOT_AVAILABLE')) : [{ topic: 'new', partitions: [{ partition: 0, offset: '2' }] }]),
+    fetchTopicOffsets: async () => Promise.reject(new Error('UNKNOWN_TOPIC_OR_PARTITION')),
+  }
+  const { lines, errors } = await collectOnce(groupsCollector(fakeCluster(admin), settings, descs))
+  t.same(lines, [
+    'kafka_consumergroup_members{broken} 0',
+    'kafka_consumergroup_members{fresh} 1',
+    'kafka_consumergroup_members{ghost} 0',
+    'kafka_consumergroup_current_offset{fresh,new,0} 2',
+    'kafka_consumergroup_current_offset_sum{fresh,new} 2',
+    'kafka_consumergroup_current_offset{ghost,new,0} 2',
+    'kafka_consumergroup_current_offset_sum{ghost,new} 2',
+  ], 'no lag where the end offset is unknown')
+  t.same(errors, ['consumer group offsets: 1 failed; broken: reading offsets of group broken: COORDINATOR_NOT_AVAILABLE'])
+  const lagOnly = { ...admin, listGroups: async () => ({ groups: [{ groupId: 'fresh' }] }) }
+  t.same((await collectOnce(groupsCollector(fakeCluster(lagOnly), settings, descs))).errors, ['end offsets for lag: 1 failed; new: reading offsets of topic new: UNKNOWN_TOPIC_OR_PARTITION'])
+})
+
+t.test('settings: SCRAM mechanisms, the password from a file, a TLS server name', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-kafka-settings-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'password')
+  writeFileSync(file, `${secret('file-pass-1e')}\n`)
+  const sasl = ['--sasl.enabled', '--sasl.username', 'u', '--sasl.password-file', file]
+  t.same(settingsFor([...sasl, '--sasl.mechanism', 'scram-sha256']).sasl, { mechanism: 'scram-sha-256', username: 'u', password: 'file-pass-1e' })
+  t.same(settingsFor([...sasl, '--sasl.mechanism', 'scram-sha512']).sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'file-pass-1e' })
+  t.same(settingsFor(['--tls.enabled', '--tls.server-name', 'kafka.internal']).ssl, { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: true, servername: 'kafka.internal' })
+})
