@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs'
 import { type Collector, type Emit, constMetric, deadlineMarginMs, errorMessage, mapWithin } from 'promkit'
 import type { KafkaDescs } from './descs.js'
 import { type PartitionOffsets, groupLag } from './lag.js'
+import { type EndOffsetHistory, lagSeconds } from './offset-history.js'
 import type { KafkaSettings } from './settings.js'
 
 /** How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`). */
@@ -108,9 +109,9 @@ async function committedOffsets(admin: Admin, group: string, topics: (topic: str
  * `--group.workers` groups at a time. Committed offsets are read first, end
  * offsets after, so lag is never negative.
  */
-export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, descs: KafkaDescs): Collector {
+export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, descs: KafkaDescs, history: EndOffsetHistory): Collector {
   return {
-    describe: () => [descs.groupMembers, descs.groupOffset, descs.groupOffsetSum, descs.groupLag, descs.groupLagSum],
+    describe: () => [descs.groupMembers, descs.groupOffset, descs.groupOffsetSum, descs.groupLag, descs.groupLagSum, descs.groupLagSeconds],
     async collect(emit: Emit, { deadline, reportError }) {
       const { groups } = await cluster.call('listing consumer groups', deadline, (admin) => admin.listGroups())
       const ids = groups.map((group) => group.groupId).filter(settings.groups).sort()
@@ -124,11 +125,15 @@ export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, de
       const topics = [...new Set(committed.done.flatMap(({ result }) => [...result.keys()]))].sort()
       const ends = await mapWithin(topics, settings.topicWorkers, deadline - deadlineMarginMs, (topic) => cluster.call(`reading offsets of topic ${topic}`, deadline, (admin) => topicOffsets(admin, topic)))
       const endOffsets: PartitionOffsets = new Map(ends.done.map(({ item, result }) => [item, new Map(result.map(({ partition, high }) => [partition, high]))]))
+      history.record(endOffsets)
+      const now = history.now()
       for (const { item: group, result } of committed.done) {
         const { partitions, sums } = groupLag(result, endOffsets)
         for (const { topic, partition, committed: offset, lag } of partitions) {
           emit(constMetric(descs.groupOffset, 'gauge', offset, [group, topic, String(partition)]))
           if (lag !== undefined) emit(constMetric(descs.groupLag, 'gauge', lag, [group, topic, String(partition)]))
+          const seconds = lag === undefined ? undefined : lagSeconds(history.samples(topic, partition), offset, now)
+          if (seconds !== undefined) emit(constMetric(descs.groupLagSeconds, 'gauge', seconds, [group, topic, String(partition)]))
         }
         for (const { topic, committed: offset, lag } of sums) {
           emit(constMetric(descs.groupOffsetSum, 'gauge', offset, [group, topic]))

@@ -25,6 +25,7 @@ export function kafkaDescs(namespace: string, labels: Readonly<Record<string, st
     groupOffset: desc('consumergroup_current_offset', 'Offset the consumer group committed for the topic partition.', groupPartition),
     groupOffsetSum: desc('consumergroup_current_offset_sum', "Sum of the consumer group's committed offsets over the topic's partitions.", groupTopic),
     groupLag: desc('consumergroup_lag', "Messages of the topic partition the consumer group has not consumed: end offset less committed offset.", groupPartition),
+    groupLagSeconds: desc('consumergroup_lag_seconds', "How long ago the oldest message of the topic partition the consumer group has not consumed was written, estimated from the end offsets seen at past scrapes.", groupPartition),
     groupLagSum: desc('consumergroup_lag_sum', "Sum of the consumer group's lag over the topic's partitions.", groupTopic),
     groupMembers: desc('consumergroup_members', 'Members of the consumer group.', ['consumergroup']),
   }

@@ -3,13 +3,14 @@ import { type ExporterContext, type ExporterDefinition, perExporter } from 'prom
 import { KafkaCluster } from './cluster.js'
 import { TopicList, brokersCollector, groupsCollector, topicsCollector } from './collectors.js'
 import { kafkaDescs } from './descs.js'
+import { EndOffsetHistory } from './offset-history.js'
 import { kafkaFlags, kafkaSettings } from './settings.js'
 
 /** What the collectors of one exporter share: settings, descriptors, the cluster's client and its topic list. */
 const state = perExporter((context: ExporterContext) => {
   const settings = kafkaSettings(context)
   const cluster = new KafkaCluster(settings, context.logger, context.scrapeTimeoutMs)
-  return { settings, cluster, topics: new TopicList(cluster, settings), descs: kafkaDescs(context.namespace, settings.labels) }
+  return { settings, cluster, topics: new TopicList(cluster, settings), history: new EndOffsetHistory(), descs: kafkaDescs(context.namespace, settings.labels) }
 })
 
 /** A collector that disconnects the shared client at shutdown (whichever collectors are on; disconnecting twice is harmless). */
@@ -39,8 +40,8 @@ export const kafkaExporter: ExporterDefinition = {
       name: 'groups',
       defaultEnabled: true,
       create(context) {
-        const { cluster, settings, descs } = state(context)
-        return closing(context, groupsCollector(cluster, settings, descs))
+        const { cluster, settings, descs, history } = state(context)
+        return closing(context, groupsCollector(cluster, settings, descs, history))
       },
     },
   ],

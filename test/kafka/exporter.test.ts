@@ -32,7 +32,7 @@ t.test('the seed cluster: every family of kafka_exporter 1.7.0, with its type, l
   const theirs = comparable(reference)
   for (const [name, family] of theirs) t.same(ours.get(name), family, name)
   const extra = [...ours.keys()].filter((name) => !theirs.has(name)).sort()
-  t.same(extra.filter((name) => !/^kafka_(exporter|scrape)_/.test(name)), ['kafka_up'], 'what we add besides the self-metrics: kafka_up')
+  t.same(extra.filter((name) => !/^kafka_(exporter|scrape)_/.test(name)), ['kafka_consumergroup_lag_seconds', 'kafka_up'], 'what we add besides the self-metrics')
   t.same(samples(text, 'kafka_up', 'kafka_scrape_collector_success'), [
     'kafka_scrape_collector_success{collector="brokers"} 1',
     'kafka_scrape_collector_success{collector="groups"} 1',

@@ -8,6 +8,7 @@ import { type KafkaCalls, TopicList, groupsCollector, topicsCollector } from '..
 import { kafkaDescs } from '../../collectors/kafka/descs.js'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
 import { groupLag } from '../../collectors/kafka/lag.js'
+import { EndOffsetHistory, lagSeconds } from '../../collectors/kafka/offset-history.js'
 import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
 import { type Collector, mapWithin } from '../../src/index.js'
 import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
@@ -137,14 +138,14 @@ t.test('topics: a leader that is not the preferred one, an under-replicated part
 t.test('groups: none at all, one missing from DescribeGroups, one whose offsets cannot be read, one whose topic has no end offset', async (t) => {
   const settings = settingsFor([])
   const descs = kafkaDescs('kafka', {})
-  t.same(await collectOnce(groupsCollector(fakeCluster({ listGroups: async () => ({ groups: [] }) }), settings, descs)), { lines: [], errors: [] })
+  t.same(await collectOnce(groupsCollector(fakeCluster({ listGroups: async () => ({ groups: [] }) }), settings, descs, new EndOffsetHistory())), { lines: [], errors: [] })
   const admin = {
     listGroups: async () => ({ groups: [{ groupId: 'ghost' }, { groupId: 'broken' }, { groupId: 'fresh' }] }),
     describeGroups: async () => ({ groups: [{ groupId: 'broken', members: [] }, { groupId: 'fresh', members: [{}] }] }),
     fetchOffsets: async ({ groupId }: { groupId: string }) => (groupId === 'broken' ? Promise.reject(new Error('COORDINATOR_NOT_AVAILABLE')) : [{ topic: 'new', partitions: [{ partition: 0, offset: '2' }] }]),
     fetchTopicOffsets: async () => Promise.reject(new Error('UNKNOWN_TOPIC_OR_PARTITION')),
   }
-  const { lines, errors } = await collectOnce(groupsCollector(fakeCluster(admin), settings, descs))
+  const { lines, errors } = await collectOnce(groupsCollector(fakeCluster(admin), settings, descs, new EndOffsetHistory()))
   t.same(lines, [
     'kafka_consumergroup_members{broken} 0',
     'kafka_consumergroup_members{fresh} 1',
@@ -156,7 +157,7 @@ t.test('groups: none at all, one missing from DescribeGroups, one whose offsets 
   ], 'no lag where the end offset is unknown')
   t.same(errors, ['consumer group offsets: 1 failed; broken: reading offsets of group broken: COORDINATOR_NOT_AVAILABLE'])
   const lagOnly = { ...admin, listGroups: async () => ({ groups: [{ groupId: 'fresh' }] }) }
-  t.same((await collectOnce(groupsCollector(fakeCluster(lagOnly), settings, descs))).errors, ['end offsets for lag: 1 failed; new: reading offsets of topic new: UNKNOWN_TOPIC_OR_PARTITION'])
+  t.same((await collectOnce(groupsCollector(fakeCluster(lagOnly), settings, descs, new EndOffsetHistory()))).errors, ['end offsets for lag: 1 failed; new: reading offsets of topic new: UNKNOWN_TOPIC_OR_PARTITION'])
 })
 
 t.test('settings: SCRAM mechanisms, the password from a file, a TLS server name', async (t) => {
@@ -168,4 +169,53 @@ t.test('settings: SCRAM mechanisms, the password from a file, a TLS server name'
   t.same(settingsFor([...sasl, '--sasl.mechanism', 'scram-sha256']).sasl, { mechanism: 'scram-sha-256', username: 'u', password: 'file-pass-1e' })
   t.same(settingsFor([...sasl, '--sasl.mechanism', 'scram-sha512']).sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'file-pass-1e' })
   t.same(settingsFor(['--tls.enabled', '--tls.server-name', 'kafka.internal']).ssl, { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: true, servername: 'kafka.internal' })
+})
+
+t.test('lag in seconds: interpolated between the end offsets seen around the committed one', async (t) => {
+  const samples = [{ at: 0, offset: 10 }, { at: 30_000, offset: 40 }, { at: 60_000, offset: 100 }]
+  t.equal(lagSeconds(samples, 100, 61_000), 0, 'everything seen is consumed')
+  t.equal(lagSeconds(samples, 25, 61_000), 46, 'offset 25 passed at 15 s (half way from 10 to 40), 46 s before now')
+  t.equal(lagSeconds(samples, 40, 60_000), 30)
+  t.equal(lagSeconds(samples, 9, 60_000), undefined, 'older than anything seen')
+  t.equal(lagSeconds([], 9, 60_000), undefined)
+  t.equal(lagSeconds([{ at: 0, offset: 10 }, { at: 1000, offset: 20 }], 15, 100), 0, 'never below 0 (a clock that went back)')
+})
+
+t.test('the end-offset history: plateaus kept by their ends, a recreated topic starts again, at most 32 samples, forgotten after an hour', async (t) => {
+  let now = 0
+  const history = new EndOffsetHistory(() => now)
+  const at = (offset: number, ms: number) => {
+    now = ms
+    history.record(new Map([['orders', new Map([[0, offset]])]]))
+  }
+  at(10, 0)
+  at(10, 1000)
+  at(10, 2000)
+  at(15, 3000)
+  t.same(history.samples('orders', 0), [{ at: 0, offset: 10 }, { at: 2000, offset: 10 }, { at: 3000, offset: 15 }])
+  at(4, 4000)
+  t.same(history.samples('orders', 0), [{ at: 4000, offset: 4 }])
+  for (let i = 1; i <= 40; i++) at(4 + i, 4000 + i * 1000)
+  t.equal(history.samples('orders', 0).length, 32)
+  t.same(history.samples('orders', 0)[0], { at: 13_000, offset: 13 })
+  t.equal(history.size, 1)
+  now = 44_000 + 60 * 60_000 + 1
+  history.record(new Map([['audit', new Map([[0, 1]])]]))
+  t.same([history.size, history.samples('orders', 0)], [1, []], 'orders, not seen for over an hour, is forgotten')
+})
+
+t.test('groups: lag in seconds over two scrapes', async (t) => {
+  let now = 1_000_000
+  let end = 10
+  const admin = {
+    listGroups: async () => ({ groups: [{ groupId: 'billing' }] }),
+    describeGroups: async () => ({ groups: [{ groupId: 'billing', members: [{}] }] }),
+    fetchOffsets: async () => [{ topic: 'orders', partitions: [{ partition: 0, offset: '10' }] }],
+    fetchTopicOffsets: async () => [{ partition: 0, offset: String(end), high: String(end), low: '0' }],
+  }
+  const collector = groupsCollector(fakeCluster(admin), settingsFor([]), kafkaDescs('kafka', {}), new EndOffsetHistory(() => now))
+  t.same((await collectOnce(collector)).lines.filter((line) => line.includes('lag')), ['kafka_consumergroup_lag{billing,orders,0} 0', 'kafka_consumergroup_lag_seconds{billing,orders,0} 0', 'kafka_consumergroup_lag_sum{billing,orders} 0'])
+  now += 30_000
+  end = 40
+  t.same((await collectOnce(collector)).lines.filter((line) => line.includes('lag')), ['kafka_consumergroup_lag{billing,orders,0} 30', 'kafka_consumergroup_lag_seconds{billing,orders,0} 30', 'kafka_consumergroup_lag_sum{billing,orders} 30'], 'offset 10 was the end 30 s ago')
 })
