@@ -10,12 +10,27 @@ const { Kafka, logLevel } = kafkajs
 const connectionTimeoutMs = 3000
 
 /**
+ * Whether an error (or one it was caused by) is kafkajs losing its connection
+ * (refused, reset, TLS or SASL failure): then the client is dropped. Other
+ * errors (a request timing out, a group without coordinator) keep it, with
+ * the topic metadata it has warmed up, which costs a growing metadata request
+ * per topic the first time on a large cluster.
+ */
+export function lostConnection(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current.name === 'KafkaJSConnectionError' || current.name === 'KafkaJSSASLAuthenticationError') return true
+  }
+  return false
+}
+
+/**
  * One long-lived kafkajs admin client for the cluster, shared by the
  * collectors and across scrapes. kafkajs has no AbortSignal, so every call is
  * bounded by the scrape's deadline from outside, and the client's own
- * timeouts bound what it keeps doing after that. A call that fails drops the
- * client, so the next scrape connects anew (the cluster came back, a broker
- * moved); a connection still being made is shared, never duplicated.
+ * timeouts bound what it keeps doing after that. A call that loses the
+ * connection drops the client, so the next scrape connects anew (the cluster
+ * came back, a broker moved); a connection still being made is shared, never
+ * duplicated.
  */
 export class KafkaCluster implements KafkaCalls {
   private admin: Promise<Admin> | undefined
@@ -69,12 +84,12 @@ export class KafkaCluster implements KafkaCalls {
     try {
       result = await beforeDeadline(work, deadline, () => late)
     } catch (error) {
-      this.drop(admin)
+      if (lostConnection(error)) this.drop(admin)
       throw new Error(`${what}: ${errorMessage(error)}`, { cause: error })
     }
     if (result === late) {
-      // Still waiting: leave it be, and drop the client if it fails later.
-      work.catch(() => this.drop(admin))
+      // Still waiting: leave it be, and drop the client if it loses the connection later.
+      work.catch((error: unknown) => lostConnection(error) && this.drop(admin))
       throw new Error(`${what}: Kafka (${this.shown}) did not answer before the scrape deadline`)
     }
     return result

@@ -149,21 +149,15 @@ async function shutdownStep(logger: Logger, what: string, action: () => unknown,
   }
 }
 
-/** Parses flags, builds the collectors and the scrape path, and serves (or pushes); see {@link defineExporter}. */
-async function start(definition: ExporterDefinition, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningExporter | undefined> {
-  const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
-  if (options === undefined) return undefined
-  const logger = createLogger(options.logLevel, options.logFormat)
-  const build = buildInfo(definition)
-  const configFile = options.webConfigFile
-  const security = new WebSecurity(configFile, logger)
-  await security.load()
-
-  // The scrape path: collectors and the reporters on them in one registry, and the handlers that serve it.
-  const context = exporterContext(options, logger)
-  const collectors = await createCollectors(definition, options.enabledCollectors, context)
+/**
+ * The scrape path: the collectors and the reporters on them (per-collector
+ * outcomes, self-metrics) in one registry, and the handlers that serve it and,
+ * for a multi-target exporter, `?target=` scrapes, sharing one in-flight count.
+ */
+function scrapePipeline(definition: ExporterDefinition, options: RuntimeOptions, context: ExporterContext, collectors: readonly Collector[]) {
+  const { logger } = context
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
-  const self = new SelfMetrics(options.namespace, build, !options.disableExporterMetrics, pool)
+  const self = new SelfMetrics(options.namespace, buildInfo(definition), !options.disableExporterMetrics, pool)
   const outcomes = collectorOutcomes(options.namespace)
   const registry = new Registry({ timeoutMs: options.scrapeTimeoutMs })
   for (const collector of collectors) {
@@ -193,6 +187,22 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
         onGatherErrors: (errors, request) => logGatherErrors(logger, errors, redactTarget(String(request.query.target))),
       })
     : undefined
+  return { registry, telemetry, target, inFlight, pool }
+}
+
+/** Parses flags, builds the collectors and the scrape path, and serves (or pushes); see {@link defineExporter}. */
+async function start(definition: ExporterDefinition, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningExporter | undefined> {
+  const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
+  if (options === undefined) return undefined
+  const logger = createLogger(options.logLevel, options.logFormat)
+  const build = buildInfo(definition)
+  const configFile = options.webConfigFile
+  const security = new WebSecurity(configFile, logger)
+  await security.load()
+
+  const context = exporterContext(options, logger)
+  const collectors = await createCollectors(definition, options.enabledCollectors, context)
+  const { registry, telemetry, target, inFlight, pool } = scrapePipeline(definition, options, context, collectors)
   const deps: ServerDeps = { definition, options, logger, telemetry, target, security: () => security.current }
 
   // Serving, or pushing instead.

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { type Socket, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,8 @@ import { waitFor } from './ports.js'
 /** The built kafka_exporter binary. */
 export const kafkaExporterBin = new URL('../../collectors/kafka/dist/main.js', import.meta.url).pathname
 
-const mockSource = new URL('../peers/kafka-mock/', import.meta.url).pathname
+// The mock's Go source, next to this file's source (run by tap) or three levels up from its build (run by the bench).
+const mockSource = [new URL('../peers/kafka-mock/', import.meta.url), new URL('../../../test/peers/kafka-mock/', import.meta.url)].map((url) => url.pathname).find((dir) => existsSync(join(dir, 'main.go'))) as string
 
 /** A cluster as the mock serves it: topics' oldest and newest offsets by partition, groups' members and committed offsets. */
 export interface KafkaSpec {
@@ -58,9 +59,11 @@ export interface KafkaMock {
   stop(): Promise<void>
 }
 
-/** Starts the mock serving `spec`; stopped at teardown. */
-export async function startKafkaMock(t: Test, spec: KafkaSpec): Promise<KafkaMock> {
-  const child: ChildProcess = spawn(mockBinary(), [JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the mock serving `spec` (given in a file, as a large one does not fit in an argument); stop it when done. */
+export async function launchKafkaMock(spec: KafkaSpec): Promise<KafkaMock> {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-kafka-spec-'))
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec))
+  const child: ChildProcess = spawn(mockBinary(), [`@${join(dir, 'spec.json')}`], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -68,9 +71,18 @@ export async function startKafkaMock(t: Test, spec: KafkaSpec): Promise<KafkaMoc
     if (child.exitCode !== null) throw new Error(`the Kafka mock exited: ${output}`)
     return /^ready (\S+)$/m.exec(output)?.[1]
   }, 30_000, 10)
-  const stop = () => stopChild(child)
-  t.teardown(stop)
+  const stop = async () => {
+    await stopChild(child)
+    rmSync(dir, { recursive: true, force: true })
+  }
   return { address, port: Number(address.split(':')[1]), stop }
+}
+
+/** Starts the mock serving `spec`; stopped at teardown. */
+export async function startKafkaMock(t: Test, spec: KafkaSpec): Promise<KafkaMock> {
+  const mock = await launchKafkaMock(spec)
+  t.teardown(mock.stop)
+  return mock
 }
 
 /** A "broker" that accepts connections and never answers; its address. Closed at teardown. */

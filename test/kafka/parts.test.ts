@@ -7,6 +7,7 @@ import t from 'tap'
 import { type KafkaCalls, TopicList, groupsCollector, topicsCollector } from '../../collectors/kafka/collectors.js'
 import { kafkaDescs } from '../../collectors/kafka/descs.js'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
+import { lostConnection } from '../../collectors/kafka/cluster.js'
 import { groupLag } from '../../collectors/kafka/lag.js'
 import { EndOffsetHistory, lagSeconds } from '../../collectors/kafka/offset-history.js'
 import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
@@ -218,4 +219,13 @@ t.test('groups: lag in seconds over two scrapes', async (t) => {
   now += 30_000
   end = 40
   t.same((await collectOnce(collector)).lines.filter((line) => line.includes('lag')), ['kafka_consumergroup_lag{billing,orders,0} 30', 'kafka_consumergroup_lag_seconds{billing,orders,0} 30', 'kafka_consumergroup_lag_sum{billing,orders} 30'], 'offset 10 was the end 30 s ago')
+})
+
+t.test('only a lost connection drops the client: a timeout or a protocol error keeps its warmed-up metadata', async (t) => {
+  const named = (name: string, cause?: Error) => Object.assign(new Error(name, { cause }), { name })
+  t.equal(lostConnection(named('KafkaJSNumberOfRetriesExceeded', named('KafkaJSConnectionError'))), true)
+  t.equal(lostConnection(named('KafkaJSSASLAuthenticationError')), true)
+  t.equal(lostConnection(named('KafkaJSRequestTimeoutError')), false)
+  t.equal(lostConnection(named('KafkaJSProtocolError')), false)
+  t.equal(lostConnection('a string'), false)
 })

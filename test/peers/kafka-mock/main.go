@@ -2,6 +2,7 @@
 // golang-github-shopify-sarama-dev, built offline) answering with the cluster a JSON spec describes.
 //
 //	kafka-mock '<spec>'     prints "ready 127.0.0.1:<port>" once it listens
+//	kafka-mock @spec.json   the same, the spec read from a file (a large cluster's spec is too long for argv)
 //
 // spec: {"topics": {"orders": {"oldest": [0,0,0], "newest": [10,10,10]}},
 //        "groups": {"billing": {"members": 0, "offsets": {"orders": [4,10,7]}}},
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/Shopify/sarama"
 )
@@ -57,7 +59,14 @@ func (reporter) Fatalf(format string, args ...interface{}) {
 
 func main() {
 	var s spec
-	if err := json.Unmarshal([]byte(os.Args[1]), &s); err != nil {
+	text := []byte(os.Args[1])
+	if strings.HasPrefix(os.Args[1], "@") {
+		var err error
+		if text, err = os.ReadFile(os.Args[1][1:]); err != nil {
+			reporter{}.Fatalf("spec: %v", err)
+		}
+	}
+	if err := json.Unmarshal(text, &s); err != nil {
 		reporter{}.Fatalf("spec: %v", err)
 	}
 	var listener net.Listener
