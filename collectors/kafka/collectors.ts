@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs'
+import type { TopicOffsets } from './cluster.js'
 import { type Collector, type Emit, constMetric, deadlineMarginMs, errorMessage, mapWithin } from 'promkit'
 import type { KafkaDescs } from './descs.js'
 import { type PartitionOffsets, groupLag } from './lag.js'
@@ -8,6 +9,8 @@ import type { KafkaSettings } from './settings.js'
 /** How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`). */
 export interface KafkaCalls {
   call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T>
+  /** End and oldest offsets of many topics at once. */
+  topicOffsets(topics: readonly string[], deadline: number): Promise<TopicOffsets>
 }
 
 /** The topics a scrape reports on: listed at most every `--refresh.metadata`, filtered by the topic flags. */
@@ -26,11 +29,6 @@ export class TopicList {
     }
     return this.listed.names.filter(this.settings.topics).sort()
   }
-}
-
-/** End offsets (`high`) and oldest offsets (`low`) of a topic's partitions. */
-async function topicOffsets(admin: Admin, topic: string): Promise<{ partition: number; high: number; low: number }[]> {
-  return (await admin.fetchTopicOffsets(topic)).map(({ partition, high, low }) => ({ partition, high: Number(high), low: Number(low) }))
 }
 
 /** What did not finish, as one error for the collector: which items, and the first reason. */
@@ -80,15 +78,14 @@ export function topicsCollector(cluster: KafkaCalls, topics: TopicList, settings
           emit(constMetric(descs.underReplicated, 'gauge', p.isr.length < p.replicas.length ? 1 : 0, labels))
         }
       }
-      const read = await mapWithin(names, settings.topicWorkers, deadline - deadlineMarginMs, (topic) => cluster.call(`reading offsets of topic ${topic}`, deadline, (admin) => topicOffsets(admin, topic)))
-      for (const { item: topic, result } of read.done) {
-        for (const { partition, high, low } of result) {
+      // Offsets failing still leaves the partitions' metadata to serve.
+      const offsets = await cluster.topicOffsets(names, deadline).catch((error: unknown) => void reportError(error))
+      for (const [topic, partitions] of offsets ?? []) {
+        for (const { partition, high, low } of partitions) {
           emit(constMetric(descs.currentOffset, 'gauge', high, [topic, String(partition)]))
           emit(constMetric(descs.oldestOffset, 'gauge', low, [topic, String(partition)]))
         }
       }
-      const error = unfinishedError('topic offsets', read.failed, read.unfinished)
-      if (error) reportError(error)
     },
   }
 }
@@ -123,8 +120,9 @@ export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, de
       const reported = ids.filter((id) => settings.showAll || membersOf(id) > 0)
       const committed = await mapWithin(reported, settings.groupWorkers, deadline - deadlineMarginMs, (group) => cluster.call(`reading offsets of group ${group}`, deadline, (admin) => committedOffsets(admin, group, settings.topics)))
       const topics = [...new Set(committed.done.flatMap(({ result }) => [...result.keys()]))].sort()
-      const ends = await mapWithin(topics, settings.topicWorkers, deadline - deadlineMarginMs, (topic) => cluster.call(`reading offsets of topic ${topic}`, deadline, (admin) => topicOffsets(admin, topic)))
-      const endOffsets: PartitionOffsets = new Map(ends.done.map(({ item, result }) => [item, new Map(result.map(({ partition, high }) => [partition, high]))]))
+      // Lag needs end offsets; without them the committed offsets are still served.
+      const ends = topics.length === 0 ? (new Map() as TopicOffsets) : await cluster.topicOffsets(topics, deadline).catch((error: unknown) => void reportError(error))
+      const endOffsets: PartitionOffsets = new Map([...(ends ?? [])].map(([topic, partitions]) => [topic, new Map(partitions.map(({ partition, high }) => [partition, high]))]))
       history.record(endOffsets)
       const now = history.now()
       for (const { item: group, result } of committed.done) {
@@ -140,7 +138,7 @@ export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, de
           if (lag !== undefined) emit(constMetric(descs.groupLagSum, 'gauge', lag, [group, topic]))
         }
       }
-      const error = unfinishedError('consumer group offsets', committed.failed, committed.unfinished) ?? unfinishedError('end offsets for lag', ends.failed, ends.unfinished)
+      const error = unfinishedError('consumer group offsets', committed.failed, committed.unfinished)
       if (error) reportError(error)
     },
   }

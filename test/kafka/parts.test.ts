@@ -7,7 +7,7 @@ import t from 'tap'
 import { type KafkaCalls, TopicList, groupsCollector, topicsCollector } from '../../collectors/kafka/collectors.js'
 import { kafkaDescs } from '../../collectors/kafka/descs.js'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
-import { lostConnection } from '../../collectors/kafka/cluster.js'
+import { captureCluster, lostConnection } from '../../collectors/kafka/cluster.js'
 import { groupLag } from '../../collectors/kafka/lag.js'
 import { EndOffsetHistory, lagSeconds } from '../../collectors/kafka/offset-history.js'
 import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
@@ -86,9 +86,16 @@ t.test('flags that cannot work stop the exporter at start with one line', async 
   }
 })
 
-/** A fake cluster: each request runs on this admin at once (the live peer tests cover the real client). */
+/** A fake cluster: each request runs on this admin at once; many topics' offsets are its fetchTopicOffsets, topic by topic (the live peer tests cover the real client). */
 function fakeCluster(admin: Partial<Record<keyof Admin, unknown>>): KafkaCalls {
-  return { call: (what, _deadline, request) => request(admin as unknown as Admin).catch((error: Error) => Promise.reject(new Error(`${what}: ${error.message}`))) }
+  const fake = admin as unknown as Admin
+  const call: KafkaCalls['call'] = (what, _deadline, request) => request(fake).catch((error: Error) => Promise.reject(new Error(`${what}: ${error.message}`)))
+  const topicOffsets: KafkaCalls['topicOffsets'] = (topics, deadline) =>
+    call(`reading offsets of ${topics.length} topics`, deadline, async () => {
+      const read = await Promise.all(topics.map(async (topic) => [topic, (await fake.fetchTopicOffsets(topic)).map(({ partition, high, low }) => ({ partition, high: Number(high), low: Number(low) }))] as const))
+      return new Map(read)
+    })
+  return { call, topicOffsets }
 }
 
 /** What a collector emits and reports in one collect. */
@@ -117,7 +124,7 @@ t.test('topics: a leader that is not the preferred one, an under-replicated part
   }
   const cluster = fakeCluster(admin)
   const { lines, errors } = await collectOnce(topicsCollector(cluster, new TopicList(cluster, settings), settings, kafkaDescs('kafka', {})))
-  t.same(lines, [
+  const metadata = [
     'kafka_topic_partitions{moved} 1',
     'kafka_topic_partition_leader{moved,0} 2',
     'kafka_topic_partition_replicas{moved,0} 2',
@@ -125,13 +132,11 @@ t.test('topics: a leader that is not the preferred one, an under-replicated part
     'kafka_topic_partition_leader_is_preferred{moved,0} 0',
     'kafka_topic_partition_under_replicated_partition{moved,0} 1',
     'kafka_topic_partitions{broken} 0',
-    'kafka_topic_partition_current_offset{moved,0} 7',
-    'kafka_topic_partition_oldest_offset{moved,0} 3',
-  ])
-  t.same(errors, ['topic offsets: 1 failed; broken: reading offsets of topic broken: NOT_LEADER_FOR_PARTITION'])
-  const slow = fakeCluster({ ...admin, listTopics: async () => ['moved', 'stuck'], fetchTopicOffsets: async (topic: string) => (topic === 'stuck' ? new Promise(() => {}) : admin.fetchTopicOffsets(topic)) })
-  const cutOff = await collectOnce(topicsCollector(slow, new TopicList(slow, settings), settings, kafkaDescs('kafka', {})), Date.now() + 300)
-  t.same([cutOff.lines.filter((line) => line.includes('offset')), cutOff.errors], [['kafka_topic_partition_current_offset{moved,0} 7', 'kafka_topic_partition_oldest_offset{moved,0} 3'], ['topic offsets: 1 not read before the scrape deadline']], 'what was read is served; the rest is reported')
+  ]
+  t.same(lines, metadata, 'offsets that cannot be read leave the metadata to serve')
+  t.same(errors, ['reading offsets of 2 topics: NOT_LEADER_FOR_PARTITION'])
+  const healthy = fakeCluster({ ...admin, listTopics: async () => ['moved'] })
+  t.same((await collectOnce(topicsCollector(healthy, new TopicList(healthy, settings), settings, kafkaDescs('kafka', {})))).lines.slice(-2), ['kafka_topic_partition_current_offset{moved,0} 7', 'kafka_topic_partition_oldest_offset{moved,0} 3'])
   const none = fakeCluster({ listTopics: async () => ['__consumer_offsets'] })
   t.same(await collectOnce(topicsCollector(none, new TopicList(none, settingsFor(['--topic.exclude', '^__'])), settings, kafkaDescs('kafka', {}))), { lines: [], errors: [] }, 'no topic left: nothing to ask')
 })
@@ -156,9 +161,10 @@ t.test('groups: none at all, one missing from DescribeGroups, one whose offsets 
     'kafka_consumergroup_current_offset{ghost,new,0} 2',
     'kafka_consumergroup_current_offset_sum{ghost,new} 2',
   ], 'no lag where the end offset is unknown')
-  t.same(errors, ['consumer group offsets: 1 failed; broken: reading offsets of group broken: COORDINATOR_NOT_AVAILABLE'])
-  const lagOnly = { ...admin, listGroups: async () => ({ groups: [{ groupId: 'fresh' }] }) }
-  t.same((await collectOnce(groupsCollector(fakeCluster(lagOnly), settings, descs, new EndOffsetHistory()))).errors, ['end offsets for lag: 1 failed; new: reading offsets of topic new: UNKNOWN_TOPIC_OR_PARTITION'])
+  t.same(errors, ['reading offsets of 1 topics: UNKNOWN_TOPIC_OR_PARTITION', 'consumer group offsets: 1 failed; broken: reading offsets of group broken: COORDINATOR_NOT_AVAILABLE'])
+  const stuck = { ...admin, fetchOffsets: async ({ groupId }: { groupId: string }) => (groupId === 'ghost' ? new Promise(() => {}) : []) }
+  const cutOff = await collectOnce(groupsCollector(fakeCluster(stuck), settings, descs, new EndOffsetHistory()), Date.now() + 300)
+  t.same(cutOff, { lines: ['kafka_consumergroup_members{broken} 0', 'kafka_consumergroup_members{fresh} 1', 'kafka_consumergroup_members{ghost} 0'], errors: ['consumer group offsets: 1 not read before the scrape deadline'] }, 'what was read is served; the rest is reported; no topic committed, no end offsets asked')
 })
 
 t.test('settings: SCRAM mechanisms, the password from a file, a TLS server name', async (t) => {
@@ -228,4 +234,8 @@ t.test('only a lost connection drops the client: a timeout or a protocol error k
   t.equal(lostConnection(named('KafkaJSRequestTimeoutError')), false)
   t.equal(lostConnection(named('KafkaJSProtocolError')), false)
   t.equal(lostConnection('a string'), false)
+})
+
+t.test('a kafkajs without the private cluster factory is refused in one line', async (t) => {
+  t.throws(() => captureCluster({}, () => {}), new Error('kafkajs has no private:Kafka:createCluster: this is not kafkajs 2.2.4'))
 })
