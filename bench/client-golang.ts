@@ -1,4 +1,5 @@
-// The client_golang peer (bench/go/main.go), built offline from Debian's packages when they are installed (bench/setup).
+// The client_golang peer (bench/go/main.go), built offline from Debian's packages when they are installed
+// (bench/setup).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,12 +10,17 @@ const debianGoPath = '/usr/share/gocode'
 
 /** Builds the client_golang peer; undefined (and why) when Go or Debian's client_golang sources are missing. */
 export function buildGoPeer(): { bin: string } | { missing: string } {
-  if (!existsSync(join(debianGoPath, 'src/github.com/prometheus/client_golang'))) return { missing: 'golang-github-prometheus-client-golang-dev is not installed (bench/setup installs it)' }
+  if (!existsSync(join(debianGoPath, 'src/github.com/prometheus/client_golang')))
+    return { missing: 'golang-github-prometheus-client-golang-dev is not installed (bench/setup installs it)' }
   const dir = mkdtempSync(join(tmpdir(), 'promkit-bench-go-'))
   const bin = join(dir, 'bench-peer')
   try {
     // GOPATH mode against Debian's source packages: no module download, no network.
-    execFileSync('go', ['build', '-o', bin, '.'], { cwd: source, env: { ...process.env, GO111MODULE: 'off', GOPATH: debianGoPath, GOCACHE: join(dir, 'cache'), GOFLAGS: '' }, stdio: 'pipe' })
+    execFileSync('go', ['build', '-o', bin, '.'], {
+      cwd: source,
+      env: { ...process.env, GO111MODULE: 'off', GOPATH: debianGoPath, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
+      stdio: 'pipe',
+    })
   } catch (error) {
     return { missing: `go build failed: ${(error as Error).message.split('\n')[0]}` }
   }

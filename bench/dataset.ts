@@ -10,13 +10,20 @@ export const histogramBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 /** The label values of every series, built once as an exporter keeps its targets' names: a, b and c of series i. */
 function labelTable(series: number): [string, string, string][] {
-  return Array.from({ length: series }, (_, i) => [`host-${i % 100}`, `region-${Math.floor(i / 100) % 7}`, `shard-${i}`])
+  return Array.from({ length: series }, (_, i) => [
+    `host-${i % 100}`,
+    `region-${Math.floor(i / 100) % 7}`,
+    `shard-${i}`,
+  ])
 }
 
 /** promkit: a collector emitting N const gauges per scrape (values change every scrape). */
 export function gaugeCollector(series: number): Collector {
   const families = Math.ceil(series / seriesPerFamily)
-  const descs = Array.from({ length: families }, (_, f) => new Desc({ name: `bench_family_${f}`, help: `Benchmark family ${f}.`, variableLabels: ['a', 'b', 'c'] }))
+  const descs = Array.from(
+    { length: families },
+    (_, f) => new Desc({ name: `bench_family_${f}`, help: `Benchmark family ${f}.`, variableLabels: ['a', 'b', 'c'] }),
+  )
   const table = labelTable(series)
   let scrape = 0
   return {
@@ -27,7 +34,14 @@ export function gaugeCollector(series: number): Collector {
       scrape++
       for (let i = 0; i < series; i++) {
         if (i > 0 && i % seriesPerTurn === 0) await nextTurn()
-        emit(constMetric(descs[Math.floor(i / seriesPerFamily)] as Desc, 'gauge', i + scrape, table[i] as [string, string, string]))
+        emit(
+          constMetric(
+            descs[Math.floor(i / seriesPerFamily)] as Desc,
+            'gauge',
+            i + scrape,
+            table[i] as [string, string, string],
+          ),
+        )
       }
     },
   }
@@ -69,7 +83,10 @@ function bucketCounts(i: number): number[] {
   return histogramBuckets.map((_, b) => (i % 13) * (b + 1))
 }
 
-/** The observations behind series i, in order: each bucket's bound as often as the bucket grew, then one above all buckets. */
+/**
+ * The observations behind series i, in order: each bucket's bound as often as the bucket grew, then one above all
+ * buckets.
+ */
 function observations(i: number): number[] {
   const counts = bucketCounts(i)
   const values: number[] = []
@@ -83,7 +100,15 @@ function observations(i: number): number[] {
 /** promkit: N const histograms per scrape, from data read once (as prom-client's histograms hold theirs). */
 export function promkitHistograms(series: number): Registry {
   const families = Math.ceil(series / seriesPerFamily)
-  const descs = Array.from({ length: families }, (_, f) => new Desc({ name: `bench_latency_${f}_seconds`, help: `Benchmark histogram ${f}.`, variableLabels: ['a', 'b', 'c'] }))
+  const descs = Array.from(
+    { length: families },
+    (_, f) =>
+      new Desc({
+        name: `bench_latency_${f}_seconds`,
+        help: `Benchmark histogram ${f}.`,
+        variableLabels: ['a', 'b', 'c'],
+      }),
+  )
   const table = labelTable(series)
   const data = Array.from({ length: series }, (_, i) => {
     const counts = bucketCounts(i)
@@ -100,7 +125,9 @@ export function promkitHistograms(series: number): Registry {
     name: 'bench',
     describe: () => descs,
     collect(emit) {
-      data.forEach((series, i) => emit(constHistogram(descs[Math.floor(i / seriesPerFamily)] as Desc, series, series.labels)))
+      data.forEach((series, i) => {
+        emit(constHistogram(descs[Math.floor(i / seriesPerFamily)] as Desc, series, series.labels))
+      })
     },
   })
   return registry
@@ -110,7 +137,17 @@ export function promkitHistograms(series: number): Registry {
 export function promClientHistograms(series: number): client.Registry {
   const registry = new client.Registry()
   const families = Math.ceil(series / seriesPerFamily)
-  const histograms = Array.from({ length: families }, (_, f) => new client.Histogram({ name: `bench_latency_${f}_seconds`, help: `Benchmark histogram ${f}.`, labelNames: ['a', 'b', 'c'], buckets: histogramBuckets, registers: [registry] }))
+  const histograms = Array.from(
+    { length: families },
+    (_, f) =>
+      new client.Histogram({
+        name: `bench_latency_${f}_seconds`,
+        help: `Benchmark histogram ${f}.`,
+        labelNames: ['a', 'b', 'c'],
+        buckets: histogramBuckets,
+        registers: [registry],
+      }),
+  )
   const table = labelTable(series)
   for (let i = 0; i < series; i++) {
     const [a, b, c] = table[i] as [string, string, string]

@@ -14,8 +14,14 @@ function cluster(groups: number): KafkaSpec {
   const topics: Record<string, KafkaSpec['topics'][string]> = {}
   const consumers: Record<string, KafkaSpec['groups'][string]> = {}
   for (let g = 0; g < groups; g++) {
-    topics[`topic-${g}`] = { oldest: new Array<number>(partitions).fill(0), newest: Array.from({ length: partitions }, (_, p) => 1000 + p) }
-    consumers[`group-${g}`] = { members: 1, offsets: { [`topic-${g}`]: Array.from({ length: partitions }, (_, p) => 900 + p) } }
+    topics[`topic-${g}`] = {
+      oldest: new Array<number>(partitions).fill(0),
+      newest: Array.from({ length: partitions }, (_, p) => 1000 + p),
+    }
+    consumers[`group-${g}`] = {
+      members: 1,
+      offsets: { [`topic-${g}`]: Array.from({ length: partitions }, (_, p) => 900 + p) },
+    }
   }
   return { topics, groups: consumers }
 }
@@ -33,15 +39,34 @@ function peakRssMiB(child: ChildProcess): number {
  */
 async function measure(groups: number, port: number, scrapes: number) {
   const mock = await launchKafkaMock(cluster(groups))
-  const exporter = spawn(process.execPath, [ourExporter, '--kafka.server', mock.address, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'error'], { stdio: 'ignore' })
+  const exporter = spawn(
+    process.execPath,
+    [ourExporter, '--kafka.server', mock.address, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'error'],
+    { stdio: 'ignore' },
+  )
   try {
     const url = `http://127.0.0.1:${port}/metrics`
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) if (await fetch(url).then((r) => r.ok, () => false)) break
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50))
+      if (
+        await fetch(url).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break
     const scrape = async (timeoutSeconds = 30) => {
       const started = performance.now()
-      const text = await (await fetch(url, { headers: { 'x-prometheus-scrape-timeout-seconds': String(timeoutSeconds) } })).text()
-      const complete = !text.includes('kafka_scrape_collector_success{collector="topics"} 0') && !text.includes('kafka_scrape_collector_success{collector="groups"} 0')
-      return { ms: performance.now() - started, complete, lagSeries: text.split('\n').filter((line) => line.startsWith('kafka_consumergroup_lag{')).length }
+      const text = await (
+        await fetch(url, { headers: { 'x-prometheus-scrape-timeout-seconds': String(timeoutSeconds) } })
+      ).text()
+      const complete =
+        !text.includes('kafka_scrape_collector_success{collector="topics"} 0') &&
+        !text.includes('kafka_scrape_collector_success{collector="groups"} 0')
+      return {
+        ms: performance.now() - started,
+        complete,
+        lagSeries: text.split('\n').filter((line) => line.startsWith('kafka_consumergroup_lag{')).length,
+      }
     }
     const warming = performance.now()
     for (let attempt = 0; attempt < 10 && !(await scrape(300)).complete; attempt++);
@@ -49,7 +74,14 @@ async function measure(groups: number, port: number, scrapes: number) {
     const results = []
     for (let i = 0; i < scrapes; i++) results.push(await scrape())
     const times = results.map((result) => result.ms).sort((a, b) => a - b)
-    return { groups, warmupMs, medianMs: times[Math.floor(times.length / 2)] as number, maxMs: times[times.length - 1] as number, lagSeries: results[0]?.lagSeries ?? 0, rssMiB: peakRssMiB(exporter) }
+    return {
+      groups,
+      warmupMs,
+      medianMs: times[Math.floor(times.length / 2)] as number,
+      maxMs: times[times.length - 1] as number,
+      lagSeries: results[0]?.lagSeries ?? 0,
+      rssMiB: peakRssMiB(exporter),
+    }
   } finally {
     exporter.kill()
     await mock.stop()
@@ -59,6 +91,11 @@ async function measure(groups: number, port: number, scrapes: number) {
 /** Scrapes at 10, 100 and 1,000 groups. */
 export async function kafkaScrapes(ports: () => Promise<number>) {
   const results = []
-  for (const [groups, scrapes] of [[10, 21], [100, 11], [1000, 5]] as const) results.push(await measure(groups, await ports(), scrapes))
+  for (const [groups, scrapes] of [
+    [10, 21],
+    [100, 11],
+    [1000, 5],
+  ] as const)
+    results.push(await measure(groups, await ports(), scrapes))
   return results
 }

@@ -13,13 +13,20 @@ const [peer, mode, seriesText, portText] = process.argv.slice(2) as [string, str
 const series = Number(seriesText)
 
 if (mode.startsWith('encode-')) {
-  // gather+encode (promkit) or collect()+metrics() (prom-client), `portText` times after 3 warm-up runs; prints the median.
+  // gather+encode (promkit) or collect()+metrics() (prom-client), `portText` times after 3 warm-up runs; prints the
+  // median.
   const runs = Number(portText)
   const histograms = mode === 'encode-histograms'
   const scrape: () => Promise<unknown> =
     peer === 'promkit'
-      ? ((registry) => async () => encode((await registry.gather()).families, 'text'))(histograms ? promkitHistograms(series) : promkitGauges(series))
-      : ((registry) => () => registry.metrics())(histograms ? promClientHistograms(series) : promClientGauges(series))
+      ? (
+          (registry) => async () =>
+            encode((await registry.gather()).families, 'text')
+        )(histograms ? promkitHistograms(series) : promkitGauges(series))
+      : (
+          (registry) => () =>
+            registry.metrics()
+        )(histograms ? promClientHistograms(series) : promClientGauges(series))
   const times: number[] = []
   let cpuMs = 0
   for (let i = 0; i < runs + 3; i++) {
@@ -52,7 +59,10 @@ if (mode.startsWith('encode-')) {
   const ownUs: number[] = []
   for (let i = 0; i < series + 200; i++) {
     const [a, b] = [await timeOne(bare), await timeOne(own)]
-    if (i >= 200) bareUs.push(a * 1000), ownUs.push(b * 1000)
+    if (i >= 200) {
+      bareUs.push(a * 1000)
+      ownUs.push(b * 1000)
+    }
   }
   const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
   process.stdout.write(`${JSON.stringify({ bareUs: median(bareUs), ownUs: median(ownUs) })}\n`)
@@ -75,7 +85,8 @@ if (mode.startsWith('encode-')) {
     response.writeHead(200, { 'content-type': registry.contentType }).end(text)
   }).listen(Number(portText), '127.0.0.1', () => process.stdout.write('ready\n'))
 } else {
-  // memory: large scrapes, with RSS and heap sampled every 5 ms and a 1 ms timer whose delays show any blocking stretch.
+  // memory: large scrapes, with RSS and heap sampled every 5 ms and a 1 ms timer whose delays show any blocking
+  // stretch.
   // The first scrape is measured, and the third: the first meets empty caches (promkit's series cache, prom-client's
   // label hashes), later ones are what every scrape after it costs.
   const delays = monitorEventLoopDelay({ resolution: 1 })
@@ -99,7 +110,8 @@ if (mode.startsWith('encode-')) {
   const promkitRegistry = peer === 'promkit' ? promkitGauges(series) : undefined
   const promClientRegistry = peer === 'promkit' ? undefined : promClientGauges(series)
   const scrape = async (): Promise<number> => {
-    if (promkitRegistry === undefined) return (await (promClientRegistry as NonNullable<typeof promClientRegistry>).metrics()).length
+    if (promkitRegistry === undefined)
+      return (await (promClientRegistry as NonNullable<typeof promClientRegistry>).metrics()).length
     const { families } = await promkitRegistry.gather()
     let bytes = 0
     for await (const chunk of Readable.from(encodeStream(families, 'text'))) bytes += (chunk as string).length
@@ -117,7 +129,13 @@ if (mode.startsWith('encode-')) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     delays.disable()
     sample()
-    return { rssMiB: rss / 2 ** 20, heapMiB: heap / 2 ** 20, maxDelayMs: delays.max / 1e6, longestGapMs: longestGap, bytes }
+    return {
+      rssMiB: rss / 2 ** 20,
+      heapMiB: heap / 2 ** 20,
+      maxDelayMs: delays.max / 1e6,
+      longestGapMs: longestGap,
+      bytes,
+    }
   }
   const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20
   const first = await measure()

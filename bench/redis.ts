@@ -17,7 +17,13 @@ export interface Latencies {
 /** Polls `url` until it answers (at most 20 s). */
 async function ready(url: string): Promise<void> {
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return
+    if (
+      await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return
   }
   throw new Error(`${url} did not answer within 20 s`)
 }
@@ -37,39 +43,73 @@ function printed(child: ChildProcess, text: string): Promise<void> {
   })
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
 
 /**
  * Starts redis-server with 1,000 keys of several types, both exporters on it
  * (same flags), and scrapes them alternately, one scrape at a time, `scrapes`
  * times each after a warm-up. Returns each peer's median and p99 per flag set.
  */
-export async function redisScrapeLatency(ports: () => Promise<number>, scrapes: number): Promise<{ label: string; ours: Latencies; theirs: Latencies }[]> {
+export async function redisScrapeLatency(
+  ports: () => Promise<number>,
+  scrapes: number,
+): Promise<{ label: string; ours: Latencies; theirs: Latencies }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-bench-redis-'))
   const children: ChildProcess[] = []
   try {
     const redisPort = await ports()
-    const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    )
     children.push(redis)
     await printed(redis, 'Ready to accept connections')
     const client = new Redis({ port: redisPort, host: '127.0.0.1', disableClientInfo: true })
     const load = client.pipeline()
-    for (let i = 0; i < 250; i++) load.set(`key:string:${i}`, String(i)).rpush(`key:list:${i}`, 'a', 'b').hset(`key:hash:${i}`, 'f', 'v').sadd(`key:set:${i}`, 'x')
+    for (let i = 0; i < 250; i++)
+      load
+        .set(`key:string:${i}`, String(i))
+        .rpush(`key:list:${i}`, 'a', 'b')
+        .hset(`key:hash:${i}`, 'f', 'v')
+        .sadd(`key:set:${i}`, 'x')
     await load.exec()
     client.disconnect()
     const address = `redis://127.0.0.1:${redisPort}`
     const results: { label: string; ours: Latencies; theirs: Latencies }[] = []
     // [label, flags of both (name, value), our flags, their flags]
     const setups = [
-      ['defaults (INFO, CONFIG, SLOWLOG, LATENCY, and the exporter\'s own process metrics)', [], [], []],
-      ['Redis metrics only (--web.disable-exporter-metrics / -redis-only-metrics)', [], ['--web.disable-exporter-metrics'], ['-redis-only-metrics']],
+      ["defaults (INFO, CONFIG, SLOWLOG, LATENCY, and the exporter's own process metrics)", [], [], []],
+      [
+        'Redis metrics only (--web.disable-exporter-metrics / -redis-only-metrics)',
+        [],
+        ['--web.disable-exporter-metrics'],
+        ['-redis-only-metrics'],
+      ],
       ['defaults and --check-keys over 1,000 keys', ['check-keys', 'key:*'], [], []],
     ] as const
     for (const [label, flags, ourFlags, theirFlags] of setups) {
       const [ourPort, theirPort] = [await ports(), await ports()]
       const shared = (dash: string) => flags.map((flag, i) => (i % 2 === 0 ? `${dash}${flag}` : flag))
-      const ours = spawn(process.execPath, [ourExporter, '--redis.addr', address, '--web.listen-address', `127.0.0.1:${ourPort}`, ...shared('--'), ...ourFlags], { stdio: 'ignore' })
-      const theirs = spawn('prometheus-redis-exporter', ['-redis.addr', address, '-web.listen-address', `127.0.0.1:${theirPort}`, ...shared('-'), ...theirFlags], { stdio: 'ignore' })
+      const ours = spawn(
+        process.execPath,
+        [
+          ourExporter,
+          '--redis.addr',
+          address,
+          '--web.listen-address',
+          `127.0.0.1:${ourPort}`,
+          ...shared('--'),
+          ...ourFlags,
+        ],
+        { stdio: 'ignore' },
+      )
+      const theirs = spawn(
+        'prometheus-redis-exporter',
+        ['-redis.addr', address, '-web.listen-address', `127.0.0.1:${theirPort}`, ...shared('-'), ...theirFlags],
+        { stdio: 'ignore' },
+      )
       children.push(ours, theirs)
       const urls = [`http://127.0.0.1:${ourPort}/metrics`, `http://127.0.0.1:${theirPort}/metrics`] as const
       await Promise.all(urls.map(ready))
@@ -81,7 +121,10 @@ export async function redisScrapeLatency(ports: () => Promise<number>, scrapes: 
           if (i >= 20) times[peer]?.push(performance.now() - started)
         }
       }
-      const summary = (values: number[]): Latencies => ({ median: percentile(values, 0.5), p99: percentile(values, 0.99) })
+      const summary = (values: number[]): Latencies => ({
+        median: percentile(values, 0.5),
+        p99: percentile(values, 0.99),
+      })
       results.push({ label, ours: summary(times[0]), theirs: summary(times[1]) })
       ours.kill()
       theirs.kill()

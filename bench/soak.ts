@@ -23,14 +23,16 @@ const out = (line = '') => {
   lines.push(line)
   process.stdout.write(`${line}\n`)
 }
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
 const ms = (value: number) => `${value.toFixed(1)} ms`
-
 
 /** Starts the system exporter and resolves when it listens. */
 async function start(args: string[]): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort()
-  const child = spawn(process.execPath, [systemExporter, '--web.listen-address', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [systemExporter, '--web.listen-address', `127.0.0.1:${port}`, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   await new Promise<void>((resolve, reject) => {
     let log = ''
     const timer = setTimeout(() => reject(new Error(`the exporter did not start: ${log}`)), 20_000)
@@ -70,13 +72,17 @@ async function soak(): Promise<void> {
     if (scrape % sampleEvery === 0) samples.push([scrape, rssMiB(child.pid as number)])
   }
   child.kill('SIGTERM')
-  out(`${durations.length.toLocaleString('en')} sequential scrapes of the system exporter (real /proc, every default collector), RSS read from /proc/<pid>/status every ${sampleEvery.toLocaleString('en')}:`)
+  out(
+    `${durations.length.toLocaleString('en')} sequential scrapes of the system exporter (real /proc, every default collector), RSS read from /proc/<pid>/status every ${sampleEvery.toLocaleString('en')}:`,
+  )
   out()
   out(`| after scrapes | ${samples.map(([n]) => n.toLocaleString('en')).join(' | ')} |`)
   out(`|---|${samples.map(() => '---').join('|')}|`)
   out(`| RSS | ${samples.map(([, rss]) => `${rss.toFixed(0)} MiB`).join(' | ')} |`)
   out()
-  out(`Scrape latency median ${ms(percentile(durations, 0.5))}, p99 ${ms(percentile(durations, 0.99))}; answers other than 200: ${failed}.`)
+  out(
+    `Scrape latency median ${ms(percentile(durations, 0.5))}, p99 ${ms(percentile(durations, 0.99))}; answers other than 200: ${failed}.`,
+  )
 }
 
 async function flood(): Promise<void> {
@@ -84,7 +90,9 @@ async function flood(): Promise<void> {
   const password = 'authorised-Pa55'
   writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  prometheus: ${bcrypt.hashSync(password, 10)}\n`)
   const { child, base } = await start(['--web.config.file', join(dir, 'web.yml')])
-  const basic = (secret: string) => ({ authorization: `Basic ${Buffer.from(`prometheus:${secret}`).toString('base64')}` })
+  const basic = (secret: string) => ({
+    authorization: `Basic ${Buffer.from(`prometheus:${secret}`).toString('base64')}`,
+  })
   const authorised = async (count: number) => {
     const durations: number[] = []
     for (let i = 0; i < count; i++) durations.push((await timed(`${base}/metrics`, basic(password))).ms)
@@ -108,7 +116,9 @@ async function flood(): Promise<void> {
   await Promise.all(attackers)
   child.kill('SIGTERM')
   rmSync(dir, { recursive: true, force: true })
-  out(`Basic auth with a cost-10 bcrypt hash. ${floodClients} clients sent ${guesses.toLocaleString('en')} wrong passwords, each new (so none was answered from the cache), for ${floodSeconds} s (${refused.toLocaleString('en')} refused with 401); meanwhile one client scraped with the right password:`)
+  out(
+    `Basic auth with a cost-10 bcrypt hash. ${floodClients} clients sent ${guesses.toLocaleString('en')} wrong passwords, each new (so none was answered from the cache), for ${floodSeconds} s (${refused.toLocaleString('en')} refused with 401); meanwhile one client scraped with the right password:`,
+  )
   out()
   out('| authorised scrapes | count | median | p99 |')
   out('|---|---|---|---|')

@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
 import { type ExporterDefinition, flag } from 'promkit/exporter'
 
-const pathFlag = flag.list('collector.files.path', { description: 'Directory to count; repeat for several (default: the current one).' })
+const pathFlag = flag.list('collector.files.path', {
+  description: 'Directory to count; repeat for several (default: the current one).',
+})
 
 /** directory_exporter: files and bytes per directory, with every flag and endpoint of the exporter runtime. */
 export const directoryExporter: ExporterDefinition = {
@@ -24,8 +26,19 @@ export const directoryExporter: ExporterDefinition = {
       create({ namespace, value }): Collector {
         const given = value(pathFlag)
         const paths = given.length > 0 ? given : [process.cwd()]
-        const files = new Desc({ namespace, name: 'files', help: 'Regular files in the directory.', variableLabels: ['path'] })
-        const size = new Desc({ namespace, name: 'size_bytes', help: 'Bytes taken by the regular files in the directory.', variableLabels: ['path'], unit: 'bytes' })
+        const files = new Desc({
+          namespace,
+          name: 'files',
+          help: 'Regular files in the directory.',
+          variableLabels: ['path'],
+        })
+        const size = new Desc({
+          namespace,
+          name: 'size_bytes',
+          help: 'Bytes taken by the regular files in the directory.',
+          variableLabels: ['path'],
+          unit: 'bytes',
+        })
         return {
           describe: () => [files, size],
           async collect(emit, { signal }) {

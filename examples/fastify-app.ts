@@ -11,7 +11,12 @@ await app.register(fastifyMetrics, { registry, extraLabels: { service: 'shop' } 
 
 // Business metrics: instrumented with prom-client, served through the same promkit registry.
 const business = new client.Registry()
-const orders = new client.Counter({ name: 'shop_orders_total', help: 'Orders placed, by payment method.', labelNames: ['payment'], registers: [business] })
+const orders = new client.Counter({
+  name: 'shop_orders_total',
+  help: 'Orders placed, by payment method.',
+  labelNames: ['payment'],
+  registers: [business],
+})
 client.collectDefaultMetrics({ register: business })
 registry.register(promClientCollector(business, { name: 'shop' }))
 

@@ -8,7 +8,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 const root = new URL('..', import.meta.url)
 const git = (...args) => {
   try {
-    return execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || undefined
+    return (
+      execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || undefined
+    )
   } catch {
     return undefined
   }

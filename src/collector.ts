@@ -49,7 +49,10 @@ export interface Collector {
   close?(): Promise<void> | void
 }
 
-/** A collector whose collect() needs no context and returns when it is done: one a reporter can run inside its own report(). */
+/**
+ * A collector whose collect() needs no context and returns when it is done: one a reporter can run inside its own
+ * report().
+ */
 export type SyncCollector = Collector & { collect(emit: Emit): void }
 
 /** Marks a collector that wraps another (see `wrapRegisterer`), so errors can hand back the user's own. */

@@ -99,7 +99,8 @@ function checkLabelValues(desc: Desc, labelValues: readonly string[]): readonly 
     const count = Array.isArray(labelValues) ? labelValues.length : 0
     throw new PromkitError(
       'PROMKIT_ERR_LABEL_CARDINALITY',
-      `${where(desc)} has ${desc.variableLabels.length} variable labels named ${quote(desc.variableLabels)} but ${count} values ${quote(labelValues)} were provided`,
+      `${where(desc)} has ${desc.variableLabels.length} variable labels named ${quote(desc.variableLabels)} but ` +
+        `${count} values ${quote(labelValues)} were provided`,
     )
   }
   for (let i = 0; i < labelValues.length; i++) {
@@ -113,14 +114,20 @@ function checkLabelValues(desc: Desc, labelValues: readonly string[]): readonly 
 function checkTimestamp(desc: Desc, options: MetricOptions | undefined): number | undefined {
   const timestampMs = options?.timestampMs
   if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_VALUE', `${where(desc)}: timestamp ${quote(timestampMs)} is not a finite number`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_VALUE',
+      `${where(desc)}: timestamp ${quote(timestampMs)} is not a finite number`,
+    )
   }
   return timestampMs
 }
 
 function checkCount(desc: Desc, what: string, value: number): void {
   if (typeof value !== 'number' || !(value >= 0)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_VALUE', `${where(desc)}: ${what} ${quote(value)} must be a non-negative number`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_VALUE',
+      `${where(desc)}: ${what} ${quote(value)} must be a non-negative number`,
+    )
   }
 }
 
@@ -131,7 +138,11 @@ function checkNumber(desc: Desc, what: string, value: number): void {
 }
 
 /** Checks the descriptor, count and sum shared by histograms and summaries. */
-function checkAggregate(desc: Desc, kind: 'histogram' | 'summary', data: { readonly count: number; readonly sum: number }): void {
+function checkAggregate(
+  desc: Desc,
+  kind: 'histogram' | 'summary',
+  data: { readonly count: number; readonly sum: number },
+): void {
   checkDesc(desc)
   checkCount(desc, `${kind} count`, data.count)
   checkNumber(desc, `${kind} sum`, data.sum)
@@ -151,19 +162,32 @@ export function constMetric(
 ): ScalarMetric {
   checkDesc(desc)
   if (type !== 'counter' && type !== 'gauge' && type !== 'untyped') {
-    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where(desc)}: type ${quote(type)} is not counter, gauge or untyped`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_OPTION',
+      `${where(desc)}: type ${quote(type)} is not counter, gauge or untyped`,
+    )
   }
   if (type === 'counter') checkCount(desc, 'counter value', value)
   else checkNumber(desc, 'value', value)
   let exemplar: Exemplar | undefined
   if (options?.exemplar !== undefined) {
     if (type !== 'counter') {
-      throw new PromkitError('PROMKIT_ERR_INVALID_EXEMPLAR', `${where(desc)}: exemplars belong to counters and histogram buckets, not to a ${type}`)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_EXEMPLAR',
+        `${where(desc)}: exemplars belong to counters and histogram buckets, not to a ${type}`,
+      )
     }
     exemplar = checkExemplar(options.exemplar, where(desc))
   }
   // One literal with a fixed field order per metric kind keeps the objects' shapes identical (fast to read).
-  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type, value, exemplar }
+  return {
+    desc,
+    labelValues: checkLabelValues(desc, labelValues),
+    timestampMs: checkTimestamp(desc, options),
+    type,
+    value,
+    exemplar,
+  }
 }
 
 /**
@@ -184,9 +208,13 @@ export function constHistogram(
   let sorted = true
   for (const [upperBound, cumulativeCount] of data.buckets) {
     if (typeof upperBound !== 'number' || Number.isNaN(upperBound)) {
-      throw new PromkitError('PROMKIT_ERR_INVALID_BUCKETS', `${where(desc)}: bucket bound ${quote(upperBound)} is not a number`)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_BUCKETS',
+        `${where(desc)}: bucket bound ${quote(upperBound)} is not a number`,
+      )
     }
-    if (typeof cumulativeCount !== 'number' || !(cumulativeCount >= 0)) checkCount(desc, `count of bucket le=${upperBound}`, cumulativeCount)
+    if (typeof cumulativeCount !== 'number' || !(cumulativeCount >= 0))
+      checkCount(desc, `count of bucket le=${upperBound}`, cumulativeCount)
     const previous = buckets[buckets.length - 1]
     if (previous !== undefined && previous.upperBound > upperBound) sorted = false
     buckets.push({ upperBound, cumulativeCount, exemplar: undefined })
@@ -197,7 +225,8 @@ export function constHistogram(
     if (last.cumulativeCount !== data.count) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${data.count}; they must be equal`,
+        `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${data.count}; they ` +
+          `must be equal`,
       )
     }
     buckets.pop()
@@ -207,13 +236,20 @@ export function constHistogram(
     const previous = buckets[i - 1] as (typeof buckets)[number]
     const current = buckets[i] as (typeof buckets)[number]
     if (previous.upperBound === current.upperBound) {
-      throw new PromkitError('PROMKIT_ERR_INVALID_BUCKETS', `${where(desc)}: bucket bound ${previous.upperBound} is given twice`)
-    }
-    if (current.cumulativeCount < previous.cumulativeCount) {
-      const what = current.upperBound === Infinity ? `the count ${data.count}` : `bucket le=${current.upperBound} with ${current.cumulativeCount}`
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: buckets are not cumulative: bucket le=${previous.upperBound} has ${previous.cumulativeCount} observations, more than ${what}`,
+        `${where(desc)}: bucket bound ${previous.upperBound} is given twice`,
+      )
+    }
+    if (current.cumulativeCount < previous.cumulativeCount) {
+      const what =
+        current.upperBound === Infinity
+          ? `the count ${data.count}`
+          : `bucket le=${current.upperBound} with ${current.cumulativeCount}`
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_BUCKETS',
+        `${where(desc)}: buckets are not cumulative: bucket le=${previous.upperBound} has ` +
+          `${previous.cumulativeCount} observations, more than ${what}`,
       )
     }
   }
@@ -222,7 +258,15 @@ export function constHistogram(
     const index = buckets.findIndex((bucket) => exemplar.value <= bucket.upperBound)
     ;(buckets[index === -1 ? buckets.length - 1 : index] as (typeof buckets)[number]).exemplar = exemplar
   }
-  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type: 'histogram', count: data.count, sum: data.sum, buckets }
+  return {
+    desc,
+    labelValues: checkLabelValues(desc, labelValues),
+    timestampMs: checkTimestamp(desc, options),
+    type: 'histogram',
+    count: data.count,
+    sum: data.sum,
+    buckets,
+  }
 }
 
 /**
@@ -238,7 +282,10 @@ export function constSummary(
   checkAggregate(desc, 'summary', data)
   const quantiles = [...data.quantiles].map(([quantile, value]) => {
     if (typeof quantile !== 'number' || !(quantile >= 0 && quantile <= 1)) {
-      throw new PromkitError('PROMKIT_ERR_INVALID_QUANTILE', `${where(desc)}: quantile ${quote(quantile)} is not within [0, 1]`)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_QUANTILE',
+        `${where(desc)}: quantile ${quote(quantile)} is not within [0, 1]`,
+      )
     }
     checkNumber(desc, `value of quantile ${quantile}`, value)
     return { quantile, value }
@@ -246,8 +293,19 @@ export function constSummary(
   quantiles.sort((a, b) => a.quantile - b.quantile)
   for (let i = 1; i < quantiles.length; i++) {
     if (quantiles[i]?.quantile === quantiles[i - 1]?.quantile) {
-      throw new PromkitError('PROMKIT_ERR_INVALID_QUANTILE', `${where(desc)}: quantile ${quantiles[i]?.quantile} is given twice`)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_QUANTILE',
+        `${where(desc)}: quantile ${quantiles[i]?.quantile} is given twice`,
+      )
     }
   }
-  return { desc, labelValues: checkLabelValues(desc, labelValues), timestampMs: checkTimestamp(desc, options), type: 'summary', count: data.count, sum: data.sum, quantiles }
+  return {
+    desc,
+    labelValues: checkLabelValues(desc, labelValues),
+    timestampMs: checkTimestamp(desc, options),
+    type: 'summary',
+    count: data.count,
+    sum: data.sum,
+    quantiles,
+  }
 }

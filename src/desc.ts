@@ -75,7 +75,10 @@ export class Desc {
     const nameError = checkMetricName(this.fqName, where)
     if (nameError) return nameError
     if (typeof this.help !== 'string' || !this.help.isWellFormed()) {
-      return new PromkitError('PROMKIT_ERR_INVALID_HELP', `${where}: help ${quote(this.help)} must be a well-formed string`)
+      return new PromkitError(
+        'PROMKIT_ERR_INVALID_HELP',
+        `${where}: help ${quote(this.help)} must be a well-formed string`,
+      )
     }
     for (const name of [...constNames, ...this.variableLabels]) {
       const labelError = checkLabelName(name, where)
@@ -97,7 +100,8 @@ export class Desc {
       if (!isValidUnit(this.unit) || !base.endsWith(`_${this.unit}`)) {
         return new PromkitError(
           'PROMKIT_ERR_INVALID_UNIT',
-          `${where}: unit ${quote(this.unit)} must be made of [a-zA-Z0-9_:] and the name must end with "_${this.unit}" (optionally followed by "_total")`,
+          `${where}: unit ${quote(this.unit)} must be made of [a-zA-Z0-9_:] and the name must end with ` +
+            `"_${this.unit}" (optionally followed by "_total")`,
         )
       }
     }
@@ -111,6 +115,8 @@ export class Desc {
       .map((name) => `${name}=${quote(this.constLabels[name])}`)
       .join(',')
     const unit = this.unit === '' ? '' : `, unit: ${quote(this.unit)}`
-    return `Desc{fqName: ${quote(this.fqName)}, help: ${quote(this.help)}, constLabels: {${constLabels}}, variableLabels: [${this.variableLabels.join(',')}]${unit}}`
+    const variable = this.variableLabels.join(',')
+    const names = `fqName: ${quote(this.fqName)}, help: ${quote(this.help)}`
+    return `Desc{${names}, constLabels: {${constLabels}}, variableLabels: [${variable}]${unit}}`
   }
 }

@@ -94,7 +94,7 @@ export const errorCatalog = {
   },
   PROMKIT_ERR_INVALID_CONFIG: {
     description: 'The web config file (--web.config.file) cannot be read or is not valid.',
-    solution: 'Fix the key named in the message; the format is exporter-toolkit\'s.',
+    solution: "Fix the key named in the message; the format is exporter-toolkit's.",
   },
   PROMKIT_ERR_LISTEN_FAILED: {
     description: 'The exporter could not listen on an address (in use, not local, no permission).',
@@ -110,7 +110,7 @@ export const errorCatalog = {
   },
   PROMKIT_ERR_PUSH_FAILED: {
     description: 'A push to the Pushgateway was refused, failed, or would have sent a partial or conflicting scrape.',
-    solution: 'See the gateway\'s status and message, or the gather errors, in the message.',
+    solution: "See the gateway's status and message, or the gather errors, in the message.",
   },
   PROMKIT_ERR_INVALID_OPTION: {
     description: 'An option passed to a promkit function is out of range or of the wrong kind.',

@@ -19,7 +19,12 @@ export const exemplarMaxLabelCharacters = 128
 /** Validates an exemplar and returns a frozen copy, or throws a PromkitError naming `where`. */
 export function checkExemplar(exemplar: Exemplar, where: string): Exemplar {
   const place = `${where}: exemplar`
-  if (typeof exemplar !== 'object' || exemplar === null || typeof exemplar.labels !== 'object' || exemplar.labels === null) {
+  if (
+    typeof exemplar !== 'object' ||
+    exemplar === null ||
+    typeof exemplar.labels !== 'object' ||
+    exemplar.labels === null
+  ) {
     throw new PromkitError('PROMKIT_ERR_INVALID_EXEMPLAR', `${place} must be an object with labels and a value`)
   }
   let characters = 0
@@ -43,7 +48,10 @@ export function checkExemplar(exemplar: Exemplar, where: string): Exemplar {
   }
   if (exemplar.timestampMs !== undefined) {
     if (typeof exemplar.timestampMs !== 'number' || !Number.isFinite(exemplar.timestampMs)) {
-      throw new PromkitError('PROMKIT_ERR_INVALID_EXEMPLAR', `${place} timestamp ${quote(exemplar.timestampMs)} is not a finite number`)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_EXEMPLAR',
+        `${place} timestamp ${quote(exemplar.timestampMs)} is not a finite number`,
+      )
     }
     copy.timestampMs = exemplar.timestampMs
   }

@@ -30,7 +30,10 @@ export class GatherError extends PromkitError {
   }
 }
 
-/** Collects gather errors, keeping the first of each kind per source and metric name so one bad collector cannot flood the log. */
+/**
+ * Collects gather errors, keeping the first of each kind per source and metric name so one bad collector cannot flood
+ * the log.
+ */
 export class GatherErrors {
   readonly list: GatherError[] = []
   private readonly seen = new Map<string, GatherError>()
@@ -61,7 +64,9 @@ export function describedKey(desc: Desc): string {
   return `${desc.id}\n${desc.dimensions}`
 }
 
-/** A family's series as parallel arrays: the cached series, the value of each plain metric, and the metrics kept whole. */
+/**
+ * A family's series as parallel arrays: the cached series, the value of each plain metric, and the metrics kept whole.
+ */
 interface SeriesColumns {
   readonly series: Series[]
   readonly values: number[]
@@ -76,7 +81,10 @@ interface FamilyBuilder extends SeriesColumns {
   readonly firstSource: string
   /** Source index of each metric, or a single index when every metric came from one source. */
   sources: number[] | number
-  /** The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are several. */
+  /**
+   * The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are
+   * several.
+   */
   desc: Desc | undefined
 }
 
@@ -107,7 +115,14 @@ function metricAt(columns: SeriesColumns, type: MetricType, i: number): Metric {
   const kept = columns.kept[i]
   if (kept !== undefined) return kept
   const series = columns.series[i] as Series
-  return { desc: series.desc, labelValues: series.values, timestampMs: undefined, type: type as ScalarType, value: columns.values[i] as number, exemplar: undefined }
+  return {
+    desc: series.desc,
+    labelValues: series.values,
+    timestampMs: undefined,
+    type: type as ScalarType,
+    value: columns.values[i] as number,
+    exemplar: undefined,
+  }
 }
 
 /** The sample and family names a family occupies in either exposition format. */
@@ -150,7 +165,10 @@ function seriesText(series: Series): string {
 /** How many metrics buildFamilies handles before it lets the event loop run: about 5 ms of work. */
 const metricsPerTurn = 8192
 
-/** Whether a family came out of buildFamilies (a Registry or mergeGatherers), so its own series are known to be consistent. */
+/**
+ * Whether a family came out of buildFamilies (a Registry or mergeGatherers), so its own series are known to be
+ * consistent.
+ */
 export function isCheckedFamily(family: MetricFamily): boolean {
   return family instanceof GatheredFamily
 }
@@ -199,10 +217,67 @@ export async function buildFamilies(batches: readonly MetricBatch[], errors: Gat
   const result: MetricFamily[] = []
   for (const family of families.values()) {
     if (turnDue(family.series.length)) await nextTurn()
-    result.push(new GatheredFamily(family.name, family.help, family.type, family.unit, sortSeries(family, batches, errors)))
+    result.push(
+      new GatheredFamily(family.name, family.help, family.type, family.unit, sortSeries(family, batches, errors)),
+    )
   }
   // Family names are unique, so two never compare equal.
   return result.sort((a, b) => (a.name < b.name ? -1 : 1))
+}
+
+/** Why a metric cannot go into any family: undescribed (pedantic mode), or setting the label its type sets itself. */
+function metricProblem(
+  desc: Desc,
+  type: MetricType,
+  described: ReadonlySet<string> | undefined,
+): [ErrorCode, string] | undefined {
+  const name = desc.fqName
+  if (described && !described.has(describedKey(desc))) {
+    return [
+      'PROMKIT_ERR_UNDESCRIBED_METRIC',
+      `collected metric ${quote(name)} has descriptor ${desc} that the collector did not describe`,
+    ]
+  }
+  const reserved = type === 'histogram' ? 'le' : type === 'summary' ? 'quantile' : undefined
+  if (reserved !== undefined && desc.labelNames.includes(reserved)) {
+    return [
+      'PROMKIT_ERR_RESERVED_LABEL',
+      `${type} ${quote(name)} has a label named ${quote(reserved)}, which the ${type} sets itself`,
+    ]
+  }
+  return undefined
+}
+
+/** How a metric disagrees with the family of its name already built (type, then help, then unit), or undefined. */
+function familyConflict(existing: FamilyBuilder, desc: Desc, type: MetricType): string | undefined {
+  const [found, expected] =
+    existing.type !== type
+      ? [`type ${quote(type)}`, `type ${quote(existing.type)}`]
+      : existing.help !== desc.help
+        ? [`help ${quote(desc.help)}`, `help ${quote(existing.help)}`]
+        : existing.unit !== desc.unit
+          ? [`unit ${quote(desc.unit)}`, `unit ${quote(existing.unit)}`]
+          : [undefined, undefined]
+  if (found === undefined) return undefined
+  const first = `(as first collected from ${existing.firstSource})`
+  return `collected metric ${quote(desc.fqName)} has ${found} but should have ${expected} ${first}`
+}
+
+/** Which family already holds one of the sample names a new family would take, as a message, or undefined. */
+function nameCollision(
+  name: string,
+  type: MetricType,
+  families: Map<string, FamilyBuilder>,
+  claims: Map<string, string>,
+): string | undefined {
+  for (const claimed of claimedNames(name, type)) {
+    const holder = claims.get(claimed)
+    if (holder === undefined) continue
+    const other = families.get(holder) as FamilyBuilder
+    const holding = `${other.type} ${quote(holder)} (from ${other.firstSource})`
+    return `${type} ${quote(name)} collides with ${holding} on the sample name ${quote(claimed)}`
+  }
+  return undefined
 }
 
 /** Finds or creates the family a new descriptor's metrics belong to, or reports why they cannot join one. */
@@ -217,47 +292,17 @@ function familyFor(
   errors: GatherErrors,
 ): FamilyBuilder | undefined {
   const name = desc.fqName
-  const report = (code: ErrorCode, message: string): undefined => {
-    errors.report(source, code, name, message)
-    return undefined
-  }
-  if (described && !described.has(describedKey(desc))) {
-    return report('PROMKIT_ERR_UNDESCRIBED_METRIC', `collected metric ${quote(name)} has descriptor ${desc} that the collector did not describe`)
-  }
-  const reserved = type === 'histogram' ? 'le' : type === 'summary' ? 'quantile' : undefined
-  if (reserved !== undefined && desc.labelNames.includes(reserved)) {
-    return report('PROMKIT_ERR_RESERVED_LABEL', `${type} ${quote(name)} has a label named ${quote(reserved)}, which the ${type} sets itself`)
-  }
+  const problem = metricProblem(desc, type, described)
+  if (problem) return void errors.report(source, problem[0], name, problem[1])
   const existing = families.get(name)
   if (existing) {
-    const conflict =
-      existing.type !== type
-        ? `type ${quote(type)}`
-        : existing.help !== desc.help
-          ? `help ${quote(desc.help)}`
-          : existing.unit !== desc.unit
-            ? `unit ${quote(desc.unit)}`
-            : undefined
+    const conflict = familyConflict(existing, desc, type)
     if (conflict === undefined) return existing
-    const expected =
-      existing.type !== type ? `type ${quote(existing.type)}` : existing.help !== desc.help ? `help ${quote(existing.help)}` : `unit ${quote(existing.unit)}`
-    return report(
-      'PROMKIT_ERR_FAMILY_CONFLICT',
-      `collected metric ${quote(name)} has ${conflict} but should have ${expected} (as first collected from ${existing.firstSource})`,
-    )
+    return void errors.report(source, 'PROMKIT_ERR_FAMILY_CONFLICT', name, conflict)
   }
-  const names = claimedNames(name, type)
-  for (const claimed of names) {
-    const holder = claims.get(claimed)
-    if (holder !== undefined) {
-      const other = families.get(holder) as FamilyBuilder
-      return report(
-        'PROMKIT_ERR_NAME_COLLISION',
-        `${type} ${quote(name)} collides with ${other.type} ${quote(holder)} (from ${other.firstSource}) on the sample name ${quote(claimed)}`,
-      )
-    }
-  }
-  for (const claimed of names) claims.set(claimed, name)
+  const collision = nameCollision(name, type, families, claims)
+  if (collision !== undefined) return void errors.report(source, 'PROMKIT_ERR_NAME_COLLISION', name, collision)
+  for (const claimed of claimedNames(name, type)) claims.set(claimed, name)
   const family: FamilyBuilder = {
     name,
     help: desc.help,
@@ -280,18 +325,25 @@ function sourceOf(family: FamilyBuilder, batches: readonly MetricBatch[], i: num
   return (batches[index] as MetricBatch).source
 }
 
-function reportDuplicate(family: FamilyBuilder, batches: readonly MetricBatch[], i: number, errors: GatherErrors): void {
+function reportDuplicate(
+  family: FamilyBuilder,
+  batches: readonly MetricBatch[],
+  i: number,
+  errors: GatherErrors,
+): void {
   errors.report(
     sourceOf(family, batches, i),
     'PROMKIT_ERR_DUPLICATE_SERIES',
     family.name,
-    `collected metric ${seriesText(family.series[i] as Series)} was collected before with the same name and label values`,
+    `collected metric ${seriesText(family.series[i] as Series)} was collected before with the same name and label ` +
+      `values`,
   )
 }
 
 /** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
 function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SeriesColumns {
-  const order = family.desc === undefined ? orderMixed(family, batches, errors) : orderByRank(family, family.desc, batches, errors)
+  const order =
+    family.desc === undefined ? orderMixed(family, batches, errors) : orderByRank(family, family.desc, batches, errors)
   if (order === undefined) return family
   const sorted: SeriesColumns = { series: [], values: [], kept: [] }
   for (const index of order) {
@@ -310,7 +362,12 @@ let rankSlots = new Int32Array(1024)
  * Returns the indices of the series to keep, in order, or undefined when they
  * already are.
  */
-function orderByRank(family: FamilyBuilder, desc: Desc, batches: readonly MetricBatch[], errors: GatherErrors): number[] | undefined {
+function orderByRank(
+  family: FamilyBuilder,
+  desc: Desc,
+  batches: readonly MetricBatch[],
+  errors: GatherErrors,
+): number[] | undefined {
   const { series } = family
   const cache = seriesOf(desc)
   cache.rank()
@@ -319,7 +376,8 @@ function orderByRank(family: FamilyBuilder, desc: Desc, batches: readonly Metric
     ordered = (series[i - 1] as Series).rank < (series[i] as Series).rank
   }
   if (ordered) return undefined
-  // slots[rank] is one more than the index of the series of that rank, or 0; one scratch array serves every family (this runs synchronously).
+  // slots[rank] is one more than the index of the series of that rank, or 0; one scratch array serves every family
+  // (this runs synchronously).
   if (rankSlots.length < cache.size) rankSlots = new Int32Array(cache.size * 2)
   const slots = rankSlots
   for (let i = 0; i < series.length; i++) {

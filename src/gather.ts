@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type Collector, type Emit } from './collector.js'
+import type { Collector, Emit } from './collector.js'
 import { SeriesBatch } from './series-batch.js'
 import type { SeriesLease } from './series-cache.js'
 import { Desc } from './desc.js'
@@ -31,7 +31,10 @@ export function currentCollector(): string | undefined {
 export interface CollectorOutcome {
   readonly name: string
   readonly durationSeconds: number
-  /** False when collect() failed, reported an error or missed the deadline, or when the gather-time checks dropped any of its metrics. */
+  /**
+   * False when collect() failed, reported an error or missed the deadline, or when the gather-time checks dropped any
+   * of its metrics.
+   */
   readonly success: boolean
 }
 
@@ -102,9 +105,113 @@ export const maxTimerMs = 2 ** 31 - 1
 /** Checks a scrape timeout: a positive number of milliseconds a timer can wait, or Infinity for none. */
 export function checkTimeout(value: number): number {
   if (typeof value !== 'number' || !(value > 0) || (value > maxTimerMs && value !== Infinity)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `timeoutMs must be a positive number of milliseconds up to ${maxTimerMs} (or Infinity), got ${quote(value)}`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_OPTION',
+      `timeoutMs must be a positive number of milliseconds up to ${maxTimerMs} (or Infinity), got ${quote(value)}`,
+    )
   }
   return value
+}
+
+/** One gather's deadline: its timer, or the caller's signal (the client went away), whichever comes first. */
+class GatherDeadline {
+  private readonly controller = new AbortController()
+  /** Fires at the deadline; collectors get it. */
+  readonly signal = this.controller.signal
+  /** Resolves with the signal at the deadline, to race collect() against. */
+  readonly reached: Promise<AbortSignal>
+  /** When the timer fires, in `Date.now()` ms. */
+  readonly at: number
+  private readonly timer: NodeJS.Timeout | undefined
+  private readonly forward = (): void => this.controller.abort()
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    this.reached = new Promise((resolve) =>
+      this.signal.addEventListener('abort', () => resolve(this.signal), { once: true }),
+    )
+    this.timer = Number.isFinite(timeoutMs) ? setTimeout(this.forward, timeoutMs) : undefined
+    this.at = Date.now() + timeoutMs
+    if (outer?.aborted) this.controller.abort()
+    outer?.addEventListener('abort', this.forward, { once: true })
+  }
+
+  /** What ended the gather, for messages. */
+  describe(): string {
+    return this.outer?.aborted ? 'the scrape was aborted' : `the scrape deadline (${this.timeoutMs} ms)`
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer)
+    this.outer?.removeEventListener('abort', this.forward)
+  }
+}
+
+/** What one collect() gave: its metrics and outcome, and why they were dropped or what it reported. */
+interface Collected {
+  readonly yielded: CollectorYield
+  readonly failure: Failure | undefined
+}
+
+/** Runs one collector's collect() against the gather's deadline; see {@link runCollectors}. */
+async function collectOne(run: CollectorRun, deadline: GatherDeadline, lease: SeriesLease): Promise<Collected> {
+  const batch = new SeriesBatch(lease)
+  let open = true
+  let misuse: PromkitError | undefined
+  const emit: Emit = (metric) => {
+    if (!open) return
+    if (typeof metric !== 'object' || metric === null || !(metric.desc instanceof Desc)) {
+      misuse ??= new PromkitError(
+        'PROMKIT_ERR_COLLECT_FAILED',
+        `emitted ${quote(metric)}, which is not a metric built by constMetric, constHistogram or constSummary`,
+      )
+      return
+    }
+    batch.add(metric)
+  }
+  const reported: unknown[] = []
+  const reportError = (error: unknown): void => void reported.push(error)
+  const started = performance.now()
+  const outcome = (success: boolean): CollectorOutcome => ({
+    name: run.name,
+    durationSeconds: (performance.now() - started) / 1000,
+    success,
+  })
+  try {
+    const context = { signal: deadline.signal, deadline: deadline.at, reportError }
+    const collecting = collectorContext.run(run.name, () =>
+      Promise.resolve().then(() => run.collector.collect(emit, context)),
+    )
+    const winner = await Promise.race([collecting, deadline.reached])
+    open = false
+    if (winner === deadline.signal) {
+      const message = `collect() did not finish before ${deadline.describe()}`
+      return {
+        yielded: { batch: undefined, outcome: outcome(false) },
+        failure: { code: 'PROMKIT_ERR_COLLECT_TIMEOUT', message },
+      }
+    }
+    if (misuse) throw misuse
+    const failure: Failure | undefined =
+      reported.length === 0
+        ? undefined
+        : {
+            code: 'PROMKIT_ERR_COLLECT_FAILED',
+            message: `collect() reported: ${reported.map(errorMessage).join('; ')}`,
+            cause: reported[0],
+          }
+    return { yielded: { batch, outcome: outcome(reported.length === 0) }, failure }
+  } catch (error) {
+    open = false
+    const code: ErrorCode =
+      error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED'
+        ? error.code
+        : 'PROMKIT_ERR_COLLECT_FAILED'
+    const failure = { code, message: `collect() failed: ${errorMessage(error)}`, cause: error }
+    return { yielded: { batch: undefined, outcome: outcome(false) }, failure }
+  }
 }
 
 /**
@@ -122,84 +229,32 @@ export async function runCollectors(
   lease: SeriesLease,
   outerSignal?: AbortSignal,
 ): Promise<CollectorYield[]> {
-  const controller = new AbortController()
-  const { signal } = controller
-  const deadline = new Promise<typeof signal>((resolve) => signal.addEventListener('abort', () => resolve(signal), { once: true }))
-  const timer = Number.isFinite(timeoutMs) ? setTimeout(() => controller.abort(), timeoutMs) : undefined
-  const deadlineAt = Date.now() + timeoutMs
-  const forward = (): void => controller.abort()
-  if (outerSignal?.aborted) controller.abort()
-  outerSignal?.addEventListener('abort', forward, { once: true })
-  const yields: CollectorYield[] = new Array<CollectorYield>(runs.length)
-  // Failures are reported once all collectors are done, in registration order, so logs do not depend on timing.
-  const failures: (Failure | undefined)[] = new Array<Failure | undefined>(runs.length)
-  const deadlineText = (): string => (outerSignal?.aborted ? 'the scrape was aborted' : `the scrape deadline (${timeoutMs} ms)`)
+  const deadline = new GatherDeadline(timeoutMs, outerSignal)
+  const collected = new Array<Collected>(runs.length)
   let next = 0
-
-  const runOne = async (run: CollectorRun, index: number): Promise<CollectorYield> => {
-    const batch = new SeriesBatch(lease)
-    let open = true
-    let misuse: PromkitError | undefined
-    const emit: Emit = (metric) => {
-      if (!open) return
-      if (typeof metric !== 'object' || metric === null || !(metric.desc instanceof Desc)) {
-        misuse ??= new PromkitError('PROMKIT_ERR_COLLECT_FAILED', `emitted ${quote(metric)}, which is not a metric built by constMetric, constHistogram or constSummary`)
-        return
-      }
-      batch.add(metric)
-    }
-    const reported: unknown[] = []
-    const reportError = (error: unknown): void => void reported.push(error)
-    const started = performance.now()
-    const outcome = (success: boolean): CollectorOutcome => ({
-      name: run.name,
-      durationSeconds: (performance.now() - started) / 1000,
-      success,
-    })
-    try {
-      const collecting = collectorContext.run(run.name, () => Promise.resolve().then(() => run.collector.collect(emit, { signal, deadline: deadlineAt, reportError })))
-      const winner = await Promise.race([collecting, deadline])
-      open = false
-      if (winner === signal) {
-        failures[index] = { code: 'PROMKIT_ERR_COLLECT_TIMEOUT', message: `collect() did not finish before ${deadlineText()}` }
-        return { batch: undefined, outcome: outcome(false) }
-      }
-      if (misuse) throw misuse
-      if (reported.length > 0) {
-        failures[index] = { code: 'PROMKIT_ERR_COLLECT_FAILED', message: `collect() reported: ${reported.map(errorMessage).join('; ')}`, cause: reported[0] }
-      }
-      return { batch, outcome: outcome(reported.length === 0) }
-    } catch (error) {
-      open = false
-      const code = error instanceof PromkitError && error.code !== 'PROMKIT_ERR_COLLECT_FAILED' ? error.code : 'PROMKIT_ERR_COLLECT_FAILED'
-      failures[index] = { code, message: `collect() failed: ${errorMessage(error)}`, cause: error }
-      return { batch: undefined, outcome: outcome(false) }
-    }
-  }
-
   const worker = async (): Promise<void> => {
-    while (next < runs.length && !signal.aborted) {
+    while (next < runs.length && !deadline.signal.aborted) {
       const index = next++
-      yields[index] = await runOne(runs[index] as CollectorRun, index)
+      collected[index] = await collectOne(runs[index] as CollectorRun, deadline, lease)
     }
   }
   try {
-    const workers = Array.from({ length: Math.min(concurrency, runs.length) }, worker)
-    await Promise.all(workers)
+    await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, worker))
   } finally {
-    clearTimeout(timer)
-    outerSignal?.removeEventListener('abort', forward)
+    deadline.dispose()
   }
   for (let index = next; index < runs.length; index++) {
     const run = runs[index] as CollectorRun
-    failures[index] = {
-      code: 'PROMKIT_ERR_COLLECT_TIMEOUT',
-      message: `collect() never started: ${deadlineText()} came while it waited for one of ${concurrency} workers`,
+    const waited = `came while it waited for one of ${concurrency} workers`
+    const message = `collect() never started: ${deadline.describe()} ${waited}`
+    collected[index] = {
+      yielded: { batch: undefined, outcome: { name: run.name, durationSeconds: 0, success: false } },
+      failure: { code: 'PROMKIT_ERR_COLLECT_TIMEOUT', message },
     }
-    yields[index] = { batch: undefined, outcome: { name: run.name, durationSeconds: 0, success: false } }
   }
-  failures.forEach((failure, index) => {
+  // Failures are reported once all collectors are done, in registration order, so logs do not depend on timing.
+  collected.forEach(({ failure }, index) => {
     if (failure) errors.report((runs[index] as CollectorRun).name, failure.code, '', failure.message, failure.cause)
   })
-  return yields
+  return collected.map(({ yielded }) => yielded)
 }

@@ -1,5 +1,13 @@
 import { errorMessage } from './errors.js'
-import { type GatherError, type MetricBatch, type MetricFamily, GatherErrors, buildFamilies, claimedNames, isCheckedFamily } from './families.js'
+import {
+  type GatherError,
+  type MetricBatch,
+  type MetricFamily,
+  GatherErrors,
+  buildFamilies,
+  claimedNames,
+  isCheckedFamily,
+} from './families.js'
 import type { GatherOptions, GatherResult, Gatherer } from './gather.js'
 import { SeriesBatch } from './series-batch.js'
 import { SeriesLease } from './series-cache.js'
@@ -26,7 +34,13 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       settled.forEach((result, index) => {
         const source = `gatherer #${index + 1}`
         if (result.status === 'rejected') {
-          errors.report(source, 'PROMKIT_ERR_COLLECT_FAILED', '', `gather() failed: ${errorMessage(result.reason)}`, result.reason)
+          errors.report(
+            source,
+            'PROMKIT_ERR_COLLECT_FAILED',
+            '',
+            `gather() failed: ${errorMessage(result.reason)}`,
+            result.reason,
+          )
           return
         }
         passed.push(...result.value.errors)
@@ -35,19 +49,23 @@ export function mergeGatherers(gatherers: readonly Gatherer[]): Gatherer {
       })
       const uses = new Map<string, number>()
       for (const { families } of gathered) {
-        for (const family of families) for (const name of claimedNames(family.name, family.type)) uses.set(name, (uses.get(name) ?? 0) + 1)
+        for (const family of families)
+          for (const name of claimedNames(family.name, family.type)) uses.set(name, (uses.get(name) ?? 0) + 1)
       }
-      const alone = (family: MetricFamily): boolean => isCheckedFamily(family) && claimedNames(family.name, family.type).every((name) => uses.get(name) === 1)
+      const alone = (family: MetricFamily): boolean =>
+        isCheckedFamily(family) && claimedNames(family.name, family.type).every((name) => uses.get(name) === 1)
       const unchanged = gathered.flatMap(({ families }) => families.filter(alone))
       const lease = new SeriesLease()
       try {
         const batches: MetricBatch[] = gathered.map(({ source, families }) => {
           const batch = new SeriesBatch(lease)
-          for (const family of families) if (!alone(family)) family.metrics.forEach((metric) => batch.add(metric))
+          for (const family of families) if (!alone(family)) for (const metric of family.metrics) batch.add(metric)
           return { source, batch }
         })
         // Names are unique across both parts: a name in both would have made its families not alone.
-        const families = [...unchanged, ...(await buildFamilies(batches, errors))].sort((a, b) => (a.name < b.name ? -1 : 1))
+        const families = [...unchanged, ...(await buildFamilies(batches, errors))].sort((a, b) =>
+          a.name < b.name ? -1 : 1,
+        )
         return { families, errors: [...passed, ...errors.list], collectors }
       } finally {
         lease.release()

@@ -23,7 +23,14 @@ export type { CollectContext, Collector, Emit } from './collector.js'
 export { AlreadyRegisteredError, Registry, defaultConcurrency, defaultTimeoutMs } from './registry.js'
 export type { Registerer, RegistryOptions } from './registry.js'
 export { currentCollector } from './gather.js'
-export type { CollectorOutcome, GatherOptions, GatherResult, Gatherer, ScrapeReporter, ScrapeSummary } from './gather.js'
+export type {
+  CollectorOutcome,
+  GatherOptions,
+  GatherResult,
+  Gatherer,
+  ScrapeReporter,
+  ScrapeSummary,
+} from './gather.js'
 export { GatherError } from './families.js'
 export type { MetricFamily } from './families.js'
 export { wrapRegisterer } from './wrap.js'
@@ -35,11 +42,25 @@ export { mapWithin } from './map-within.js'
 export type { MappedWithin } from './map-within.js'
 export type { ErrorCode } from './errors.js'
 export { isValidLabelName, isValidMetricName } from './names.js'
-export { contentTypes, defaultChunkCharacters, encode, encodeBody, encodeChunks, encodeStream } from './exposition/encode.js'
+export {
+  contentTypes,
+  defaultChunkCharacters,
+  encode,
+  encodeBody,
+  encodeChunks,
+  encodeStream,
+} from './exposition/encode.js'
 export type { ExpositionFormat } from './exposition/encode.js'
 export { negotiate } from './exposition/negotiate.js'
 export { MetricsHandler, RequestsInFlight, ScrapeRefused, metricsHandler } from './http/handler.js'
-export type { ErrorHandling, HandlerInstrumentation, MetricsHandlerOptions, MetricsRequest, MetricsResponse, MetricsSource } from './http/handler.js'
+export type {
+  ErrorHandling,
+  HandlerInstrumentation,
+  MetricsHandlerOptions,
+  MetricsRequest,
+  MetricsResponse,
+  MetricsSource,
+} from './http/handler.js'
 export { Pushgateway } from './push.js'
 export type { PushgatewayOptions } from './push.js'
 export { promClientCollector } from './prom-client-bridge.js'

@@ -17,7 +17,12 @@ export interface MappedWithin<I, O> {
  * deadline with what it has. A failing item does not stop the others. Work still
  * running at the deadline is left to finish on its own; its result is dropped.
  */
-export async function mapWithin<I, O>(items: readonly I[], concurrency: number, deadline: number, work: (item: I) => Promise<O>): Promise<MappedWithin<I, O>> {
+export async function mapWithin<I, O>(
+  items: readonly I[],
+  concurrency: number,
+  deadline: number,
+  work: (item: I) => Promise<O>,
+): Promise<MappedWithin<I, O>> {
   const results = new Array<{ result: O } | { error: unknown } | undefined>(items.length)
   let next = 0
   let late = false

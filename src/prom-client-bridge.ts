@@ -20,7 +20,10 @@ export interface PromClientCollectorOptions {
 /** Labels prom-client adds itself to histogram and summary samples. */
 const bucketLabels = new Set(['le', 'quantile'])
 
-/** What every prom-client metric object carries at runtime, though its typings do not say (labelNames is always an array, empty by default). */
+/**
+ * What every prom-client metric object carries at runtime, though its typings do not say (labelNames is always an
+ * array, empty by default).
+ */
 interface PromClientFields {
   readonly name: string
   readonly help: string
@@ -44,6 +47,82 @@ function upperBound(le: string | number | undefined): number {
 }
 
 /**
+ * The label names of a snapshot: the declared ones, then any others its values carry (prom-client's default labels),
+ * sorted.
+ */
+function snapshotLabels(values: readonly SnapshotValue[], declared: readonly string[]): string[] {
+  const extra = new Set<string>()
+  for (const value of values) {
+    for (const name of Object.keys(value.labels))
+      if (!declared.includes(name) && !bucketLabels.has(name)) extra.add(name)
+  }
+  return [...declared, ...[...extra].sort()]
+}
+
+/**
+ * One histogram or summary series, gathered from prom-client's flat values (buckets or quantiles, `_sum`, `_count`).
+ */
+interface Aggregate {
+  readonly labelValues: string[]
+  count: number
+  sum: number
+  readonly points: [number, number][]
+}
+
+/** A histogram's or summary's flat values grouped into series by label values. */
+function aggregates(snapshot: Snapshot, labelValuesOf: (value: SnapshotValue) => string[]): Aggregate[] {
+  const series = new Map<string, Aggregate>()
+  for (const value of snapshot.values as SnapshotValue[]) {
+    const labelValues = labelValuesOf(value)
+    const key = JSON.stringify(labelValues)
+    let entry = series.get(key)
+    if (entry === undefined) {
+      entry = { labelValues, count: 0, sum: 0, points: [] }
+      series.set(key, entry)
+    }
+    const suffix = value.metricName === undefined ? '' : value.metricName.slice(snapshot.name.length)
+    const point = value.labels as Record<string, string | number | undefined>
+    if (suffix === '_sum') entry.sum = value.value
+    else if (suffix === '_count') entry.count = value.value
+    else
+      entry.points.push([
+        String(snapshot.type) === 'histogram' ? upperBound(point.le) : Number(point.quantile),
+        value.value,
+      ])
+  }
+  return [...series.values()]
+}
+
+/**
+ * Emits one prom-client metric's snapshot as const metrics, under the descriptor `descFor` gives for its name, help and
+ * labels.
+ */
+function emitSnapshot(
+  emit: Emit,
+  snapshot: Snapshot,
+  declared: readonly string[],
+  descFor: (name: string, help: string, labels: readonly string[]) => Desc,
+): void {
+  const values = snapshot.values as SnapshotValue[]
+  const labels = snapshotLabels(values, declared)
+  const desc = descFor(snapshot.name, snapshot.help, labels)
+  const labelValuesOf = (value: SnapshotValue): string[] =>
+    labels.map((name) => labelText((value.labels as Record<string, string | number | undefined>)[name]))
+  const type = String(snapshot.type)
+  if (type === 'counter' || type === 'gauge') {
+    for (const value of values) emit(constMetric(desc, type, value.value, labelValuesOf(value)))
+    return
+  }
+  for (const { labelValues, count, sum, points } of aggregates(snapshot, labelValuesOf)) {
+    emit(
+      type === 'histogram'
+        ? constHistogram(desc, { count, sum, buckets: points }, labelValues)
+        : constSummary(desc, { count, sum, quantiles: points }, labelValues),
+    )
+  }
+}
+
+/**
  * Serves prom-client metrics from a promkit Registry: a whole prom-client
  * Registry (including what `collectDefaultMetrics()` registered into it) or a
  * list of Counter/Gauge/Histogram/Summary objects. prom-client keeps doing what
@@ -60,49 +139,10 @@ export function promClientCollector(source: PromClientSource, options: PromClien
     const [name, help, labels] = JSON.parse(key) as [string, string, string[]]
     return new Desc({ name, help, variableLabels: labels })
   })
-  const descFor = (name: string, help: string, labels: readonly string[]): Desc => cached(JSON.stringify([name, help, labels]))
-  const metrics = (): readonly PromClientMetric[] => (isRegistry(source) ? (source.getMetricsAsArray() as unknown as PromClientMetric[]) : source)
-
-  const emitSnapshot = (emit: Emit, snapshot: Snapshot, declared: readonly string[]): void => {
-    const values = snapshot.values as SnapshotValue[]
-    const labels = [...declared]
-    const extra = new Set<string>()
-    for (const value of values) {
-      for (const name of Object.keys(value.labels)) if (!labels.includes(name) && !bucketLabels.has(name)) extra.add(name)
-    }
-    labels.push(...[...extra].sort())
-    const desc = descFor(snapshot.name, snapshot.help, labels)
-    const labelValuesOf = (value: SnapshotValue): string[] =>
-      labels.map((name) => labelText((value.labels as Record<string, string | number | undefined>)[name]))
-    const type = String(snapshot.type)
-    if (type === 'counter' || type === 'gauge') {
-      for (const value of values) emit(constMetric(desc, type, value.value, labelValuesOf(value)))
-      return
-    }
-    const series = new Map<string, { labelValues: string[]; count: number; sum: number; points: [number, number][] }>()
-    for (const value of values) {
-      const labelValues = labelValuesOf(value)
-      const key = JSON.stringify(labelValues)
-      let entry = series.get(key)
-      if (entry === undefined) {
-        entry = { labelValues, count: 0, sum: 0, points: [] }
-        series.set(key, entry)
-      }
-      const suffix = value.metricName === undefined ? '' : value.metricName.slice(snapshot.name.length)
-      const point = value.labels as Record<string, string | number | undefined>
-      if (suffix === '_sum') entry.sum = value.value
-      else if (suffix === '_count') entry.count = value.value
-      else entry.points.push([type === 'histogram' ? upperBound(point.le) : Number(point.quantile), value.value])
-    }
-    for (const { labelValues, count, sum, points } of series.values()) {
-      emit(
-        type === 'histogram'
-          ? constHistogram(desc, { count, sum, buckets: points }, labelValues)
-          : constSummary(desc, { count, sum, quantiles: points }, labelValues),
-      )
-    }
-  }
-
+  const descFor = (name: string, help: string, labels: readonly string[]): Desc =>
+    cached(JSON.stringify([name, help, labels]))
+  const metrics = (): readonly PromClientMetric[] =>
+    isRegistry(source) ? (source.getMetricsAsArray() as unknown as PromClientMetric[]) : source
   return {
     name: options.name ?? 'prom-client',
     describe(): Desc[] {
@@ -115,8 +155,11 @@ export function promClientCollector(source: PromClientSource, options: PromClien
       // getMetricsAsJSON() reads the same metric list synchronously, so every snapshot has an entry here.
       const current = metrics()
       const declared = new Map(current.map((metric) => [fields(metric).name, fields(metric).labelNames]))
-      const snapshots = isRegistry(source) ? await source.getMetricsAsJSON() : await Promise.all(current.map((metric) => metric.get()))
-      for (const snapshot of snapshots as Snapshot[]) emitSnapshot(emit, snapshot, declared.get(snapshot.name) as readonly string[])
+      const snapshots = isRegistry(source)
+        ? await source.getMetricsAsJSON()
+        : await Promise.all(current.map((metric) => metric.get()))
+      for (const snapshot of snapshots as Snapshot[])
+        emitSnapshot(emit, snapshot, declared.get(snapshot.name) as readonly string[], descFor)
     },
   }
 }

@@ -1,7 +1,14 @@
 import { type Collector, collectorName, unwrapCollector } from './collector.js'
 import { Desc } from './desc.js'
 import { PromkitError, errorMessage, quote } from './errors.js'
-import { type MetricBatch, type MetricFamily, GatherErrors, buildFamilies, claimedNames, describedKey } from './families.js'
+import {
+  type MetricBatch,
+  type MetricFamily,
+  GatherErrors,
+  buildFamilies,
+  claimedNames,
+  describedKey,
+} from './families.js'
 import { SeriesBatch } from './series-batch.js'
 import { SeriesLease } from './series-cache.js'
 import {
@@ -34,7 +41,10 @@ export class AlreadyRegisteredError extends PromkitError {
   readonly attempted: Collector
 
   constructor(existing: Collector, attempted: Collector, where: string) {
-    super('PROMKIT_ERR_ALREADY_REGISTERED', `${where}: a collector with the same descriptors (${collectorName(existing)}) is already registered`)
+    super(
+      'PROMKIT_ERR_ALREADY_REGISTERED',
+      `${where}: a collector with the same descriptors (${collectorName(existing)}) is already registered`,
+    )
     this.name = 'AlreadyRegisteredError'
     this.existing = existing
     this.attempted = attempted
@@ -45,13 +55,19 @@ export class AlreadyRegisteredError extends PromkitError {
 export interface RegistryOptions {
   /** At most this many collect() calls run at once in a gather (the worker budget). Default 16. */
   readonly concurrency?: number
-  /** Default scrape deadline in milliseconds when a gather names none. Default 10000, Prometheus' default scrape timeout. */
+  /**
+   * Default scrape deadline in milliseconds when a gather names none. Default 10000, Prometheus' default scrape
+   * timeout.
+   */
   readonly timeoutMs?: number
   /** Also check every collected metric against the descriptors its collector described. Default false. */
   readonly pedantic?: boolean
 }
 
-/** The default worker budget: enough to run a typical exporter's collectors at once while bounding sockets and file descriptors. */
+/**
+ * The default worker budget: enough to run a typical exporter's collectors at once while bounding sockets and file
+ * descriptors.
+ */
 export const defaultConcurrency = 16
 /** The default scrape deadline, matching Prometheus' default `scrape_timeout`. */
 export const defaultTimeoutMs = 10_000
@@ -120,7 +136,8 @@ export class Registry implements Registerer, Gatherer {
       duplicate ??= owner
         ? new PromkitError(
             'PROMKIT_ERR_DUPLICATE_DESCRIPTOR',
-            `${where}: descriptor ${desc} already exists with the same fully-qualified name and const label values (registered by ${owner.name})`,
+            `${where}: descriptor ${desc} already exists with the same fully-qualified name and const label values ` +
+              `(registered by ${owner.name})`,
           )
         : undefined
       newDescs.set(desc.id, desc)
@@ -130,7 +147,8 @@ export class Registry implements Registerer, Gatherer {
       } else if (known.dimensions !== desc.dimensions) {
         throw new PromkitError(
           'PROMKIT_ERR_DESCRIPTOR_CONFLICT',
-          `${where}: descriptor ${desc} has different label names, help or unit than the previously registered ${known}`,
+          `${where}: descriptor ${desc} has different label names, help or unit than the previously registered ` +
+            `${known}`,
         )
       }
     }
@@ -142,7 +160,8 @@ export class Registry implements Registerer, Gatherer {
     }
     const id = JSON.stringify([...newDescs.keys()].sort())
     const existing = this.byCollectorId.get(id)
-    if (existing) throw new AlreadyRegisteredError(unwrapCollector(existing.collector), unwrapCollector(collector), where)
+    if (existing)
+      throw new AlreadyRegisteredError(unwrapCollector(existing.collector), unwrapCollector(collector), where)
     if (duplicate) throw duplicate
     const entry: Entry = {
       collector,
@@ -182,7 +201,9 @@ export class Registry implements Registerer, Gatherer {
     const started = performance.now()
     // Snapshot before the first await: a register() during the gather affects the next one.
     const { include } = options
-    const entries = this.entries.filter((entry) => entry.reporter === undefined && (include === undefined || include(entry.name)))
+    const entries = this.entries.filter(
+      (entry) => entry.reporter === undefined && (include === undefined || include(entry.name)),
+    )
     const reporters = this.entries.filter((entry) => entry.reporter !== undefined)
     const errors = new GatherErrors()
     const lease = new SeriesLease()
@@ -197,11 +218,17 @@ export class Registry implements Registerer, Gatherer {
       })
       const families = await buildFamilies(batches, errors)
       const faulty = new Set(errors.list.map((error) => error.source))
-      const collectors = yields.map(({ outcome }) => (outcome.success && faulty.has(outcome.name) ? { ...outcome, success: false } : outcome))
+      const collectors = yields.map(({ outcome }) =>
+        outcome.success && faulty.has(outcome.name) ? { ...outcome, success: false } : outcome,
+      )
       if (reporters.length === 0) return { families, errors: errors.list, collectors }
       const summary = { collectors, errors: [...errors.list], durationSeconds: (performance.now() - started) / 1000 }
-      const reported = await buildFamilies(reporters.map((entry) => this.report(entry, summary, lease, errors)), errors)
-      const ownerOf = (name: string): string => (reporters.find((entry) => entry.descs.some((desc) => desc.fqName === name)) as Entry).name
+      const reported = await buildFamilies(
+        reporters.map((entry) => this.report(entry, summary, lease, errors)),
+        errors,
+      )
+      const ownerOf = (name: string): string =>
+        (reporters.find((entry) => entry.descs.some((desc) => desc.fqName === name)) as Entry).name
       return { families: addReported(families, reported, ownerOf, errors), errors: errors.list, collectors }
     } finally {
       lease.release()
@@ -209,7 +236,12 @@ export class Registry implements Registerer, Gatherer {
   }
 
   /** Runs one reporter; what it emits before a throw is dropped and the throw reported. */
-  private report(entry: Entry, summary: Parameters<ScrapeReporter['report']>[1], lease: SeriesLease, errors: GatherErrors): MetricBatch {
+  private report(
+    entry: Entry,
+    summary: Parameters<ScrapeReporter['report']>[1],
+    lease: SeriesLease,
+    errors: GatherErrors,
+  ): MetricBatch {
     const batch = new SeriesBatch(lease)
     try {
       ;(entry.reporter as ScrapeReporter).report((metric) => batch.add(metric), summary)
@@ -224,7 +256,10 @@ export class Registry implements Registerer, Gatherer {
     const descs = [...collector.describe()]
     for (const desc of descs) {
       if (!(desc instanceof Desc)) {
-        throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `${where}: describe() returned ${quote(desc)}, which is not a Desc`)
+        throw new PromkitError(
+          'PROMKIT_ERR_INVALID_OPTION',
+          `${where}: describe() returned ${quote(desc)}, which is not a Desc`,
+        )
       }
     }
     return descs
@@ -236,15 +271,24 @@ export class Registry implements Registerer, Gatherer {
  * family whose names an unchecked collector already used is dropped and reported:
  * the collectors' metrics come first, as in any conflict.
  */
-function addReported(families: MetricFamily[], reported: readonly MetricFamily[], ownerOf: (name: string) => string, errors: GatherErrors): MetricFamily[] {
-  const claimed = new Map(families.flatMap((family) => claimedNames(family.name, family.type).map((name) => [name, family] as const)))
+function addReported(
+  families: MetricFamily[],
+  reported: readonly MetricFamily[],
+  ownerOf: (name: string) => string,
+  errors: GatherErrors,
+): MetricFamily[] {
+  const claimed = new Map(
+    families.flatMap((family) => claimedNames(family.name, family.type).map((name) => [name, family] as const)),
+  )
   for (const family of reported) {
     const clash = claimedNames(family.name, family.type).find((name) => claimed.has(name))
     if (clash === undefined) {
       families.push(family)
     } else {
       const holder = claimed.get(clash) as MetricFamily
-      const message = `${family.type} ${quote(family.name)} collides with ${holder.type} ${quote(holder.name)} (from a collector) on the sample name ${quote(clash)}`
+      const message =
+        `${family.type} ${quote(family.name)} collides with ${holder.type} ${quote(holder.name)} (from a collector) ` +
+        `on the sample name ${quote(clash)}`
       errors.report(ownerOf(family.name), 'PROMKIT_ERR_NAME_COLLISION', family.name, message)
     }
   }

@@ -40,7 +40,12 @@ export class SeriesBatch {
     const last = this.runs[this.runs.length - 1]
     if (last === undefined || metric.desc !== last.desc || metric.type !== last.type) this.startRun(metric)
     this.series.push((this.cache as DescSeries).lookupAt(metric.labelValues, this.position++))
-    if (metric.type === 'histogram' || metric.type === 'summary' || metric.timestampMs !== undefined || metric.exemplar !== undefined) {
+    if (
+      metric.type === 'histogram' ||
+      metric.type === 'summary' ||
+      metric.timestampMs !== undefined ||
+      metric.exemplar !== undefined
+    ) {
       this.values.push(0)
       this.kept.push(metric)
     } else {

@@ -51,7 +51,10 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 export class DescSeries {
   /** Keyed by the label block, which escaping makes unique per series of one descriptor. */
   private readonly byLabels = new Map<string, Series>()
-  /** The series in the order the latest gathers emitted them: collectors mostly emit the same series in the same order every scrape. */
+  /**
+   * The series in the order the latest gathers emitted them: collectors mostly emit the same series in the same order
+   * every scrape.
+   */
   private readonly emitted: (Series | undefined)[] = []
   /** False when an entry was added (or entries dropped) after the last ranking. */
   private ranked = true
@@ -125,7 +128,10 @@ export class DescSeries {
     this.ranked = true
   }
 
-  /** Marks the end of a gather; the last one out drops entries that neither it nor the one before saw, when they are many. */
+  /**
+   * Marks the end of a gather; the last one out drops entries that neither it nor the one before saw, when they are
+   * many.
+   */
   release(): void {
     this.inFlight--
     if (this.inFlight > 0 || this.byLabels.size <= 2 * this.seenByLatest + 64) return
@@ -149,7 +155,10 @@ export function seriesOf(desc: Desc): DescSeries {
   return cache
 }
 
-/** The series caches one gather uses: each is acquired on first use and all are released together when the gather is done. */
+/**
+ * The series caches one gather uses: each is acquired on first use and all are released together when the gather is
+ * done.
+ */
 export class SeriesLease {
   private readonly held = new Set<DescSeries>()
 

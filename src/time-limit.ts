@@ -13,7 +13,10 @@ export async function withTimeLimit<T, L>(work: Promise<T>, ms: number, late: ()
   if (ms > maxTimerMs) return work
   const cancel = new AbortController()
   // Cancelled once the work has won: that rejection is not a timeout, so it settles to nothing.
-  const timeout = sleep(Math.max(ms, 0), undefined, { signal: cancel.signal }).then(late, () => new Promise<never>(() => {}))
+  const timeout = sleep(Math.max(ms, 0), undefined, { signal: cancel.signal }).then(
+    late,
+    () => new Promise<never>(() => {}),
+  )
   try {
     return await Promise.race([work, timeout])
   } finally {

@@ -1,4 +1,11 @@
-import { type Collector, type CollectContext, type Emit, type WrappingCollector, collectorName, wrappedCollector } from './collector.js'
+import {
+  type Collector,
+  type CollectContext,
+  type Emit,
+  type WrappingCollector,
+  collectorName,
+  wrappedCollector,
+} from './collector.js'
 import type { Metric } from './const-metric.js'
 import { Desc } from './desc.js'
 import { PromkitError, quote } from './errors.js'

@@ -1,5 +1,17 @@
 import t from 'tap'
-import { AlreadyRegisteredError, type Collector, Desc, type Emit, type Gatherer, Registry, cachedDescs, constMetric, encode, mergeGatherers, wrapRegisterer } from '../src/index.js'
+import {
+  type AlreadyRegisteredError,
+  type Collector,
+  Desc,
+  type Emit,
+  type Gatherer,
+  Registry,
+  cachedDescs,
+  constMetric,
+  encode,
+  mergeGatherers,
+  wrapRegisterer,
+} from '../src/index.js'
 import { refuses } from './helpers/refuses.js'
 
 const requests = new Desc({ name: 'requests_total', help: 'Requests.', variableLabels: ['code'] })
@@ -36,7 +48,7 @@ t.test('wrapRegisterer adds a prefix and const labels to what a collector descri
   )
 })
 
-t.test('wrapping keeps the checks and hands back the user\'s collector', async (t) => {
+t.test("wrapping keeps the checks and hands back the user's collector", async (t) => {
   const registry = new Registry()
   const wrapped = wrapRegisterer(registry, { constLabels: { instance: 'a' } })
   const original = requestsCollector('original')
@@ -48,8 +60,18 @@ t.test('wrapping keeps the checks and hands back the user\'s collector', async (
     t.equal((error as AlreadyRegisteredError).existing, original)
     t.equal((error as AlreadyRegisteredError).attempted.name, 'again')
   }
-  refuses(t, () => wrapRegisterer(registry, { constLabels: { code: 'x' } }).register(requestsCollector()), 'PROMKIT_ERR_DUPLICATE_LABEL_NAME', 'wrapping Desc{fqName: "requests_total", help: "Requests.", constLabels: {}, variableLabels: [code]} with const label "code": the descriptor already has a label of that name')
-  refuses(t, () => wrapRegisterer(registry, { prefix: '9' }).register(requestsCollector()), 'PROMKIT_ERR_INVALID_METRIC_NAME', 'registering requests: descriptor "9requests_total": "9requests_total" is not a valid metric name (want [a-zA-Z_:][a-zA-Z0-9_:]*)')
+  refuses(
+    t,
+    () => wrapRegisterer(registry, { constLabels: { code: 'x' } }).register(requestsCollector()),
+    'PROMKIT_ERR_DUPLICATE_LABEL_NAME',
+    'wrapping Desc{fqName: "requests_total", help: "Requests.", constLabels: {}, variableLabels: [code]} with const label "code": the descriptor already has a label of that name',
+  )
+  refuses(
+    t,
+    () => wrapRegisterer(registry, { prefix: '9' }).register(requestsCollector()),
+    'PROMKIT_ERR_INVALID_METRIC_NAME',
+    'registering requests: descriptor "9requests_total": "9requests_total" is not a valid metric name (want [a-zA-Z_:][a-zA-Z0-9_:]*)',
+  )
   t.equal(wrapped.unregister(original), true)
   t.equal(wrapped.unregister(original), false)
   t.same((await registry.gather()).families, [])
@@ -61,8 +83,16 @@ t.test('wrapped unchecked collectors can be unregistered, and close() reaches th
   const free = new Desc({ name: 'free', help: 'h' })
   const unchecked: Collector = { describe: () => [], collect: (emit) => emit(constMetric(free, 'gauge', 1)) }
   wrapped.register(unchecked)
-  t.same((await registry.gather()).families.map((f) => f.name), ['x_free'])
-  refuses(t, () => wrapped.register(unchecked), 'PROMKIT_ERR_ALREADY_REGISTERED', 'registering anonymous: a collector with the same descriptors (anonymous) is already registered')
+  t.same(
+    (await registry.gather()).families.map((f) => f.name),
+    ['x_free'],
+  )
+  refuses(
+    t,
+    () => wrapped.register(unchecked),
+    'PROMKIT_ERR_ALREADY_REGISTERED',
+    'registering anonymous: a collector with the same descriptors (anonymous) is already registered',
+  )
   t.equal(wrapped.unregister(unchecked), true)
   const closable = requestsCollector()
   wrapped.register(closable)
@@ -81,9 +111,18 @@ t.test('wrapped unchecked collectors can be unregistered, and close() reaches th
 
 t.test('unchecked wrapped collectors that emit a clashing label fail at collect time', async (t) => {
   const registry = new Registry()
-  wrapRegisterer(registry, { constLabels: { code: 'x' } }).register({ name: 'u', describe: () => [], collect: (emit) => emit(constMetric(requests, 'counter', 1, ['200'])) })
+  wrapRegisterer(registry, { constLabels: { code: 'x' } }).register({
+    name: 'u',
+    describe: () => [],
+    collect: (emit) => emit(constMetric(requests, 'counter', 1, ['200'])),
+  })
   const { errors } = await registry.gather()
-  t.same(errors.map((e) => e.message), ['u: collect() failed: wrapping Desc{fqName: "requests_total", help: "Requests.", constLabels: {}, variableLabels: [code]} with const label "code": the descriptor already has a label of that name'])
+  t.same(
+    errors.map((e) => e.message),
+    [
+      'u: collect() failed: wrapping Desc{fqName: "requests_total", help: "Requests.", constLabels: {}, variableLabels: [code]} with const label "code": the descriptor already has a label of that name',
+    ],
+  )
 })
 
 t.test('mergeGatherers serves several registries as one scrape, with the same checks', async (t) => {
@@ -91,7 +130,11 @@ t.test('mergeGatherers serves several registries as one scrape, with the same ch
   const b = new Registry()
   const up = new Desc({ name: 'up', help: 'Up.', variableLabels: ['job'] })
   a.register({ name: 'a', describe: () => [up], collect: (emit) => emit(constMetric(up, 'gauge', 1, ['a'])) })
-  b.register({ name: 'b', describe: () => [up], collect: (emit) => [constMetric(up, 'gauge', 1, ['b']), constMetric(up, 'gauge', 0, ['a'])].forEach(emit) })
+  b.register({
+    name: 'b',
+    describe: () => [up],
+    collect: (emit) => [constMetric(up, 'gauge', 1, ['b']), constMetric(up, 'gauge', 0, ['a'])].forEach(emit),
+  })
   const other = new Desc({ name: 'up', help: 'Different.' })
   const c = new Registry()
   c.register({ name: 'c', describe: () => [other], collect: (emit) => emit(constMetric(other, 'gauge', 1)) })
@@ -113,7 +156,15 @@ t.test('mergeGatherers serves several registries as one scrape, with the same ch
     ],
     'errors of the gatherers come first, then what the merge found',
   )
-  t.same(collectors.map((o) => [o.name, o.success]), [['a', true], ['b', true], ['c', true], ['broken', false]])
+  t.same(
+    collectors.map((o) => [o.name, o.success]),
+    [
+      ['a', true],
+      ['b', true],
+      ['c', true],
+      ['broken', false],
+    ],
+  )
 })
 
 t.test('cachedDescs builds each descriptor once', async (t) => {
@@ -130,7 +181,13 @@ t.test('cachedDescs builds each descriptor once', async (t) => {
 t.test('mergeGatherers passes a checked family with unique names through untouched', async (t) => {
   const big = new Registry()
   const series = new Desc({ name: 'big_series', help: 'h', variableLabels: ['i'] })
-  big.register({ name: 'big', describe: () => [series], collect: (emit) => ['b', 'a', 'c'].forEach((i) => emit(constMetric(series, 'gauge', 1, [i]))) })
+  big.register({
+    name: 'big',
+    describe: () => [series],
+    collect: (emit) => {
+      for (const i of ['b', 'a', 'c']) emit(constMetric(series, 'gauge', 1, [i]))
+    },
+  })
   const small = new Registry()
   const up = new Desc({ name: 'up', help: 'Up.' })
   small.register({ name: 'small', describe: () => [up], collect: (emit) => emit(constMetric(up, 'gauge', 1)) })
@@ -140,15 +197,36 @@ t.test('mergeGatherers passes a checked family with unique names through untouch
   const bigResult = await big.gather()
   const merged = await mergeGatherers([first, small, { gather: async () => bigResult }]).gather()
   t.equal(merged.families[1], bigResult.families[0], 'the same family object: not checked and sorted again')
-  t.same(merged.families.map((f) => f.name), ['aa_first', 'big_series', 'up'], 'in name order, whatever the gatherers\' order')
+  t.same(
+    merged.families.map((f) => f.name),
+    ['aa_first', 'big_series', 'up'],
+    "in name order, whatever the gatherers' order",
+  )
   t.same(merged.errors, [])
 })
 
 t.test('mergeGatherers still checks everything of a gatherer that is not a registry', async (t) => {
   const desc = new Desc({ name: 'handmade', help: 'h', variableLabels: ['i'] })
-  const metrics = [constMetric(desc, 'gauge', 1, ['b']), constMetric(desc, 'gauge', 2, ['a']), constMetric(desc, 'gauge', 3, ['b'])]
-  const handmade: Gatherer = { gather: async () => ({ families: [{ name: 'handmade', help: 'h', type: 'gauge', unit: '', metrics }], errors: [], collectors: [] }) }
+  const metrics = [
+    constMetric(desc, 'gauge', 1, ['b']),
+    constMetric(desc, 'gauge', 2, ['a']),
+    constMetric(desc, 'gauge', 3, ['b']),
+  ]
+  const handmade: Gatherer = {
+    gather: async () => ({
+      families: [{ name: 'handmade', help: 'h', type: 'gauge', unit: '', metrics }],
+      errors: [],
+      collectors: [],
+    }),
+  }
   const merged = await mergeGatherers([handmade]).gather()
-  t.same(merged.families[0]?.metrics.map((m) => m.labelValues[0]), ['a', 'b'], 'sorted, the duplicate dropped')
-  t.same(merged.errors.map((e) => e.message), ['gatherer #1: collected metric handmade{i="b"} was collected before with the same name and label values'])
+  t.same(
+    merged.families[0]?.metrics.map((m) => m.labelValues[0]),
+    ['a', 'b'],
+    'sorted, the duplicate dropped',
+  )
+  t.same(
+    merged.errors.map((e) => e.message),
+    ['gatherer #1: collected metric handmade{i="b"} was collected before with the same name and label values'],
+  )
 })

@@ -30,25 +30,35 @@ t.test('the example exporter serves exact metrics for a directory, lint-clean, i
   ])
   const lint = promtoolCheckMetrics(text)
   t.same([lint.status, lint.stderr], [0, ''])
-  const openMetrics = await get(`${exporter.base}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })
+  const openMetrics = await get(`${exporter.base}/metrics`, {
+    headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+  })
   t.equal(openMetrics.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8')
-  t.match(openMetrics.text, /# UNIT directory_size_bytes bytes\n[^]*# EOF\n$/)
+  t.match(openMetrics.text, /# UNIT directory_size_bytes bytes\n[\s\S]*# EOF\n$/)
 })
 
 t.test('a directory that cannot be read is logged with its reason and the scrape still answers', async (t) => {
   const exporter = await startExporter(t, built, ['--collector.files.path', '/nonexistent/promkit'])
   const answer = await get(`${exporter.base}/metrics`)
   t.equal(answer.status, 200)
-  t.same(samples(answer.text, 'directory_files', 'directory_scrape_collector_success'), ['directory_scrape_collector_success{collector="files"} 0'])
+  t.same(samples(answer.text, 'directory_files', 'directory_scrape_collector_success'), [
+    'directory_scrape_collector_success{collector="files"} 0',
+  ])
   await waitFor('the error log line', async () => (exporter.stderr().includes('ENOENT') ? true : undefined), 5000, 20)
-  await expectLog(t, exporter, /collector=files code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="files: collect\(\) failed: ENOENT: no such file or directory, scandir '\/nonexistent\/promkit'"/)
+  await expectLog(
+    t,
+    exporter,
+    /collector=files code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="files: collect\(\) failed: ENOENT: no such file or directory, scandir '\/nonexistent\/promkit'"/,
+  )
 })
 
-t.test('the example\'s defaults: the current directory, on port 9400', async (t) => {
+t.test("the example's defaults: the current directory, on port 9400", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-start-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'only.txt'), 'x')
   const exporter = await startExporter(t, built, [], { cwd: dir, defaultAddress: 9400 })
   await expectLog(t, exporter, /directory_exporter listening on :9400, metrics at \/metrics/)
-  t.same(samples((await get('http://127.0.0.1:9400/metrics')).text, 'directory_files'), [`directory_files{path="${dir}"} 1`])
+  t.same(samples((await get('http://127.0.0.1:9400/metrics')).text, 'directory_files'), [
+    `directory_files{path="${dir}"} 1`,
+  ])
 })

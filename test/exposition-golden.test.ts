@@ -35,7 +35,10 @@ for (const format of ['text', 'openmetrics'] as const) {
     t.equal(sample('app_special_values', { kind: 'small' })?.value, 1.5e-7)
     t.equal(sample('app_special_values', { kind: 'neg_inf' })?.value, -Infinity)
     t.ok(Number.isNaN(sample('app_special_values', { kind: 'nan' })?.value))
-    t.equal(sample('app_latency_seconds_bucket', { route: '/api', le: format === 'text' ? '1e+06' : '1e+06' })?.value, 9)
+    t.equal(
+      sample('app_latency_seconds_bucket', { route: '/api', le: format === 'text' ? '1e+06' : '1e+06' })?.value,
+      9,
+    )
     const help = parsed.help.get('app_temperature_celsius')
     t.equal(help, 'Temperature "inside" \\ the room\nmeasured by ünïcode sensors ☃.')
     const queue = sample('app_queue_length', {})

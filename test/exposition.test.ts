@@ -1,20 +1,65 @@
 import t from 'tap'
-import { type Collector, Desc, type ExpositionFormat, Registry, constHistogram, constMetric, constSummary, contentTypes, encode, encodeBody, encodeChunks, encodeStream, negotiate } from '../src/index.js'
+import {
+  type Collector,
+  Desc,
+  type ExpositionFormat,
+  Registry,
+  constHistogram,
+  constMetric,
+  constSummary,
+  contentTypes,
+  encode,
+  encodeBody,
+  encodeChunks,
+  encodeStream,
+  negotiate,
+} from '../src/index.js'
 import { formatCanonical, formatGoFloat, formatValue, memoizeBounds } from '../src/exposition/numbers.js'
 import { refuses } from './helpers/refuses.js'
 
-t.test('le and quantile values follow the OpenMetrics spec\'s canonical examples', async (t) => {
+t.test("le and quantile values follow the OpenMetrics spec's canonical examples", async (t) => {
   // Both lists are the spec's own ("Considerations: Canonical Numbers").
   const small = [0, 0.001, 0.002, 0.01, 0.1, 0.9, 0.95, 0.99, 0.999, 1, 1.7, 10]
-  t.same(small.map(formatCanonical), ['0.0', '0.001', '0.002', '0.01', '0.1', '0.9', '0.95', '0.99', '0.999', '1.0', '1.7', '10.0'])
+  t.same(small.map(formatCanonical), [
+    '0.0',
+    '0.001',
+    '0.002',
+    '0.01',
+    '0.1',
+    '0.9',
+    '0.95',
+    '0.99',
+    '0.999',
+    '1.0',
+    '1.7',
+    '10.0',
+  ])
   const powers = [1e-10, 1e-9, 1e-5, 1e-4, 0.1, 1, 1e5, 1e6, 1e10]
   t.same(powers.map(formatCanonical), ['1e-10', '1e-09', '1e-05', '0.0001', '0.1', '1.0', '100000.0', '1e+06', '1e+10'])
   t.same([1e23, 1.1e23, Infinity, -Infinity, NaN].map(formatCanonical), ['1e+23', '1.1e+23', '+Inf', '-Inf', 'NaN'])
 })
 
 t.test('Go %g form for the text format, shortest form for values', async (t) => {
-  t.same([0, -0, 1, 0.5, 123456, 1234567, 1e-4, 1.5e-5, -2.5e100, 1e21].map(formatGoFloat), ['0', '-0', '1', '0.5', '123456', '1.234567e+06', '0.0001', '1.5e-05', '-2.5e+100', '1e+21'])
-  t.same([1234567, 1e21, 1.5e-7, NaN, Infinity, -Infinity].map(formatValue), ['1234567', '1e+21', '1.5e-7', 'NaN', '+Inf', '-Inf'])
+  t.same([0, -0, 1, 0.5, 123456, 1234567, 1e-4, 1.5e-5, -2.5e100, 1e21].map(formatGoFloat), [
+    '0',
+    '-0',
+    '1',
+    '0.5',
+    '123456',
+    '1.234567e+06',
+    '0.0001',
+    '1.5e-05',
+    '-2.5e+100',
+    '1e+21',
+  ])
+  t.same([1234567, 1e21, 1.5e-7, NaN, Infinity, -Infinity].map(formatValue), [
+    '1234567',
+    '1e+21',
+    '1.5e-7',
+    'NaN',
+    '+Inf',
+    '-Inf',
+  ])
 })
 
 t.test('memoized bound formatting gives the same text, and forgets when full', async (t) => {
@@ -39,7 +84,10 @@ t.test('negotiate: OpenMetrics only when asked for, q-values honoured', async (t
     ['application/openmetrics-text;version="0.0.1"', 'openmetrics'],
     ['application/openmetrics-text; version=2.0.0', 'text'],
     // What Prometheus 2.x sends:
-    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics'],
+    [
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'openmetrics',
+    ],
     ['text/plain;version=0.0.4;q=0.9, application/openmetrics-text;q=0.5', 'text'],
     ['text/plain;q=0.5, Application/OpenMetrics-Text;q=0.6', 'openmetrics'],
     ['application/openmetrics-text;q=0, text/plain', 'text'],
@@ -59,7 +107,9 @@ async function familiesOf(collect: Collector['collect']) {
 
 t.test('a counter without _total gets it in OpenMetrics only; empty help and bare metrics', async (t) => {
   const events = new Desc({ name: 'events', help: '' })
-  const families = await familiesOf((emit) => emit(constMetric(events, 'counter', 3, [], { exemplar: { labels: {}, value: 1 } })))
+  const families = await familiesOf((emit) =>
+    emit(constMetric(events, 'counter', 3, [], { exemplar: { labels: {}, value: 1 } })),
+  )
   t.equal(encode(families, 'text'), '# HELP events \n# TYPE events counter\nevents 3\n')
   t.equal(encode(families, 'openmetrics'), '# TYPE events counter\n# HELP events \nevents_total 3 # {} 1\n# EOF\n')
 })
@@ -110,8 +160,18 @@ t.test('labeled summaries, bare histograms and rounded text timestamps', async (
 })
 
 t.test('an unknown format is refused by name', async (t) => {
-  refuses(t, () => encode([], 'json' as ExpositionFormat), 'PROMKIT_ERR_INVALID_OPTION', 'unknown exposition format "json" (want "text" or "openmetrics")')
-  refuses(t, () => encode([], 'toString' as ExpositionFormat), 'PROMKIT_ERR_INVALID_OPTION', 'unknown exposition format "toString" (want "text" or "openmetrics")')
+  refuses(
+    t,
+    () => encode([], 'json' as ExpositionFormat),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'unknown exposition format "json" (want "text" or "openmetrics")',
+  )
+  refuses(
+    t,
+    () => encode([], 'toString' as ExpositionFormat),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'unknown exposition format "toString" (want "text" or "openmetrics")',
+  )
 })
 
 async function bigFamilies(series: number) {
@@ -128,7 +188,10 @@ t.test('encodeChunks cuts a 100k-series scrape into bounded chunks that join to 
   t.equal(chunks.join(''), whole)
   t.ok(chunks.length > 40, `${chunks.length} chunks`)
   const longestLine = Math.max(...whole.split('\n').map((line) => line.length + 1))
-  t.ok(chunks.every((chunk) => chunk.length < 64 * 1024 + longestLine), 'no chunk is much over 64 KiB')
+  t.ok(
+    chunks.every((chunk) => chunk.length < 64 * 1024 + longestLine),
+    'no chunk is much over 64 KiB',
+  )
   t.same([...encodeChunks(families.slice(0, 0), 'text')], [], 'nothing to encode yields nothing')
   const small = [...encodeChunks(await bigFamilies(20), 'openmetrics', 100)]
   t.ok(small.length > 3 && small.at(-1)?.endsWith('# EOF\n'), 'a custom chunk size is honoured')
@@ -149,23 +212,26 @@ t.test('encodeStream lets timers run between chunks', async (t) => {
   t.ok(ticks >= 1, `a 0 ms interval fired ${ticks} times during ${chunks} chunks`)
 })
 
-t.test('encodeBody: one string when the scrape fits in one chunk, chunks with turns of the event loop otherwise', async (t) => {
-  const small = await bigFamilies(20)
-  t.equal(encodeBody(small, 'text'), encode(small, 'text'), 'a small scrape is a plain string')
-  t.equal(encodeBody([], 'text'), '', 'nothing to encode is the empty string')
-  t.equal(encodeBody([], 'openmetrics'), '# EOF\n')
-  const body = encodeBody(small, 'openmetrics', 100)
-  t.not(typeof body, 'string', 'over one chunk, it is streamed')
-  // An immediate queued now runs before the second chunk only if the encoder gives the event loop a turn.
-  let turned = false
-  setImmediate(() => (turned = true))
-  const chunks: string[] = []
-  const seen: boolean[] = []
-  for await (const chunk of body as AsyncIterable<string>) {
-    chunks.push(chunk)
-    seen.push(turned)
-  }
-  t.equal(chunks.join(''), encode(small, 'openmetrics'))
-  t.ok(chunks.length > 3, `${chunks.length} chunks`)
-  t.same(seen.slice(0, 2), [false, true], 'the event loop ran between the first and the second chunk')
-})
+t.test(
+  'encodeBody: one string when the scrape fits in one chunk, chunks with turns of the event loop otherwise',
+  async (t) => {
+    const small = await bigFamilies(20)
+    t.equal(encodeBody(small, 'text'), encode(small, 'text'), 'a small scrape is a plain string')
+    t.equal(encodeBody([], 'text'), '', 'nothing to encode is the empty string')
+    t.equal(encodeBody([], 'openmetrics'), '# EOF\n')
+    const body = encodeBody(small, 'openmetrics', 100)
+    t.not(typeof body, 'string', 'over one chunk, it is streamed')
+    // An immediate queued now runs before the second chunk only if the encoder gives the event loop a turn.
+    let turned = false
+    setImmediate(() => (turned = true))
+    const chunks: string[] = []
+    const seen: boolean[] = []
+    for await (const chunk of body as AsyncIterable<string>) {
+      chunks.push(chunk)
+      seen.push(turned)
+    }
+    t.equal(chunks.join(''), encode(small, 'openmetrics'))
+    t.ok(chunks.length > 3, `${chunks.length} chunks`)
+    t.same(seen.slice(0, 2), [false, true], 'the event loop ran between the first and the second chunk')
+  },
+)

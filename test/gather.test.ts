@@ -33,11 +33,18 @@ t.test('20 collectors of 50 ms take about ceil(20/budget) x 50 ms and never exce
     t.equal(families.length, 20)
     t.same(errors, [])
     t.equal(collectors.length, 20)
-    t.ok(collectors.every((c) => c.success && c.durationSeconds >= 0.045), 'each collector took its 50 ms')
+    t.ok(
+      collectors.every((c) => c.success && c.durationSeconds >= 0.045),
+      'each collector took its 50 ms',
+    )
     // Order of magnitude only: at least the rounds it must take, well under the next order.
     t.ok(elapsed >= rounds * 50 * 0.9, `budget ${budget}: ${elapsed.toFixed(0)} ms >= ${rounds} rounds of 50 ms`)
-    // An order of magnitude only, so a loaded CI machine cannot fail it; the lower bound and the counter prove the budget.
-    t.ok(elapsed < rounds * 50 * 10, `budget ${budget}: ${elapsed.toFixed(0)} ms is within an order of magnitude of ${rounds} rounds`)
+    // An order of magnitude only, so a loaded CI machine cannot fail it; the lower bound and the counter prove the
+    // budget.
+    t.ok(
+      elapsed < rounds * 50 * 10,
+      `budget ${budget}: ${elapsed.toFixed(0)} ms is within an order of magnitude of ${rounds} rounds`,
+    )
   }
 })
 
@@ -46,7 +53,13 @@ t.test('a throwing, rejecting or misbehaving collector is reported alone and the
   const good = waiting('good', 1)
   const partial = new Desc({ name: 'partial', help: 'h' })
   registry.register(good)
-  registry.register({ name: 'thrower', describe: () => [], collect: () => { throw new Error('disk on fire') } })
+  registry.register({
+    name: 'thrower',
+    describe: () => [],
+    collect: () => {
+      throw new Error('disk on fire')
+    },
+  })
   registry.register({
     name: 'rejecter',
     describe: () => [partial],
@@ -60,22 +73,47 @@ t.test('a throwing, rejecting or misbehaving collector is reported alone and the
   registry.register({
     name: 'bad labels',
     describe: () => [],
-    collect: (emit) => emit(constMetric(new Desc({ name: 'l', help: 'h', variableLabels: ['a'] }), 'gauge', 1, ['\ud800'])),
+    collect: (emit) =>
+      emit(constMetric(new Desc({ name: 'l', help: 'h', variableLabels: ['a'] }), 'gauge', 1, ['\ud800'])),
   })
   const { families, errors, collectors } = await registry.gather()
-  t.same(families.map((f) => f.name), ['good'], 'what was emitted before a failure is dropped with it')
+  t.same(
+    families.map((f) => f.name),
+    ['good'],
+    'what was emitted before a failure is dropped with it',
+  )
   t.same(
     errors.map((e) => [e.code, e.message]),
     [
       ['PROMKIT_ERR_COLLECT_FAILED', 'thrower: collect() failed: disk on fire'],
       ['PROMKIT_ERR_COLLECT_FAILED', 'rejecter: collect() failed: lost connection'],
-      ['PROMKIT_ERR_COLLECT_FAILED', 'misuser: collect() failed: emitted {"name":"not a metric"}, which is not a metric built by constMetric, constHistogram or constSummary'],
+      [
+        'PROMKIT_ERR_COLLECT_FAILED',
+        'misuser: collect() failed: emitted {"name":"not a metric"}, which is not a metric built by constMetric, constHistogram or constSummary',
+      ],
       ['PROMKIT_ERR_COLLECT_FAILED', 'stringly: collect() failed: "plain string"'],
-      ['PROMKIT_ERR_INVALID_LABEL_VALUE', 'bad labels: collect() failed: metric "l", label "a": label value "\\ud800" is not valid UTF-8 (it has a lone surrogate)'],
+      [
+        'PROMKIT_ERR_INVALID_LABEL_VALUE',
+        'bad labels: collect() failed: metric "l", label "a": label value "\\ud800" is not valid UTF-8 (it has a lone surrogate)',
+      ],
     ],
   )
-  t.same(collectors.map((c) => [c.name, c.success]), [['good', true], ['thrower', false], ['rejecter', false], ['misuser', false], ['stringly', false], ['bad labels', false]])
-  t.equal((errors[0] as Error & { cause: Error }).cause.message, 'disk on fire', 'the original error is kept as the cause')
+  t.same(
+    collectors.map((c) => [c.name, c.success]),
+    [
+      ['good', true],
+      ['thrower', false],
+      ['rejecter', false],
+      ['misuser', false],
+      ['stringly', false],
+      ['bad labels', false],
+    ],
+  )
+  t.equal(
+    (errors[0] as Error & { cause: Error }).cause.message,
+    'disk on fire',
+    'the original error is kept as the cause',
+  )
 })
 
 t.test('reportError keeps what the collector emitted and reports the errors for it', async (t) => {
@@ -91,10 +129,30 @@ t.test('reportError keeps what the collector emitted and reports the errors for 
     },
   })
   const { families, errors, collectors } = await registry.gather()
-  t.equal(encode(families, 'text'), '# HELP target_up h\n# TYPE target_up gauge\ntarget_up 0\n', 'what it emitted is served')
-  t.same(errors.map((e) => [e.code, e.message]), [['PROMKIT_ERR_COLLECT_FAILED', 'target: collect() reported: connect ECONNREFUSED 127.0.0.1:6379; "and a second one"']])
-  t.equal((errors[0] as Error & { cause: Error }).cause.message, 'connect ECONNREFUSED 127.0.0.1:6379', 'the first reported error is the cause')
-  t.same(collectors.map((c) => [c.name, c.success]), [['target', false]], 'the collector counts as failed')
+  t.equal(
+    encode(families, 'text'),
+    '# HELP target_up h\n# TYPE target_up gauge\ntarget_up 0\n',
+    'what it emitted is served',
+  )
+  t.same(
+    errors.map((e) => [e.code, e.message]),
+    [
+      [
+        'PROMKIT_ERR_COLLECT_FAILED',
+        'target: collect() reported: connect ECONNREFUSED 127.0.0.1:6379; "and a second one"',
+      ],
+    ],
+  )
+  t.equal(
+    (errors[0] as Error & { cause: Error }).cause.message,
+    'connect ECONNREFUSED 127.0.0.1:6379',
+    'the first reported error is the cause',
+  )
+  t.same(
+    collectors.map((c) => [c.name, c.success]),
+    [['target', false]],
+    'the collector counts as failed',
+  )
 })
 
 t.test('collect() is told when the deadline falls, or Infinity without one', async (t) => {
@@ -105,7 +163,10 @@ t.test('collect() is told when the deadline falls, or Infinity without one', asy
   await registry.gather({ timeoutMs: 5000 })
   const after = Date.now()
   await registry.gather({ timeoutMs: Infinity })
-  t.ok((seen[0] as number) >= before + 5000 && (seen[0] as number) <= after + 5000, 'the deadline is the gather start plus its timeout')
+  t.ok(
+    (seen[0] as number) >= before + 5000 && (seen[0] as number) <= after + 5000,
+    'the deadline is the gather start plus its timeout',
+  )
   t.equal(seen[1], Infinity)
 })
 
@@ -124,21 +185,35 @@ t.test('a collector that misses the deadline is dropped and its late emits are i
       return new Promise(() => {})
     },
   })
-  registry.register({ name: 'slow-reject', describe: () => [], collect: () => sleep(300).then(() => Promise.reject(new Error('too late'))) })
+  registry.register({
+    name: 'slow-reject',
+    describe: () => [],
+    collect: () => sleep(300).then(() => Promise.reject(new Error('too late'))),
+  })
   const started = performance.now()
   const { families, errors } = await registry.gather()
   t.ok(performance.now() - started < 1000, 'the gather ended at the deadline')
   t.ok(sawAbort, 'the collector saw its AbortSignal fire')
-  t.same(families.map((f) => f.name), ['fast'])
-  t.same(errors.map((e) => e.message), [
-    'hanging: collect() did not finish before the scrape deadline (100 ms)',
-    'slow-reject: collect() did not finish before the scrape deadline (100 ms)',
-  ])
+  t.same(
+    families.map((f) => f.name),
+    ['fast'],
+  )
+  t.same(
+    errors.map((e) => e.message),
+    [
+      'hanging: collect() did not finish before the scrape deadline (100 ms)',
+      'slow-reject: collect() did not finish before the scrape deadline (100 ms)',
+    ],
+  )
   lateEmit?.(constMetric(late, 'gauge', 1))
   await sleep(300)
   t.pass('a rejection after the deadline is not an unhandled rejection')
   registry.unregister({ name: 'hanging', describe: () => [late], collect() {} })
-  t.same((await registry.gather()).families.map((f) => f.name), ['fast'], 'the late emit went nowhere')
+  t.same(
+    (await registry.gather()).families.map((f) => f.name),
+    ['fast'],
+    'the late emit went nowhere',
+  )
 })
 
 t.test('an infinite timeout waits for every collector', async (t) => {
@@ -153,11 +228,23 @@ t.test('collectors still queued at the deadline are reported as never started', 
   registry.register(waiting('first', 1000))
   registry.register(waiting('second', 1))
   const { errors, collectors } = await registry.gather({ timeoutMs: 50 })
-  t.same(errors.map((e) => [e.code, e.message]), [
-    ['PROMKIT_ERR_COLLECT_TIMEOUT', 'first: collect() did not finish before the scrape deadline (50 ms)'],
-    ['PROMKIT_ERR_COLLECT_TIMEOUT', 'second: collect() never started: the scrape deadline (50 ms) came while it waited for one of 1 workers'],
-  ])
-  t.same(collectors.map((c) => [c.name, c.success, c.durationSeconds === 0]), [['first', false, false], ['second', false, true]])
+  t.same(
+    errors.map((e) => [e.code, e.message]),
+    [
+      ['PROMKIT_ERR_COLLECT_TIMEOUT', 'first: collect() did not finish before the scrape deadline (50 ms)'],
+      [
+        'PROMKIT_ERR_COLLECT_TIMEOUT',
+        'second: collect() never started: the scrape deadline (50 ms) came while it waited for one of 1 workers',
+      ],
+    ],
+  )
+  t.same(
+    collectors.map((c) => [c.name, c.success, c.durationSeconds === 0]),
+    [
+      ['first', false, false],
+      ['second', false, true],
+    ],
+  )
 })
 
 t.test('an outside abort ends the gather like a deadline', async (t) => {
@@ -166,39 +253,64 @@ t.test('an outside abort ends the gather like a deadline', async (t) => {
   const controller = new AbortController()
   setTimeout(() => controller.abort(), 20)
   const { errors } = await registry.gather({ signal: controller.signal })
-  t.same(errors.map((e) => e.message), ['slow: collect() did not finish before the scrape was aborted'])
+  t.same(
+    errors.map((e) => e.message),
+    ['slow: collect() did not finish before the scrape was aborted'],
+  )
   const aborted = AbortSignal.abort()
   const again = await registry.gather({ signal: aborted })
-  t.same(again.errors.map((e) => e.message), ['slow: collect() never started: the scrape was aborted came while it waited for one of 16 workers'])
+  t.same(
+    again.errors.map((e) => e.message),
+    ['slow: collect() never started: the scrape was aborted came while it waited for one of 16 workers'],
+  )
 })
 
-t.test('results keep registration order whatever order collectors finish in, and an empty registry gathers nothing', async (t) => {
-  const registry = new Registry()
-  registry.register(waiting('b_slow', 30))
-  registry.register(waiting('a_fast', 1))
-  const { collectors, families } = await registry.gather()
-  t.same(collectors.map((c) => c.name), ['b_slow', 'a_fast'])
-  t.same(families.map((f) => f.name), ['a_fast', 'b_slow'], 'families are sorted by name')
-  const empty = await new Registry().gather()
-  t.same(empty, { families: [], errors: [], collectors: [] })
-  t.equal(encode(empty.families, 'openmetrics'), '# EOF\n')
-  t.equal(encode(empty.families, 'text'), '')
-})
+t.test(
+  'results keep registration order whatever order collectors finish in, and an empty registry gathers nothing',
+  async (t) => {
+    const registry = new Registry()
+    registry.register(waiting('b_slow', 30))
+    registry.register(waiting('a_fast', 1))
+    const { collectors, families } = await registry.gather()
+    t.same(
+      collectors.map((c) => c.name),
+      ['b_slow', 'a_fast'],
+    )
+    t.same(
+      families.map((f) => f.name),
+      ['a_fast', 'b_slow'],
+      'families are sorted by name',
+    )
+    const empty = await new Registry().gather()
+    t.same(empty, { families: [], errors: [], collectors: [] })
+    t.equal(encode(empty.families, 'openmetrics'), '# EOF\n')
+    t.equal(encode(empty.families, 'text'), '')
+  },
+)
 
 t.test('a register() during a gather takes effect at the next gather', async (t) => {
   const registry = new Registry()
   registry.register(waiting('first', 20))
   const pending = registry.gather()
   registry.register(waiting('second', 1))
-  t.same((await pending).collectors.map((c) => c.name), ['first'])
-  t.same((await registry.gather()).collectors.map((c) => c.name), ['first', 'second'])
+  t.same(
+    (await pending).collectors.map((c) => c.name),
+    ['first'],
+  )
+  t.same(
+    (await registry.gather()).collectors.map((c) => c.name),
+    ['first', 'second'],
+  )
 })
 
 t.test('include runs only the named collectors', async (t) => {
   const registry = new Registry()
   for (const name of ['cpu', 'disk', 'net']) registry.register(waiting(name, 1))
   const { collectors } = await registry.gather({ include: (name) => name !== 'disk' })
-  t.same(collectors.map((c) => c.name), ['cpu', 'net'])
+  t.same(
+    collectors.map((c) => c.name),
+    ['cpu', 'net'],
+  )
 })
 
 t.test('currentCollector names the collector whose collect() left a promise behind', async (t) => {

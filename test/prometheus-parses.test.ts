@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import fc from 'fast-check'
 import t from 'tap'
-import { Desc, type Metric, Registry, constHistogram, constMetric, contentTypes, encode, negotiate } from '../src/index.js'
+import {
+  Desc,
+  type Metric,
+  Registry,
+  constHistogram,
+  constMetric,
+  contentTypes,
+  encode,
+  negotiate,
+} from '../src/index.js'
 import { parseExposition } from './helpers/exposition-parser.js'
 import { freePort, waitFor } from './helpers/ports.js'
 import { startPrometheus } from './helpers/prometheus.js'
@@ -16,15 +25,46 @@ const golden = {
 
 async function randomOpenMetrics(): Promise<string> {
   const value = fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => `${s}"\\\n`)
-  const [rows] = fc.sample(fc.array(fc.tuple(value, fc.double({ noNaN: false })), { minLength: 500, maxLength: 500 }), { seed: 7, numRuns: 1 }) as [[string, number][]]
-  const gauge = new Desc({ name: 'random_level', help: 'Random "levels" \\ here.\n', variableLabels: ['name', 'index'] })
+  const [rows] = fc.sample(fc.array(fc.tuple(value, fc.double({ noNaN: false })), { minLength: 500, maxLength: 500 }), {
+    seed: 7,
+    numRuns: 1,
+  }) as [[string, number][]]
+  const gauge = new Desc({
+    name: 'random_level',
+    help: 'Random "levels" \\ here.\n',
+    variableLabels: ['name', 'index'],
+  })
   const counter = new Desc({ name: 'random_events_total', help: 'Random events.', variableLabels: ['index'] })
-  const histogram = new Desc({ name: 'random_wait_seconds', help: 'Random waits.', variableLabels: ['index'], unit: 'seconds' })
+  const histogram = new Desc({
+    name: 'random_wait_seconds',
+    help: 'Random waits.',
+    variableLabels: ['index'],
+    unit: 'seconds',
+  })
   const metrics: Metric[] = []
   rows.forEach(([name, level], i) => {
     metrics.push(constMetric(gauge, 'gauge', level, [name, String(i)]))
-    metrics.push(constMetric(counter, 'counter', i, [String(i)], { exemplar: { labels: { trace_id: `t${i}` }, value: i / 10, timestampMs: 1_700_000_000_000 + i } }))
-    metrics.push(constHistogram(histogram, { count: i, sum: i * 1.5, buckets: [[1e-5, 0], [0.5, Math.floor(i / 2)], [1e6, i]], exemplars: [{ labels: { id: String(i) }, value: 0.1 }] }, [String(i)]))
+    metrics.push(
+      constMetric(counter, 'counter', i, [String(i)], {
+        exemplar: { labels: { trace_id: `t${i}` }, value: i / 10, timestampMs: 1_700_000_000_000 + i },
+      }),
+    )
+    metrics.push(
+      constHistogram(
+        histogram,
+        {
+          count: i,
+          sum: i * 1.5,
+          buckets: [
+            [1e-5, 0],
+            [0.5, Math.floor(i / 2)],
+            [1e6, i],
+          ],
+          exemplars: [{ labels: { id: String(i) }, value: 0.1 }],
+        },
+        [String(i)],
+      ),
+    )
   })
   const registry = new Registry()
   registry.register({ name: 'random', describe: () => [], collect: (emit) => metrics.forEach(emit) })
@@ -47,7 +87,10 @@ t.test('a real Prometheus scrapes the goldens and a large random exposition with
   const port = await freePort()
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const jobs = Object.keys(bodies)
-    .map((path) => `  - job_name: '${path.slice(1)}'\n    metrics_path: '${path}'\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`)
+    .map(
+      (path) =>
+        `  - job_name: '${path.slice(1)}'\n    metrics_path: '${path}'\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
+    )
     .join('')
   const prometheus = await startPrometheus(jobs)
   t.teardown(async () => {

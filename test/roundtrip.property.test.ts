@@ -1,12 +1,25 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { type Collector, Desc, type Metric, Registry, constHistogram, constMetric, constSummary, encode } from '../src/index.js'
+import {
+  type Collector,
+  Desc,
+  type Metric,
+  Registry,
+  constHistogram,
+  constMetric,
+  constSummary,
+  encode,
+} from '../src/index.js'
 import { parseExposition } from './helpers/exposition-parser.js'
 import { promtoolCheckMetrics } from './helpers/promtool.js'
 
-const labelValue = fc.string({ unit: 'grapheme', maxLength: 20 }).chain((s) => fc.constantFrom(s, `${s}\\"\n`, `"${s}\\n`))
+const labelValue = fc
+  .string({ unit: 'grapheme', maxLength: 20 })
+  .chain((s) => fc.constantFrom(s, `${s}\\"\n`, `"${s}\\n`))
 const anyDouble = fc.double()
-const labelName = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/).filter((name) => !name.startsWith('__') && name !== 'le' && name !== 'quantile')
+const labelName = fc
+  .stringMatching(/^[a-z][a-z0-9_]{0,8}$/)
+  .filter((name) => !name.startsWith('__') && name !== 'le' && name !== 'quantile')
 
 function sameNumber(a: number | undefined, b: number): boolean {
   return Object.is(a, b) || (a === 0 && b === 0) || (Number.isNaN(a) && Number.isNaN(b))
@@ -23,11 +36,16 @@ t.test('any label values and any doubles parse back to what was emitted, in both
   await fc.assert(
     fc.asyncProperty(
       fc.uniqueArray(labelName, { minLength: 1, maxLength: 4 }),
-      fc.array(fc.tuple(fc.array(labelValue, { minLength: 4, maxLength: 4 }), anyDouble), { minLength: 1, maxLength: 20 }),
+      fc.array(fc.tuple(fc.array(labelValue, { minLength: 4, maxLength: 4 }), anyDouble), {
+        minLength: 1,
+        maxLength: 20,
+      }),
       fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: undefined }),
       async (names, rows, timestampMs) => {
         const desc = new Desc({ name: 'prop_value', help: 'Random "help" \\ with\nlines ☃.', variableLabels: names })
-        const metrics = rows.map(([values, value]) => constMetric(desc, 'gauge', value, values.slice(0, names.length), { timestampMs }))
+        const metrics = rows.map(([values, value]) =>
+          constMetric(desc, 'gauge', value, values.slice(0, names.length), { timestampMs }),
+        )
         const { families, errors } = await gatherOne(metrics)
         const kept = families[0]?.metrics ?? []
         t.equal(kept.length + errors.reduce((n, e) => n + e.occurrences, 0), metrics.length)
@@ -37,10 +55,15 @@ t.test('any label values and any doubles parse back to what was emitted, in both
           if (parsed.samples.length !== kept.length) return false
           for (const [i, sample] of parsed.samples.entries()) {
             const metric = kept[i] as Metric & { value: number }
-            const expected = Object.fromEntries(names.map((name, j) => [name, metric.labelValues[j]]).sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)))
+            const expected = Object.fromEntries(
+              names
+                .map((name, j) => [name, metric.labelValues[j]])
+                .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
+            )
             if (JSON.stringify(sample.labels) !== JSON.stringify(expected)) return false
             if (!sameNumber(sample.value, metric.value)) return false
-            const timestamp = timestampMs === undefined ? undefined : format === 'text' ? timestampMs : timestampMs / 1000
+            const timestamp =
+              timestampMs === undefined ? undefined : format === 'text' ? timestampMs : timestampMs / 1000
             if (sample.timestamp !== timestamp) return false
           }
         }
@@ -62,9 +85,15 @@ t.test('histogram and summary numbers parse back, buckets and quantiles included
       anyDouble,
       async (bounds, quantiles, count, sum) => {
         const sorted = [...bounds].sort((a, b) => a - b)
-        const buckets = sorted.map((le, i) => [le, Math.floor((count * i) / Math.max(1, sorted.length))] as [number, number])
+        const buckets = sorted.map(
+          (le, i) => [le, Math.floor((count * i) / Math.max(1, sorted.length))] as [number, number],
+        )
         const histogram = constHistogram(new Desc({ name: 'prop_hist', help: 'h' }), { count, sum, buckets })
-        const summary = constSummary(new Desc({ name: 'prop_summary', help: 'h' }), { count, sum, quantiles: quantiles.map((q) => [q, q * 10] as [number, number]) })
+        const summary = constSummary(new Desc({ name: 'prop_summary', help: 'h' }), {
+          count,
+          sum,
+          quantiles: quantiles.map((q) => [q, q * 10] as [number, number]),
+        })
         const { families } = await gatherOne([histogram, summary])
         for (const format of ['text', 'openmetrics'] as const) {
           const { samples } = parseExposition(encode(families, format), format)
@@ -73,11 +102,16 @@ t.test('histogram and summary numbers parse back, buckets and quantiles included
           if (bucketSamples.length !== expectedBuckets.length) return false
           for (const [i, sample] of bucketSamples.entries()) {
             const [le, cumulative] = expectedBuckets[i] as [number, number]
-            if (!sameNumber(Number(sample.labels.le === '+Inf' ? Infinity : sample.labels.le), le) || sample.value !== cumulative) return false
+            if (
+              !sameNumber(Number(sample.labels.le === '+Inf' ? Infinity : sample.labels.le), le) ||
+              sample.value !== cumulative
+            )
+              return false
           }
           const quantileSamples = samples.filter((s) => s.name === 'prop_summary')
           const expectedQuantiles = [...quantiles].sort((a, b) => a - b)
-          if (!quantileSamples.every((s, i) => sameNumber(Number(s.labels.quantile), expectedQuantiles[i] as number))) return false
+          if (!quantileSamples.every((s, i) => sameNumber(Number(s.labels.quantile), expectedQuantiles[i] as number)))
+            return false
           if (!sameNumber(samples.find((s) => s.name === 'prop_hist_sum')?.value, sum)) return false
           if (samples.find((s) => s.name === 'prop_summary_count')?.value !== count) return false
         }
@@ -96,7 +130,10 @@ t.test('a large randomized exposition passes promtool check metrics', async (t) 
       fc.record({
         kind: fc.constantFrom('counter', 'gauge', 'histogram', 'summary'),
         labels: fc.uniqueArray(labelName, { minLength: 1, maxLength: 3 }),
-        series: fc.array(fc.tuple(fc.array(labelValue, { minLength: 3, maxLength: 3 }), fc.double({ min: 0, max: 1e12, noNaN: true })), { minLength: 20, maxLength: 60 }),
+        series: fc.array(
+          fc.tuple(fc.array(labelValue, { minLength: 3, maxLength: 3 }), fc.double({ min: 0, max: 1e12, noNaN: true })),
+          { minLength: 20, maxLength: 60 },
+        ),
       }),
       { minLength: 80, maxLength: 80 },
     ),
@@ -108,9 +145,39 @@ t.test('a large randomized exposition passes promtool check metrics', async (t) 
     const desc = new Desc({ name, help: `Random family ${f} of type ${family.kind}.`, variableLabels: family.labels })
     for (const [values, value] of family.series) {
       const labelValues = values.slice(0, family.labels.length)
-      if (family.kind === 'counter' || family.kind === 'gauge') metrics.push(constMetric(desc, family.kind, value, labelValues))
-      else if (family.kind === 'histogram') metrics.push(constHistogram(desc, { count: 10, sum: value, buckets: [[0.1, 2], [1, 5], [10, 9]] }, labelValues))
-      else metrics.push(constSummary(desc, { count: 10, sum: value, quantiles: [[0.5, value / 2], [0.99, value]] }, labelValues))
+      if (family.kind === 'counter' || family.kind === 'gauge')
+        metrics.push(constMetric(desc, family.kind, value, labelValues))
+      else if (family.kind === 'histogram')
+        metrics.push(
+          constHistogram(
+            desc,
+            {
+              count: 10,
+              sum: value,
+              buckets: [
+                [0.1, 2],
+                [1, 5],
+                [10, 9],
+              ],
+            },
+            labelValues,
+          ),
+        )
+      else
+        metrics.push(
+          constSummary(
+            desc,
+            {
+              count: 10,
+              sum: value,
+              quantiles: [
+                [0.5, value / 2],
+                [0.99, value],
+              ],
+            },
+            labelValues,
+          ),
+        )
     }
   })
   const gathered = await gatherOne(metrics)

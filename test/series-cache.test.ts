@@ -3,33 +3,60 @@ import t from 'tap'
 import { Desc, type MetricFamily, Registry, constMetric, encode } from '../src/index.js'
 import { seriesOf } from '../src/series-cache.js'
 
-// Label names out of alphabetical order, and a const label between them, so rank order must follow label names, not emission order.
+// Label names out of alphabetical order, and a const label between them, so rank order must follow label names, not
+// emission order.
 const desc = new Desc({ name: 'cached', help: 'h', constLabels: { m: 'const' }, variableLabels: ['z', 'a'] })
 const values = ['', 'x', 'x y', 'x"y', 'x\\y', 'x\ny', 'é', '10', '9', 'b']
 
-/** What a scrape must expose: the series sorted by label pairs in name order (a, then z), the first emitted of each series kept. */
+/**
+ * What a scrape must expose: the series sorted by label pairs in name order (a, then z), the first emitted of each
+ * series kept.
+ */
 function expected(emitted: readonly (readonly [string, string, number])[]): string[] {
   const kept = new Map<string, readonly [string, string, number]>()
-  for (const series of emitted) if (!kept.has(JSON.stringify(series.slice(0, 2)))) kept.set(JSON.stringify(series.slice(0, 2)), series)
-  return [...kept.values()].sort(([za, aa], [zb, ab]) => (aa !== ab ? (aa < ab ? -1 : 1) : za < zb ? -1 : za > zb ? 1 : 0)).map(([z, a, v]) => `${a}|${z}|${v}`)
+  for (const series of emitted)
+    if (!kept.has(JSON.stringify(series.slice(0, 2)))) kept.set(JSON.stringify(series.slice(0, 2)), series)
+  return [...kept.values()]
+    .sort(([za, aa], [zb, ab]) => (aa !== ab ? (aa < ab ? -1 : 1) : za < zb ? -1 : za > zb ? 1 : 0))
+    .map(([z, a, v]) => `${a}|${z}|${v}`)
 }
 
-/** The registry's family as `a|z|value` rows, and its text encoded from the cached label blocks and from scratch (a copy of the family the cache does not know). */
+/**
+ * The registry's family as `a|z|value` rows, and its text encoded from the cached label blocks and from scratch (a copy
+ * of the family the cache does not know).
+ */
 function exposed(family: MetricFamily | undefined): { rows: string[]; cached: string; fresh: string } {
   const metrics = family?.metrics ?? []
-  const rows = metrics.map((metric) => `${metric.labelValues[1]}|${metric.labelValues[0]}|${(metric as { value: number }).value}`)
+  const rows = metrics.map(
+    (metric) => `${metric.labelValues[1]}|${metric.labelValues[0]}|${(metric as { value: number }).value}`,
+  )
   const families = family === undefined ? [] : [family]
-  return { rows, cached: encode(families, 'text'), fresh: encode(families.map(({ name, help, type, unit, metrics }) => ({ name, help, type, unit, metrics })), 'text') }
+  return {
+    rows,
+    cached: encode(families, 'text'),
+    fresh: encode(
+      families.map(({ name, help, type, unit, metrics }) => ({ name, help, type, unit, metrics })),
+      'text',
+    ),
+  }
 }
 
 t.test('over many scrapes of changing series, order, duplicates and text match a plain sort', async (t) => {
-  const scrape = fc.array(fc.tuple(fc.constantFrom(...values), fc.constantFrom(...values), fc.integer()), { maxLength: 60 })
+  const scrape = fc.array(fc.tuple(fc.constantFrom(...values), fc.constantFrom(...values), fc.integer()), {
+    maxLength: 60,
+  })
   let scrapes = 0
   await fc.assert(
     fc.asyncProperty(fc.array(scrape, { minLength: 1, maxLength: 8 }), async (sequence) => {
       const registry = new Registry()
       let emitted: (readonly [string, string, number])[] = []
-      registry.register({ name: 'c', describe: () => [desc], collect: (emit) => emitted.forEach(([z, a, v]) => emit(constMetric(desc, 'gauge', v, [z, a]))) })
+      registry.register({
+        name: 'c',
+        describe: () => [desc],
+        collect: (emit) => {
+          for (const [z, a, v] of emitted) emit(constMetric(desc, 'gauge', v, [z, a]))
+        },
+      })
       for (const series of sequence) {
         emitted = series
         const { families, errors } = await registry.gather()
@@ -47,10 +74,27 @@ t.test('over many scrapes of changing series, order, duplicates and text match a
 
 t.test('a duplicate found by rank is reported for the collector that emitted it second', async (t) => {
   const registry = new Registry()
-  registry.register({ name: 'first', describe: () => [desc], collect: (emit) => [['2', 'p'], ['1', 'p']].forEach(([z, a]) => emit(constMetric(desc, 'gauge', 1, [z as string, a as string]))) })
-  registry.register({ name: 'second', describe: () => [], collect: (emit) => emit(constMetric(desc, 'gauge', 2, ['1', 'p'])) })
+  registry.register({
+    name: 'first',
+    describe: () => [desc],
+    collect: (emit) => {
+      for (const [z, a] of [
+        ['2', 'p'],
+        ['1', 'p'],
+      ])
+        emit(constMetric(desc, 'gauge', 1, [z as string, a as string]))
+    },
+  })
+  registry.register({
+    name: 'second',
+    describe: () => [],
+    collect: (emit) => emit(constMetric(desc, 'gauge', 2, ['1', 'p'])),
+  })
   const { families, errors } = await registry.gather()
-  t.equal(encode(families, 'text'), '# HELP cached h\n# TYPE cached gauge\ncached{a="p",m="const",z="1"} 1\ncached{a="p",m="const",z="2"} 1\n')
+  t.equal(
+    encode(families, 'text'),
+    '# HELP cached h\n# TYPE cached gauge\ncached{a="p",m="const",z="1"} 1\ncached{a="p",m="const",z="2"} 1\n',
+  )
   t.same(
     errors.map((error) => error.message),
     ['second: collected metric cached{a="p",m="const",z="1"} was collected before with the same name and label values'],
@@ -80,24 +124,30 @@ t.test('series that stop being emitted are dropped from the cache, so label chur
   t.equal(encode((await registry.gather()).families, 'text').split('\n')[2], `pods{pod="pod-41-0"} 0`)
 })
 
-t.test('overlapping gathers of one large collector agree, and the cache is swept only when both are done', async (t) => {
-  const wide = new Desc({ name: 'wide', help: 'h', variableLabels: ['i'] })
-  const registry = new Registry()
-  let offset = 0
-  registry.register({
-    name: 'wide',
-    describe: () => [wide],
-    collect: (emit) => {
-      offset += 10_000
-      // Descending and shifted by 10,000 each scrape: every scrape adds new series and leaves old ones unseen.
-      for (let i = 20_000; i > 0; i--) emit(constMetric(wide, 'gauge', 1, [String(offset + i).padStart(8, '0')]))
-    },
-  })
-  const [first, second] = await Promise.all([registry.gather(), registry.gather()])
-  const firstValues = first.families[0]?.metrics.map((metric) => metric.labelValues[0]) ?? []
-  t.same(firstValues, [...firstValues].sort())
-  t.equal(firstValues.length, 20_000)
-  t.same(second.families[0]?.metrics.map((metric) => metric.labelValues[0]), firstValues.map((value) => String(Number(value) + 10_000).padStart(8, '0')))
-  for (let i = 0; i < 3; i++) await registry.gather()
-  t.ok(seriesOf(wide).size <= 2 * 20_000 + 64, `${seriesOf(wide).size} series cached`)
-})
+t.test(
+  'overlapping gathers of one large collector agree, and the cache is swept only when both are done',
+  async (t) => {
+    const wide = new Desc({ name: 'wide', help: 'h', variableLabels: ['i'] })
+    const registry = new Registry()
+    let offset = 0
+    registry.register({
+      name: 'wide',
+      describe: () => [wide],
+      collect: (emit) => {
+        offset += 10_000
+        // Descending and shifted by 10,000 each scrape: every scrape adds new series and leaves old ones unseen.
+        for (let i = 20_000; i > 0; i--) emit(constMetric(wide, 'gauge', 1, [String(offset + i).padStart(8, '0')]))
+      },
+    })
+    const [first, second] = await Promise.all([registry.gather(), registry.gather()])
+    const firstValues = first.families[0]?.metrics.map((metric) => metric.labelValues[0]) ?? []
+    t.same(firstValues, [...firstValues].sort())
+    t.equal(firstValues.length, 20_000)
+    t.same(
+      second.families[0]?.metrics.map((metric) => metric.labelValues[0]),
+      firstValues.map((value) => String(Number(value) + 10_000).padStart(8, '0')),
+    )
+    for (let i = 0; i < 3; i++) await registry.gather()
+    t.ok(seriesOf(wide).size <= 2 * 20_000 + 64, `${seriesOf(wide).size} series cached`)
+  },
+)

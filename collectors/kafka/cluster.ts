@@ -21,13 +21,20 @@ interface InternalCluster {
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>
   refreshMetadataIfNecessary(): Promise<void>
   findTopicPartitionMetadata(topic: string): readonly { readonly partitionId: number }[]
-  fetchTopicsOffset(topics: readonly { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[]): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>
+  fetchTopicsOffset(
+    topics: readonly { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>
 }
 
-/** kafkajs' private "createCluster" of a Kafka instance, wrapped to hand over the cluster it creates for the admin client. */
+/**
+ * kafkajs' private "createCluster" of a Kafka instance, wrapped to hand over the cluster it creates for the admin
+ * client.
+ */
 export function captureCluster(kafka: object, captured: (cluster: InternalCluster) => void): void {
   const own = kafka as Record<symbol, (...args: unknown[]) => InternalCluster>
-  const create = Object.getOwnPropertySymbols(kafka).find((symbol) => symbol.description === 'private:Kafka:createCluster')
+  const create = Object.getOwnPropertySymbols(kafka).find(
+    (symbol) => symbol.description === 'private:Kafka:createCluster',
+  )
   if (create === undefined) throw new Error('kafkajs has no private:Kafka:createCluster: this is not kafkajs 2.2.4')
   const original = own[create] as (...args: unknown[]) => InternalCluster
   own[create] = (...args: unknown[]) => {
@@ -38,7 +45,10 @@ export function captureCluster(kafka: object, captured: (cluster: InternalCluste
 }
 
 /** End offsets (`high`) and oldest offsets (`low`) by topic and partition. */
-export type TopicOffsets = ReadonlyMap<string, readonly { readonly partition: number; readonly high: number; readonly low: number }[]>
+export type TopicOffsets = ReadonlyMap<
+  string,
+  readonly { readonly partition: number; readonly high: number; readonly low: number }[]
+>
 
 /**
  * Whether an error (or one it was caused by) is kafkajs losing its connection
@@ -122,16 +132,42 @@ export class KafkaCluster implements KafkaCalls {
       await internal.addMultipleTargetTopics(topics)
       await internal.refreshMetadataIfNecessary()
       const request = (fromBeginning: boolean) =>
-        internal.fetchTopicsOffset(topics.map((topic) => ({ topic, fromBeginning, partitions: internal.findTopicPartitionMetadata(topic).map(({ partitionId }) => ({ partition: partitionId })) })))
+        internal.fetchTopicsOffset(
+          topics.map((topic) => ({
+            topic,
+            fromBeginning,
+            partitions: internal
+              .findTopicPartitionMetadata(topic)
+              .map(({ partitionId }) => ({ partition: partitionId })),
+          })),
+        )
       const [high, low] = await Promise.all([request(false), request(true)])
       // Both requests asked for the same partitions, so each end offset has its oldest one.
-      const lows = new Map(low.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => [`${topic}\u0000${partition}`, Number(offset)] as const)))
-      return new Map(high.map(({ topic, partitions }) => [topic, partitions.map(({ partition, offset }) => ({ partition, high: Number(offset), low: lows.get(`${topic}\u0000${partition}`) as number }))]))
+      const lows = new Map(
+        low.flatMap(({ topic, partitions }) =>
+          partitions.map(({ partition, offset }) => [`${topic}\u0000${partition}`, Number(offset)] as const),
+        ),
+      )
+      return new Map(
+        high.map(({ topic, partitions }) => [
+          topic,
+          partitions.map(({ partition, offset }) => ({
+            partition,
+            high: Number(offset),
+            low: lows.get(`${topic}\u0000${partition}`) as number,
+          })),
+        ]),
+      )
     })
   }
 
-  private async on<T>(what: string, deadline: number, request: (client: { admin: Admin; internal: InternalCluster }) => Promise<T>): Promise<T> {
-    const admin = (this.admin ??= this.connect())
+  private async on<T>(
+    what: string,
+    deadline: number,
+    request: (client: { admin: Admin; internal: InternalCluster }) => Promise<T>,
+  ): Promise<T> {
+    this.admin ??= this.connect()
+    const admin = this.admin
     const work = admin.then(request)
     const late = Symbol('late')
     let result: T | typeof late

@@ -6,7 +6,9 @@ import { type PartitionOffsets, groupLag } from './lag.js'
 import { type EndOffsetHistory, lagSeconds } from './offset-history.js'
 import type { KafkaSettings } from './settings.js'
 
-/** How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`). */
+/**
+ * How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`).
+ */
 export interface KafkaCalls {
   call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T>
   /** End and oldest offsets of many topics at once. */
@@ -25,21 +27,32 @@ export class TopicList {
   async names(deadline: number): Promise<string[]> {
     const now = Date.now()
     if (this.listed === undefined || now - this.listed.at >= this.settings.refreshMetadataMs) {
-      this.listed = { names: await this.cluster.call('listing topics', deadline, (admin) => admin.listTopics()), at: now }
+      this.listed = {
+        names: await this.cluster.call('listing topics', deadline, (admin) => admin.listTopics()),
+        at: now,
+      }
     }
     return this.listed.names.filter(this.settings.topics).sort()
   }
 }
 
 /** What did not finish, as one error for the collector: which items, and the first reason. */
-function unfinishedError(what: string, failed: readonly { item: string; error: unknown }[], unfinished: readonly string[]): Error | undefined {
+function unfinishedError(
+  what: string,
+  failed: readonly { item: string; error: unknown }[],
+  unfinished: readonly string[],
+): Error | undefined {
   if (failed.length === 0 && unfinished.length === 0) return undefined
   const reasons = failed.length > 0 ? `; ${failed[0]?.item}: ${errorMessage(failed[0]?.error)}` : ''
   const late = unfinished.length > 0 ? `${unfinished.length} not read before the scrape deadline` : ''
-  return new Error(`${what}: ${[failed.length > 0 ? `${failed.length} failed` : '', late].filter((part) => part !== '').join(', ')}${reasons}`)
+  const counts = [failed.length > 0 ? `${failed.length} failed` : '', late].filter((part) => part !== '')
+  return new Error(`${what}: ${counts.join(', ')}${reasons}`)
 }
 
-/** `brokers`: `kafka_up`, `kafka_brokers`, `kafka_broker_info`. A cluster that does not answer is `kafka_up 0` before the deadline. */
+/**
+ * `brokers`: `kafka_up`, `kafka_brokers`, `kafka_broker_info`. A cluster that does not answer is `kafka_up 0` before
+ * the deadline.
+ */
 export function brokersCollector(cluster: KafkaCalls, descs: KafkaDescs): Collector {
   return {
     describe: () => [descs.up, descs.brokers, descs.brokerInfo],
@@ -54,19 +67,31 @@ export function brokersCollector(cluster: KafkaCalls, descs: KafkaDescs): Collec
       }
       emit(constMetric(descs.up, 'gauge', 1))
       emit(constMetric(descs.brokers, 'gauge', brokers.length))
-      for (const broker of brokers) emit(constMetric(descs.brokerInfo, 'gauge', 1, [`${broker.host}:${broker.port}`, String(broker.nodeId)]))
+      for (const broker of brokers)
+        emit(constMetric(descs.brokerInfo, 'gauge', 1, [`${broker.host}:${broker.port}`, String(broker.nodeId)]))
     },
   }
 }
 
 /** `topics`: partitions, offsets, leaders and replicas of every reported topic, `--topic.workers` topics at a time. */
-export function topicsCollector(cluster: KafkaCalls, topics: TopicList, settings: KafkaSettings, descs: KafkaDescs): Collector {
+export function topicsCollector(cluster: KafkaCalls, topics: TopicList, descs: KafkaDescs): Collector {
   return {
-    describe: () => [descs.topicPartitions, descs.currentOffset, descs.oldestOffset, descs.leader, descs.replicas, descs.inSyncReplicas, descs.leaderIsPreferred, descs.underReplicated],
+    describe: () => [
+      descs.topicPartitions,
+      descs.currentOffset,
+      descs.oldestOffset,
+      descs.leader,
+      descs.replicas,
+      descs.inSyncReplicas,
+      descs.leaderIsPreferred,
+      descs.underReplicated,
+    ],
     async collect(emit: Emit, { deadline, reportError }) {
       const names = await topics.names(deadline)
       if (names.length === 0) return
-      const metadata = await cluster.call('reading topic metadata', deadline, (admin) => admin.fetchTopicMetadata({ topics: names }))
+      const metadata = await cluster.call('reading topic metadata', deadline, (admin) =>
+        admin.fetchTopicMetadata({ topics: names }),
+      )
       for (const topic of metadata.topics) {
         emit(constMetric(descs.topicPartitions, 'gauge', topic.partitions.length, [topic.name]))
         for (const p of topic.partitions) {
@@ -91,7 +116,11 @@ export function topicsCollector(cluster: KafkaCalls, topics: TopicList, settings
 }
 
 /** A consumer group's committed offsets, by topic and partition, for the reported topics. */
-async function committedOffsets(admin: Admin, group: string, topics: (topic: string) => boolean): Promise<PartitionOffsets> {
+async function committedOffsets(
+  admin: Admin,
+  group: string,
+  topics: (topic: string) => boolean,
+): Promise<PartitionOffsets> {
   const offsets = new Map<string, Map<number, number>>()
   for (const { topic, partitions } of await admin.fetchOffsets({ groupId: group })) {
     if (!topics(topic)) continue
@@ -106,23 +135,50 @@ async function committedOffsets(admin: Admin, group: string, topics: (topic: str
  * `--group.workers` groups at a time. Committed offsets are read first, end
  * offsets after, so lag is never negative.
  */
-export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, descs: KafkaDescs, history: EndOffsetHistory): Collector {
+export function groupsCollector(
+  cluster: KafkaCalls,
+  settings: KafkaSettings,
+  descs: KafkaDescs,
+  history: EndOffsetHistory,
+): Collector {
   return {
-    describe: () => [descs.groupMembers, descs.groupOffset, descs.groupOffsetSum, descs.groupLag, descs.groupLagSum, descs.groupLagSeconds],
+    describe: () => [
+      descs.groupMembers,
+      descs.groupOffset,
+      descs.groupOffsetSum,
+      descs.groupLag,
+      descs.groupLagSum,
+      descs.groupLagSeconds,
+    ],
     async collect(emit: Emit, { deadline, reportError }) {
       const { groups } = await cluster.call('listing consumer groups', deadline, (admin) => admin.listGroups())
-      const ids = groups.map((group) => group.groupId).filter(settings.groups).sort()
+      const ids = groups
+        .map((group) => group.groupId)
+        .filter(settings.groups)
+        .sort()
       if (ids.length === 0) return
       const described = await cluster.call('describing consumer groups', deadline, (admin) => admin.describeGroups(ids))
       const members = new Map(described.groups.map((group) => [group.groupId, group.members.length]))
       const membersOf = (id: string): number => members.get(id) ?? 0
       for (const id of ids) emit(constMetric(descs.groupMembers, 'gauge', membersOf(id), [id]))
       const reported = ids.filter((id) => settings.showAll || membersOf(id) > 0)
-      const committed = await mapWithin(reported, settings.groupWorkers, deadline - deadlineMarginMs, (group) => cluster.call(`reading offsets of group ${group}`, deadline, (admin) => committedOffsets(admin, group, settings.topics)))
+      const committed = await mapWithin(reported, settings.groupWorkers, deadline - deadlineMarginMs, (group) =>
+        cluster.call(`reading offsets of group ${group}`, deadline, (admin) =>
+          committedOffsets(admin, group, settings.topics),
+        ),
+      )
       const topics = [...new Set(committed.done.flatMap(({ result }) => [...result.keys()]))].sort()
       // Lag needs end offsets; without them the committed offsets are still served.
-      const ends = topics.length === 0 ? (new Map() as TopicOffsets) : await cluster.topicOffsets(topics, deadline).catch((error: unknown) => void reportError(error))
-      const endOffsets: PartitionOffsets = new Map([...(ends ?? [])].map(([topic, partitions]) => [topic, new Map(partitions.map(({ partition, high }) => [partition, high]))]))
+      const ends =
+        topics.length === 0
+          ? (new Map() as TopicOffsets)
+          : await cluster.topicOffsets(topics, deadline).catch((error: unknown) => void reportError(error))
+      const endOffsets: PartitionOffsets = new Map(
+        [...(ends ?? [])].map(([topic, partitions]) => [
+          topic,
+          new Map(partitions.map(({ partition, high }) => [partition, high])),
+        ]),
+      )
       history.record(endOffsets)
       const now = history.now()
       for (const { item: group, result } of committed.done) {
@@ -131,7 +187,8 @@ export function groupsCollector(cluster: KafkaCalls, settings: KafkaSettings, de
           emit(constMetric(descs.groupOffset, 'gauge', offset, [group, topic, String(partition)]))
           if (lag !== undefined) emit(constMetric(descs.groupLag, 'gauge', lag, [group, topic, String(partition)]))
           const seconds = lag === undefined ? undefined : lagSeconds(history.samples(topic, partition), offset, now)
-          if (seconds !== undefined) emit(constMetric(descs.groupLagSeconds, 'gauge', seconds, [group, topic, String(partition)]))
+          if (seconds !== undefined)
+            emit(constMetric(descs.groupLagSeconds, 'gauge', seconds, [group, topic, String(partition)]))
         }
         for (const { topic, committed: offset, lag } of sums) {
           emit(constMetric(descs.groupOffsetSum, 'gauge', offset, [group, topic]))

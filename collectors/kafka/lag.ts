@@ -26,7 +26,10 @@ export interface GroupTopicSums {
  * only be newer; a lag that still comes out negative (a topic recreated, a
  * committed offset past the end) is 0.
  */
-export function groupLag(committed: PartitionOffsets, ends: PartitionOffsets): { partitions: GroupPartition[]; sums: GroupTopicSums[] } {
+export function groupLag(
+  committed: PartitionOffsets,
+  ends: PartitionOffsets,
+): { partitions: GroupPartition[]; sums: GroupTopicSums[] } {
   const partitions: GroupPartition[] = []
   const sums: GroupTopicSums[] = []
   for (const [topic, byPartition] of committed) {

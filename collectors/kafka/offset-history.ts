@@ -9,7 +9,10 @@ export interface OffsetSample {
 
 /** Samples kept per partition: at a 30 s scrape interval, 32 changes of the end offset cover 16 minutes at least. */
 const samplesPerPartition = 32
-/** A partition not seen for this long (a deleted topic, a group gone) is forgotten, so memory stays flat as groups come and go. */
+/**
+ * A partition not seen for this long (a deleted topic, a group gone) is forgotten, so memory stays flat as groups come
+ * and go.
+ */
 const forgetAfterMs = 60 * 60_000
 
 /**

@@ -13,10 +13,16 @@ function optional<T>(reply: Promise<T>): Promise<T | undefined> {
 
 /** The connected client, or an error saying why there is none (refused, auth, or not before the deadline). */
 function connectBefore(connection: RedisConnection, deadline: number): Promise<Redis | Error> {
-  return beforeDeadline(connection.ready(), deadline, () => new Error(`no connection to ${connection.shown} before the scrape deadline`)).catch((error: Error) => error)
+  return beforeDeadline(
+    connection.ready(),
+    deadline,
+    () => new Error(`no connection to ${connection.shown} before the scrape deadline`),
+  ).catch((error: Error) => error)
 }
 
-/** Emits slowlog_length, slowlog_last_id and last_slow_execution_duration_seconds from SLOWLOG LEN and SLOWLOG GET 1. */
+/**
+ * Emits slowlog_length, slowlog_last_id and last_slow_execution_duration_seconds from SLOWLOG LEN and SLOWLOG GET 1.
+ */
 function emitSlowlog(length: unknown, latest: unknown, descs: RedisDescs, emit: Emit): void {
   if (typeof length === 'number') emit(constMetric(descs.slowlogLength, 'gauge', length))
   if (!Array.isArray(latest)) return
@@ -52,7 +58,9 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
       const client = await connectBefore(connection, deadline)
       emit(constMetric(descs.connectTime, 'gauge', (performance.now() - started) / 1000))
       if (client instanceof Error) return down(client)
-      const config = ['maxmemory', 'maxclients', 'io-threads', 'databases'].map((name) => optional(client.config('GET', name)))
+      const config = ['maxmemory', 'maxclients', 'io-threads', 'databases'].map((name) =>
+        optional(client.config('GET', name)),
+      )
       const replies = await beforeDeadline(
         Promise.all([
           client.info('all').catch((error: Error) => new Error(`INFO on ${connection.shown} failed: ${error.message}`)),
@@ -67,16 +75,26 @@ export function redisCollector(connection: RedisConnection, descs: RedisDescs): 
       if (replies instanceof Error) return down(replies)
       const [info, maxmemory, maxclients, ioThreads, databases, spikes, slowlogLength, slowlogLatest] = replies
       if (info instanceof Error) return down(info)
-      const configValue = (reply: unknown) => (Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined)
-      for (const [desc, reply] of [[descs.configMaxmemory, maxmemory], [descs.configMaxclients, maxclients], [descs.configIoThreads, ioThreads]] as const) {
+      const configValue = (reply: unknown) =>
+        Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined
+      for (const [desc, reply] of [
+        [descs.configMaxmemory, maxmemory],
+        [descs.configMaxclients, maxclients],
+        [descs.configIoThreads, ioThreads],
+      ] as const) {
         const value = configValue(reply)
         if (value !== undefined) emit(constMetric(desc, 'gauge', value))
       }
       const fields = parseInfo(info as string)
       const cluster = fields.some(({ key, value }) => key === 'cluster_enabled' && value === '1')
       // A cluster node has database 0 only; elsewhere, CONFIG databases, or Redis' default of 16.
-      emitInfoMetrics(fields, descs, emit, { databases: cluster ? 1 : (configValue(databases) ?? 16), nowSeconds: Math.floor(Date.now() / 1000) })
-      const clusterInfo = cluster ? await beforeDeadline(optional(client.call('CLUSTER', 'INFO')), deadline, () => undefined) : undefined
+      emitInfoMetrics(fields, descs, emit, {
+        databases: cluster ? 1 : (configValue(databases) ?? 16),
+        nowSeconds: Math.floor(Date.now() / 1000),
+      })
+      const clusterInfo = cluster
+        ? await beforeDeadline(optional(client.call('CLUSTER', 'INFO')), deadline, () => undefined)
+        : undefined
       if (typeof clusterInfo === 'string') emitClusterInfo(clusterInfo, descs, emit)
       emitLatencySpikes(spikes, descs, emit)
       emitSlowlog(slowlogLength, slowlogLatest, descs, emit)

@@ -5,7 +5,10 @@ class SharedAttempt<T> {
   private pending: Promise<T> | undefined
 
   run(start: () => Promise<T>): Promise<T> {
-    return (this.pending ??= start().finally(() => (this.pending = undefined)))
+    this.pending ??= start().finally(() => {
+      this.pending = undefined
+    })
+    return this.pending
   }
 }
 
@@ -31,7 +34,9 @@ export class RedisConnection {
     this.client.on('error', (error: Error) => (this.lastError = error))
   }
 
-  /** The connected client: the open one, the one being opened, or a new attempt. Rejects saying why it cannot connect. */
+  /**
+   * The connected client: the open one, the one being opened, or a new attempt. Rejects saying why it cannot connect.
+   */
   ready(): Promise<Redis> {
     if (this.client.status === 'ready') return Promise.resolve(this.client)
     return this.connecting.run(() => {
@@ -45,7 +50,10 @@ export class RedisConnection {
     })
   }
 
-  /** A connection to database `db` of the same server (key checks), opened once and reused; this one for its own database. */
+  /**
+   * A connection to database `db` of the same server (key checks), opened once and reused; this one for its own
+   * database.
+   */
   database(db: number): RedisConnection {
     if (db === this.options.db) return this
     let connection = this.perDatabase.get(db)
@@ -67,9 +75,15 @@ export class RedisConnection {
     if (this.clusterClient?.status === 'ready') return Promise.resolve(this.clusterClient)
     return this.connectingCluster.run(() => {
       const { host, port, retryStrategy: _retry, enableOfflineQueue: _queue, ...redisOptions } = this.options
-      const cluster = new Cluster([{ host, port }], { redisOptions, lazyConnect: true, enableAutoPipelining: true, clusterRetryStrategy: () => null })
+      const cluster = new Cluster([{ host, port }], {
+        redisOptions,
+        lazyConnect: true,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: () => null,
+      })
       // Before connect() rejects ("None of startup nodes is available"), ioredis emits 'error' for the
-      // failed slots refresh, with the node's own answer as lastNodeError ("ERR This instance has cluster support disabled").
+      // failed slots refresh, with the node's own answer as lastNodeError ("ERR This instance has cluster support
+      // disabled").
       let failure: (Error & { lastNodeError?: Error }) | undefined
       cluster.on('error', (error: Error & { lastNodeError?: Error }) => (failure = error))
       this.clusterClient?.disconnect()

@@ -41,7 +41,9 @@ class RedisState {
   }
 }
 
-/** Stands in for the telemetry collectors when `--redis.addr` is empty, as redis_exporter allows for multi-target use. */
+/**
+ * Stands in for the telemetry collectors when `--redis.addr` is empty, as redis_exporter allows for multi-target use.
+ */
 const noTarget: Collector = { describe: () => [], collect() {} }
 
 /** The state of one exporter, built from its flags on first use. */
@@ -50,7 +52,9 @@ const state = perExporter((context) => new RedisState(context))
 /** The Redis exporter: redis_exporter 1.45's metric names, port and flags, on promkit. */
 export const redisExporter: ExporterDefinition = {
   name: 'redis_exporter',
-  description: 'Redis metrics (INFO, commandstats, keyspace, slowlog, key checks) with the names, types and labels of redis_exporter 1.45.',
+  description:
+    'Redis metrics (INFO, commandstats, keyspace, slowlog, key checks) with the names, types and labels of ' +
+    'redis_exporter 1.45.',
   defaultListenAddress: ':9121',
   namespace: 'redis',
   namespaceFlag: 'namespace',
@@ -79,7 +83,10 @@ export const redisExporter: ExporterDefinition = {
       const current = state(context)
       const { options, shown } = current.target(address)
       const connection = connections.get(connectionKey(options), () => new RedisConnection(options, shown))
-      return [redisCollector(connection, current.descs), keysCollector(connection, current.settings.keys, current.descs)]
+      return [
+        redisCollector(connection, current.descs),
+        keysCollector(connection, current.settings.keys, current.descs),
+      ]
     },
     // Runs at shutdown whether or not a multi-target scrape came: closes the telemetry connection.
     close: (context) => state(context).close(),

@@ -13,22 +13,65 @@ export interface InfoMetric {
 
 /** Exported under the field's own name, as a gauge. */
 const sameNameGauges = [
-  'active_defrag_running', 'allocator_frag_bytes', 'allocator_frag_ratio', 'allocator_rss_bytes', 'allocator_rss_ratio',
-  'aof_buffer_length', 'aof_delayed_fsync', 'aof_enabled', 'aof_last_bgrewrite_status', 'aof_last_write_status',
-  'aof_pending_bio_fsync', 'aof_pending_rewrite', 'aof_rewrite_buffer_length', 'aof_rewrite_in_progress', 'aof_rewrite_scheduled',
-  'blocked_clients', 'client_biggest_input_buf', 'client_longest_output_list', 'clients_in_timeout_table', 'cluster_connections',
-  'cluster_enabled', 'connected_clients', 'connected_slaves', 'io_threads_active', 'lazyfree_pending_objects', 'master_repl_offset',
-  'mem_clients_normal', 'mem_clients_slaves', 'mem_fragmentation_bytes', 'mem_fragmentation_ratio', 'module_fork_in_progress',
-  'module_fork_last_cow_size', 'number_of_cached_scripts', 'process_id', 'pubsub_channels', 'pubsub_patterns',
-  'rdb_bgsave_in_progress', 'rdb_changes_since_last_save', 'rdb_last_bgsave_status', 'repl_backlog_first_byte_offset',
-  'second_repl_offset', 'slave_expires_tracked_keys', 'slave_priority', 'tracking_clients', 'tracking_total_items',
-  'tracking_total_keys', 'tracking_total_prefixes', 'uptime_in_seconds',
+  'active_defrag_running',
+  'allocator_frag_bytes',
+  'allocator_frag_ratio',
+  'allocator_rss_bytes',
+  'allocator_rss_ratio',
+  'aof_buffer_length',
+  'aof_delayed_fsync',
+  'aof_enabled',
+  'aof_last_bgrewrite_status',
+  'aof_last_write_status',
+  'aof_pending_bio_fsync',
+  'aof_pending_rewrite',
+  'aof_rewrite_buffer_length',
+  'aof_rewrite_in_progress',
+  'aof_rewrite_scheduled',
+  'blocked_clients',
+  'client_biggest_input_buf',
+  'client_longest_output_list',
+  'clients_in_timeout_table',
+  'cluster_connections',
+  'cluster_enabled',
+  'connected_clients',
+  'connected_slaves',
+  'io_threads_active',
+  'lazyfree_pending_objects',
+  'master_repl_offset',
+  'mem_clients_normal',
+  'mem_clients_slaves',
+  'mem_fragmentation_bytes',
+  'mem_fragmentation_ratio',
+  'module_fork_in_progress',
+  'module_fork_last_cow_size',
+  'number_of_cached_scripts',
+  'process_id',
+  'pubsub_channels',
+  'pubsub_patterns',
+  'rdb_bgsave_in_progress',
+  'rdb_changes_since_last_save',
+  'rdb_last_bgsave_status',
+  'repl_backlog_first_byte_offset',
+  'second_repl_offset',
+  'slave_expires_tracked_keys',
+  'slave_priority',
+  'tracking_clients',
+  'tracking_total_items',
+  'tracking_total_keys',
+  'tracking_total_prefixes',
+  'uptime_in_seconds',
 ]
 
 /** Exported under the field's own name, as a counter. */
 const sameNameCounters = [
-  'dump_payload_sanitizations', 'io_threaded_reads_processed', 'io_threaded_writes_processed', 'total_error_replies',
-  'total_reads_processed', 'total_writes_processed', 'unexpected_error_replies',
+  'dump_payload_sanitizations',
+  'io_threaded_reads_processed',
+  'io_threaded_writes_processed',
+  'total_error_replies',
+  'total_reads_processed',
+  'total_writes_processed',
+  'unexpected_error_replies',
 ]
 
 /** INFO field → metric name, as a gauge. */
@@ -100,6 +143,7 @@ export function infoFieldTable(includeSystemMetrics: boolean): ReadonlyMap<strin
   for (const [field, metric] of Object.entries(renamedGauges)) table.set(field, { metric, type: 'gauge', scale: 1 })
   for (const [field, metric] of Object.entries(renamedCounters)) table.set(field, { metric, type: 'counter', scale: 1 })
   table.set('latest_fork_usec', { metric: 'latest_fork_seconds', type: 'gauge', scale: 1e-6 })
-  if (includeSystemMetrics) table.set('total_system_memory', { metric: 'total_system_memory_bytes', type: 'gauge', scale: 1 })
+  if (includeSystemMetrics)
+    table.set('total_system_memory', { metric: 'total_system_memory_bytes', type: 'gauge', scale: 1 })
   return table
 }

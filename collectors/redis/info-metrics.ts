@@ -22,8 +22,16 @@ function percentiles(value: string): [number, number][] {
   return [...parseAttributes(value)].map(([key, text]) => [Number(`${key.slice(1)}e-2`), Number(text)])
 }
 
-/** Emits the metrics INFO ALL yields: mapped fields, keyspace, commandstats, latencystats, errorstats, replication, instance info (its labels are INFO fields of the same names). */
-export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs, emit: Emit, context: InfoContext): void {
+/**
+ * Emits the metrics INFO ALL yields: mapped fields, keyspace, commandstats, latencystats, errorstats, replication,
+ * instance info (its labels are INFO fields of the same names).
+ */
+export function emitInfoMetrics(
+  fields: readonly InfoField[],
+  descs: RedisDescs,
+  emit: Emit,
+  context: InfoContext,
+): void {
   const values = new Map<string, string>()
   const commandStats = new Map<string, Map<string, string>>()
   const latency = new Map<string, [number, number][]>()
@@ -39,7 +47,8 @@ export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs,
       seenDbs.add(key)
       emit(constMetric(descs.dbKeys, 'gauge', Number(attributes.get('keys')), [key]))
       emit(constMetric(descs.dbKeysExpiring, 'gauge', Number(attributes.get('expires')), [key]))
-      if (attributes.has('avg_ttl')) emit(constMetric(descs.dbAvgTtl, 'gauge', Number(attributes.get('avg_ttl')) / 1000, [key]))
+      if (attributes.has('avg_ttl'))
+        emit(constMetric(descs.dbAvgTtl, 'gauge', Number(attributes.get('avg_ttl')) / 1000, [key]))
       continue
     }
     if (section === 'Commandstats') {
@@ -47,11 +56,17 @@ export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs,
       continue
     }
     if (section === 'Latencystats') {
-      if (key.startsWith('latency_percentiles_usec_')) latency.set(key.slice('latency_percentiles_usec_'.length), percentiles(value))
+      if (key.startsWith('latency_percentiles_usec_'))
+        latency.set(key.slice('latency_percentiles_usec_'.length), percentiles(value))
       continue
     }
     if (section === 'Errorstats') {
-      if (key.startsWith('errorstat_')) emit(constMetric(descs.errors, 'counter', Number(parseAttributes(value).get('count')), [key.slice('errorstat_'.length)]))
+      if (key.startsWith('errorstat_'))
+        emit(
+          constMetric(descs.errors, 'counter', Number(parseAttributes(value).get('count')), [
+            key.slice('errorstat_'.length),
+          ]),
+        )
       continue
     }
     if (section === 'Replication' && emitReplication(key, value, [masterHost, masterPort], descs, emit)) continue
@@ -65,8 +80,10 @@ export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs,
     const usec = Number(stats.get('usec'))
     emit(constMetric(descs.commands, 'counter', calls, [command]))
     emit(constMetric(descs.commandsDuration, 'counter', usec / 1e6, [command]))
-    if (stats.has('rejected_calls')) emit(constMetric(descs.commandsRejected, 'counter', Number(stats.get('rejected_calls')), [command]))
-    if (stats.has('failed_calls')) emit(constMetric(descs.commandsFailed, 'counter', Number(stats.get('failed_calls')), [command]))
+    if (stats.has('rejected_calls'))
+      emit(constMetric(descs.commandsRejected, 'counter', Number(stats.get('rejected_calls')), [command]))
+    if (stats.has('failed_calls'))
+      emit(constMetric(descs.commandsFailed, 'counter', Number(stats.get('failed_calls')), [command]))
     const quantiles = latency.get(command)
     if (quantiles) emit(constSummary(descs.latencyPercentiles, { count: calls, sum: usec, quantiles }, [command]))
   }
@@ -75,9 +92,22 @@ export function emitInfoMetrics(fields: readonly InfoField[], descs: RedisDescs,
     emit(constMetric(descs.dbKeys, 'gauge', 0, [`db${db}`]))
     emit(constMetric(descs.dbKeysExpiring, 'gauge', 0, [`db${db}`]))
   }
-  emit(constMetric(descs.instanceInfo, 'gauge', 1, descs.instanceInfo.variableLabels.map((label) => values.get(label) ?? '')))
+  emit(
+    constMetric(
+      descs.instanceInfo,
+      'gauge',
+      1,
+      descs.instanceInfo.variableLabels.map((label) => values.get(label) ?? ''),
+    ),
+  )
   if (values.get('role') === 'slave') {
-    emit(constMetric(descs.slaveInfo, 'gauge', 1, [values.get('master_host') ?? '', values.get('master_port') ?? '', values.get('slave_read_only') ?? '']))
+    emit(
+      constMetric(descs.slaveInfo, 'gauge', 1, [
+        values.get('master_host') ?? '',
+        values.get('master_port') ?? '',
+        values.get('slave_read_only') ?? '',
+      ]),
+    )
   }
 }
 
@@ -96,7 +126,10 @@ function emitReplication(key: string, value: string, master: [string, string], d
   return true
 }
 
-/** Emits the CLUSTER INFO fields redis_exporter exports, as gauges (`cluster_state:ok` is 1); `-` in a field name reads as `_`. */
+/**
+ * Emits the CLUSTER INFO fields redis_exporter exports, as gauges (`cluster_state:ok` is 1); `-` in a field name reads
+ * as `_`.
+ */
 export function emitClusterInfo(text: string, descs: RedisDescs, emit: Emit): void {
   for (const { key, value } of parseInfo(text)) {
     const desc = descs.clusterFields.get(key.replace(/-/g, '_'))

@@ -36,7 +36,8 @@ export function parseKeyList(flag: string, text: string): DbKey[] {
     if (part.trim() === '') continue
     const pieces = part.split('=')
     if (pieces.length > 2) throw new Error(`--${flag}: "${part}" has more than one "=" (escape a "=" in a key as %3D)`)
-    const [dbText, keyText] = pieces.length === 2 ? [(pieces[0] as string).trim().replace(/^db/, ''), pieces[1] as string] : ['0', part]
+    const [dbText, keyText] =
+      pieces.length === 2 ? [(pieces[0] as string).trim().replace(/^db/, ''), pieces[1] as string] : ['0', part]
     if (!/^\d+$/.test(dbText)) throw new Error(`--${flag}: "${part}" names database "${dbText}", which is not a number`)
     let key: string
     try {
@@ -63,13 +64,30 @@ async function scan(client: Redis, pattern: string, batchSize: number, signal: A
   return keys
 }
 
-/** The command that gives the length or size of a key of this type; "none" (gone since the SCAN) and module types have none. */
-const sizeCommands = new Map([['list', 'llen'], ['set', 'scard'], ['zset', 'zcard'], ['hash', 'hlen'], ['stream', 'xlen'], ['string', 'strlen']])
+/**
+ * The command that gives the length or size of a key of this type; "none" (gone since the SCAN) and module types have
+ * none.
+ */
+const sizeCommands = new Map([
+  ['list', 'llen'],
+  ['set', 'scard'],
+  ['zset', 'zcard'],
+  ['hash', 'hlen'],
+  ['stream', 'xlen'],
+  ['string', 'strlen'],
+])
 /** A plain decimal number, the only string value reported as `key_value`. */
 const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
 /** Emits key_size (and key_value for numbers) of the given keys of one database, 100 keys at a time. */
-export async function checkKeys(reader: Redis | Cluster, db: number, keys: readonly string[], descs: RedisDescs, emit: Emit, signal: AbortSignal): Promise<void> {
+export async function checkKeys(
+  reader: Redis | Cluster,
+  db: number,
+  keys: readonly string[],
+  descs: RedisDescs,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<void> {
   for (let start = 0; start < keys.length; start += keysPerRound) {
     signal.throwIfAborted()
     const batch = keys.slice(start, start + keysPerRound)
@@ -81,7 +99,10 @@ export async function checkKeys(reader: Redis | Cluster, db: number, keys: reado
         // A key that is gone has size 0, as in redis_exporter; a module type has no size.
         if (command === undefined) return types[i] === 'none' ? { key, size: 0, head: undefined } : undefined
         // For a string, its first bytes too: a number, or HYLL for a HyperLogLog.
-        const [size, head] = await Promise.all([reader.call(command, key), types[i] === 'string' ? reader.getrange(key, 0, longestNumber - 1) : undefined])
+        const [size, head] = await Promise.all([
+          reader.call(command, key),
+          types[i] === 'string' ? reader.getrange(key, 0, longestNumber - 1) : undefined,
+        ])
         return { key, size: head?.startsWith('HYLL') ? await reader.pfcount(key) : Number(size), head }
       }),
     )
@@ -89,7 +110,8 @@ export async function checkKeys(reader: Redis | Cluster, db: number, keys: reado
       if (result === undefined) continue
       const labels = [`db${db}`, result.key]
       emit(constMetric(descs.keySize, 'gauge', result.size, labels))
-      if (result.head !== undefined && result.size <= longestNumber && decimal.test(result.head)) emit(constMetric(descs.keyValue, 'gauge', Number(result.head), labels))
+      if (result.head !== undefined && result.size <= longestNumber && decimal.test(result.head))
+        emit(constMetric(descs.keyValue, 'gauge', Number(result.head), labels))
     }
   }
 }
@@ -100,7 +122,13 @@ export async function checkKeys(reader: Redis | Cluster, db: number, keys: reado
  * database is read on its own connection, so no SELECT ever changes the
  * connection other scrapes use. Stops at the scrape deadline.
  */
-export async function collectKeys(connection: RedisConnection, checks: KeyChecks, descs: RedisDescs, emit: Emit, signal: AbortSignal): Promise<void> {
+export async function collectKeys(
+  connection: RedisConnection,
+  checks: KeyChecks,
+  descs: RedisDescs,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<void> {
   const byDb = new Map<number, Set<string>>()
   const add = (db: number, key: string) => (byDb.get(db) ?? byDb.set(db, new Set()).get(db))?.add(key)
   for (const { db, key } of checks.singleKeys) add(db, key)
@@ -118,6 +146,8 @@ export async function collectKeys(connection: RedisConnection, checks: KeyChecks
   }
   for (const { db, key } of checks.countPatterns) {
     const client = await connection.database(db).ready()
-    emit(constMetric(descs.keysCount, 'gauge', (await scan(client, key, checks.batchSize, signal)).size, [`db${db}`, key]))
+    emit(
+      constMetric(descs.keysCount, 'gauge', (await scan(client, key, checks.batchSize, signal)).size, [`db${db}`, key]),
+    )
   }
 }

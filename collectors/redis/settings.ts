@@ -6,21 +6,58 @@ import type { ConnectionSettings } from './target.js'
 
 /** redis_exporter's flags, double-dashed, each also settable as `REDIS_EXPORTER_<FLAG>`. */
 export const redisFlags = {
-  address: flag.string('redis.addr', { default: 'redis://localhost:6379', description: 'Redis to scrape on the telemetry path: redis://host:port, rediss://host:port (TLS) or unix:///path; empty for multi-target only.' }),
+  address: flag.string('redis.addr', {
+    default: 'redis://localhost:6379',
+    description:
+      'Redis to scrape on the telemetry path: redis://host:port, rediss://host:port (TLS) or unix:///path; empty for ' +
+      'multi-target only.',
+  }),
   user: flag.string('redis.user', { description: 'User name for Redis ACLs (Redis 6 and later).' }),
   password: flag.string('redis.password', { secret: true, description: 'Password for Redis.' }),
-  passwordFile: flag.file('redis.password-file', { description: 'JSON file mapping Redis URIs to passwords, for multi-target scrapes: {"redis://host:6379": "secret"}.' }),
-  connectionTimeout: flag.duration('connection-timeout', { default: '15s', description: 'Timeout for connecting to Redis and for each command.' }),
-  checkKeys: flag.string('check-keys', { default: '', description: 'Keys or SCAN patterns to report key_size/key_value for: comma-separated, db3=pattern for another database.' }),
-  checkSingleKeys: flag.string('check-single-keys', { default: '', description: 'Keys to report key_size/key_value for, without SCAN: comma-separated, db3=key for another database.' }),
-  countKeys: flag.string('count-keys', { default: '', description: 'SCAN patterns whose matching keys are counted (keys_count): comma-separated, db3=pattern for another database.' }),
-  batchSize: flag.integer('check-keys-batch-size', { default: 1000, description: 'COUNT of each SCAN call for --check-keys and --count-keys.' }),
-  includeSystemMetrics: flag.boolean('include-system-metrics', { description: 'Also report total_system_memory_bytes.' }),
-  caFile: flag.file('tls-ca-cert-file', { description: 'CA certificate (PEM) that rediss:// servers must be signed by; default: the system CAs.' }),
-  certFile: flag.file('tls-client-cert-file', { description: 'Client certificate (PEM) for rediss:// servers that ask for one.' }),
+  passwordFile: flag.file('redis.password-file', {
+    description:
+      'JSON file mapping Redis URIs to passwords, for multi-target scrapes: {"redis://host:6379": "secret"}.',
+  }),
+  connectionTimeout: flag.duration('connection-timeout', {
+    default: '15s',
+    description: 'Timeout for connecting to Redis and for each command.',
+  }),
+  checkKeys: flag.string('check-keys', {
+    default: '',
+    description:
+      'Keys or SCAN patterns to report key_size/key_value for: comma-separated, db3=pattern for another database.',
+  }),
+  checkSingleKeys: flag.string('check-single-keys', {
+    default: '',
+    description: 'Keys to report key_size/key_value for, without SCAN: comma-separated, db3=key for another database.',
+  }),
+  countKeys: flag.string('count-keys', {
+    default: '',
+    description:
+      'SCAN patterns whose matching keys are counted (keys_count): comma-separated, db3=pattern for another database.',
+  }),
+  batchSize: flag.integer('check-keys-batch-size', {
+    default: 1000,
+    description: 'COUNT of each SCAN call for --check-keys and --count-keys.',
+  }),
+  includeSystemMetrics: flag.boolean('include-system-metrics', {
+    description: 'Also report total_system_memory_bytes.',
+  }),
+  caFile: flag.file('tls-ca-cert-file', {
+    description: 'CA certificate (PEM) that rediss:// servers must be signed by; default: the system CAs.',
+  }),
+  certFile: flag.file('tls-client-cert-file', {
+    description: 'Client certificate (PEM) for rediss:// servers that ask for one.',
+  }),
   keyFile: flag.file('tls-client-key-file', { description: 'Key (PEM) of --tls-client-cert-file.' }),
-  skipTlsVerification: flag.boolean('skip-tls-verification', { description: "Do not verify rediss:// servers' certificates (testing only)." }),
-  cluster: flag.boolean('is-cluster', { description: 'The Redis is a Redis Cluster node: --check-keys and --check-single-keys find keys on any node (patterns are scanned on this node).' }),
+  skipTlsVerification: flag.boolean('skip-tls-verification', {
+    description: "Do not verify rediss:// servers' certificates (testing only).",
+  }),
+  cluster: flag.boolean('is-cluster', {
+    description:
+      'The Redis is a Redis Cluster node: --check-keys and --check-single-keys find keys on any node (patterns are ' +
+      'scanned on this node).',
+  }),
 }
 
 /** Everything the Redis collectors need from the flags, read and checked once at start. */
@@ -42,10 +79,14 @@ function readPasswords(file: string | undefined): Map<string, string> {
     // Not the parser's message: it quotes the text, which holds passwords.
     throw new Error(`--redis.password-file: ${JSON.stringify(file)} is not valid JSON`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--redis.password-file: ${JSON.stringify(file)} must hold a JSON object of URI → password`)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`--redis.password-file: ${JSON.stringify(file)} must hold a JSON object of URI → password`)
   const passwords = new Map<string, string>()
   for (const [uri, password] of Object.entries(parsed)) {
-    if (typeof password !== 'string') throw new Error(`--redis.password-file: the password for ${JSON.stringify(uri)} in ${JSON.stringify(file)} is not a string`)
+    if (typeof password !== 'string')
+      throw new Error(
+        `--redis.password-file: the password for ${JSON.stringify(uri)} in ${JSON.stringify(file)} is not a string`,
+      )
     passwords.set(uri, password)
   }
   return passwords
@@ -59,17 +100,25 @@ function tlsOptions(context: ExporterContext): ConnectionOptions {
   }
   const cert = file(redisFlags.certFile)
   const key = file(redisFlags.keyFile)
-  if ((cert === undefined) !== (key === undefined)) throw new Error('--tls-client-cert-file and --tls-client-key-file go together')
+  if ((cert === undefined) !== (key === undefined))
+    throw new Error('--tls-client-cert-file and --tls-client-key-file go together')
   return { ca: file(redisFlags.caFile), cert, key, rejectUnauthorized: !context.value(redisFlags.skipTlsVerification) }
 }
 
 /** The key checks of the flags; on a cluster, only in database 0, the only one a cluster has. */
 function keyChecks(context: ExporterContext, batchSize: number): KeyChecks {
-  const lists = [redisFlags.checkKeys, redisFlags.checkSingleKeys, redisFlags.countKeys].map((declared) => ({ name: declared.name, keys: parseKeyList(declared.name, context.value(declared)) }))
+  const lists = [redisFlags.checkKeys, redisFlags.checkSingleKeys, redisFlags.countKeys].map((declared) => ({
+    name: declared.name,
+    keys: parseKeyList(declared.name, context.value(declared)),
+  }))
   const cluster = context.value(redisFlags.cluster)
   for (const { name, keys } of lists) {
     const elsewhere = keys.find((key) => key.db !== 0)
-    if (cluster && elsewhere) throw new Error(`--${name}: "${elsewhere.key}" is in database ${elsewhere.db}, but a Redis Cluster (--is-cluster) has database 0 only`)
+    if (cluster && elsewhere)
+      throw new Error(
+        `--${name}: "${elsewhere.key}" is in database ${elsewhere.db}, but a Redis Cluster (--is-cluster) has ` +
+          `database 0 only`,
+      )
   }
   const [patterns, singleKeys, countPatterns] = lists.map(({ keys }) => keys) as [DbKey[], DbKey[], DbKey[]]
   return { patterns, singleKeys, countPatterns, batchSize, cluster }

@@ -39,7 +39,9 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
   try {
     url = new URL(uri)
   } catch {
-    throw new Error(`Redis address "${shown}" is not a URI (want redis://host:port, rediss://host:port or unix:///path)`)
+    throw new Error(
+      `Redis address "${shown}" is not a URI (want redis://host:port, rediss://host:port or unix:///path)`,
+    )
   }
   const common: RedisOptions = {
     username: decodeURIComponent(url.username) || settings.user,
@@ -85,5 +87,11 @@ export function parseTarget(address: string, settings: ConnectionSettings): Redi
  */
 export function connectionKey(options: RedisOptions): string {
   const password = options.password === undefined ? '' : createHash('sha256').update(options.password).digest('base64')
-  return JSON.stringify([options.path ?? `${options.host}:${options.port}`, options.username ?? '', password, options.tls !== undefined, options.db])
+  return JSON.stringify([
+    options.path ?? `${options.host}:${options.port}`,
+    options.username ?? '',
+    password,
+    options.tls !== undefined,
+    options.db,
+  ])
 }

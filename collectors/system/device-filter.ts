@@ -9,8 +9,14 @@ import { type ExporterContext, flag } from 'promkit/exporter'
 export function deviceFilterFlags(collector: string, devices: string, defaultExclude: string) {
   const includeName = `collector.${collector}.device-include`
   const excludeName = `collector.${collector}.device-exclude`
-  const include = flag.regexp(includeName, { description: `Regexp of ${devices} to include (mutually exclusive to device-exclude).`, conflicts: [excludeName] })
-  const exclude = flag.regexp(excludeName, { default: defaultExclude, description: `Regexp of ${devices} to exclude (mutually exclusive to device-include).` })
+  const include = flag.regexp(includeName, {
+    description: `Regexp of ${devices} to include (mutually exclusive to device-exclude).`,
+    conflicts: [excludeName],
+  })
+  const exclude = flag.regexp(excludeName, {
+    default: defaultExclude,
+    description: `Regexp of ${devices} to exclude (mutually exclusive to device-include).`,
+  })
   return {
     flags: [include, exclude],
     /** The filter the flags make. */

@@ -15,8 +15,16 @@ export interface DiskStats {
 export function parseDiskstats(text: string): DiskStats[] {
   return lines(text).map((line) => {
     const [major, minor, device, ...rest] = line.split(/\s+/)
-    if (device === undefined || rest.length < 11) throw new Error(`couldn't parse /proc/diskstats: line ${JSON.stringify(line)} has ${rest.length} counters, want at least 11`)
-    return { major: major as string, minor: minor as string, device, counters: rest.map((value, i) => number(value, '/proc/diskstats', `${device} field ${i + 1}`)) }
+    if (device === undefined || rest.length < 11)
+      throw new Error(
+        `couldn't parse /proc/diskstats: line ${JSON.stringify(line)} has ${rest.length} counters, want at least 11`,
+      )
+    return {
+      major: major as string,
+      minor: minor as string,
+      device,
+      counters: rest.map((value, i) => number(value, '/proc/diskstats', `${device} field ${i + 1}`)),
+    }
   })
 }
 
@@ -43,7 +51,12 @@ const fields: readonly (readonly [string, string, 'counter' | 'gauge', (value: n
   ['discarded_sectors_total', 'The total number of sectors discarded successfully.', 'counter', count],
   ['discard_time_seconds_total', 'This is the total number of seconds spent by all discards.', 'counter', ms],
   ['flush_requests_total', 'The total number of flush requests completed successfully', 'counter', count],
-  ['flush_requests_time_seconds_total', 'This is the total number of seconds spent by all flush requests.', 'counter', ms],
+  [
+    'flush_requests_time_seconds_total',
+    'This is the total number of seconds spent by all flush requests.',
+    'counter',
+    ms,
+  ],
 ]
 
 const udevLabels = [
@@ -64,7 +77,11 @@ function udevProperties(text: string | undefined): Map<string, string> {
   return properties
 }
 
-const diskDevices = deviceFilterFlags('diskstats', 'diskstats devices', '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$')
+const diskDevices = deviceFilterFlags(
+  'diskstats',
+  'diskstats devices',
+  '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
+)
 
 /** `node_disk_*{device}` counters and `node_disk_info`, with node_exporter's default device filter. */
 export const diskstatsCollector: CollectorDefinition = {
@@ -74,20 +91,37 @@ export const diskstatsCollector: CollectorDefinition = {
   create(context): Collector {
     const paths = systemPaths(context)
     const keep = diskDevices.create(context)
-    const descs = fields.map(([name, help]) => new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device'] }))
-    const info = new Desc({ namespace: context.namespace, subsystem: 'disk', name: 'info', help: 'Info of /sys/block/<block_device>.', variableLabels: ['device', 'major', 'minor', ...udevLabels.map(([label]) => label)] })
+    const descs = fields.map(
+      ([name, help]) =>
+        new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device'] }),
+    )
+    const info = new Desc({
+      namespace: context.namespace,
+      subsystem: 'disk',
+      name: 'info',
+      help: 'Info of /sys/block/<block_device>.',
+      variableLabels: ['device', 'major', 'minor', ...udevLabels.map(([label]) => label)],
+    })
     const emitDisk = async (emit: Emit, disk: DiskStats) => {
       disk.counters.forEach((value, i) => {
         const field = fields[i]
         if (field) emit(constMetric(descs[i] as Desc, field[2], field[3](value), [disk.device]))
       })
       const udev = udevProperties(await readOptional(paths.udev(`b${disk.major}:${disk.minor}`)))
-      emit(constMetric(info, 'gauge', 1, [disk.device, disk.major, disk.minor, ...udevLabels.map(([, key]) => udev.get(key) ?? '')]))
+      emit(
+        constMetric(info, 'gauge', 1, [
+          disk.device,
+          disk.major,
+          disk.minor,
+          ...udevLabels.map(([, key]) => udev.get(key) ?? ''),
+        ]),
+      )
     }
     return {
       describe: () => [...descs, info],
       async collect(emit) {
-        for (const disk of parseDiskstats(await readRequired(paths.proc('diskstats')))) if (keep(disk.device)) await emitDisk(emit, disk)
+        for (const disk of parseDiskstats(await readRequired(paths.proc('diskstats'))))
+          if (keep(disk.device)) await emitDisk(emit, disk)
       },
     }
   },

@@ -20,8 +20,14 @@ function unescapeMountField(field: string): string {
 export function parseMounts(text: string): Mount[] {
   return lines(text).map((line) => {
     const [device, mountPoint, fsType, options] = line.split(/\s+/)
-    if (options === undefined) throw new Error(`couldn't parse mounts: line ${JSON.stringify(line)} has fewer than 4 fields`)
-    return { device: unescapeMountField(device as string), mountPoint: unescapeMountField(mountPoint as string), fsType: fsType as string, readOnly: options.split(',').includes('ro') }
+    if (options === undefined)
+      throw new Error(`couldn't parse mounts: line ${JSON.stringify(line)} has fewer than 4 fields`)
+    return {
+      device: unescapeMountField(device as string),
+      mountPoint: unescapeMountField(mountPoint as string),
+      fsType: fsType as string,
+      readOnly: options.split(',').includes('ro'),
+    }
   })
 }
 
@@ -35,13 +41,24 @@ export function parseMounts(text: string): Mount[] {
 const maxStuckStatfs = 2
 
 const defaultMountPointsExclude = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)'
-const defaultFsTypesExclude =
-  '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$'
+const defaultFsTypesExclude = `^(${[
+  'autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay',
+  'proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs',
+].join('|')})$`
 
 const filesystemFlags = {
-  mountPointsExclude: flag.regexp('collector.filesystem.mount-points-exclude', { default: defaultMountPointsExclude, description: 'Regexp of mount points to exclude.' }),
-  fsTypesExclude: flag.regexp('collector.filesystem.fs-types-exclude', { default: defaultFsTypesExclude, description: 'Regexp of filesystem types to exclude.' }),
-  mountTimeout: flag.duration('collector.filesystem.mount-timeout', { default: '5s', description: 'How long to wait for a mount to answer statfs before marking it stuck.' }),
+  mountPointsExclude: flag.regexp('collector.filesystem.mount-points-exclude', {
+    default: defaultMountPointsExclude,
+    description: 'Regexp of mount points to exclude.',
+  }),
+  fsTypesExclude: flag.regexp('collector.filesystem.fs-types-exclude', {
+    default: defaultFsTypesExclude,
+    description: 'Regexp of filesystem types to exclude.',
+  }),
+  mountTimeout: flag.duration('collector.filesystem.mount-timeout', {
+    default: '5s',
+    description: 'How long to wait for a mount to answer statfs before marking it stuck.',
+  }),
 }
 
 /**
@@ -60,7 +77,8 @@ export const filesystemCollector: CollectorDefinition = {
     const fsTypesExclude = context.value(filesystemFlags.fsTypesExclude)
     const timeoutMs = context.value(filesystemFlags.mountTimeout)
     const labels = ['device', 'fstype', 'mountpoint']
-    const desc = (name: string, help: string, unit?: string) => new Desc({ namespace: context.namespace, subsystem: 'filesystem', name, help, variableLabels: labels, unit })
+    const desc = (name: string, help: string, unit?: string) =>
+      new Desc({ namespace: context.namespace, subsystem: 'filesystem', name, help, variableLabels: labels, unit })
     const size = desc('size_bytes', 'Filesystem size in bytes.', 'bytes')
     const free = desc('free_bytes', 'Filesystem free space in bytes.', 'bytes')
     const avail = desc('avail_bytes', 'Filesystem space available to non-root users in bytes.', 'bytes')
@@ -79,7 +97,10 @@ export const filesystemCollector: CollectorDefinition = {
         return emit(constMetric(deviceError, 'gauge', 1, values))
       }
       if (stuck.size >= maxStuckStatfs) {
-        context.logger.debug({ mountpoint: mount.mountPoint, stuck: [...stuck] }, `${stuck.size} mount points are stuck; no statfs is started until one answers`)
+        context.logger.debug(
+          { mountpoint: mount.mountPoint, stuck: [...stuck] },
+          `${stuck.size} mount points are stuck; no statfs is started until one answers`,
+        )
         return emit(constMetric(deviceError, 'gauge', 1, values))
       }
       const pending = statfs(path)
@@ -88,7 +109,10 @@ export const filesystemCollector: CollectorDefinition = {
         if (stats === undefined) {
           stuck.add(path)
           void pending.finally(() => stuck.delete(path)).catch(() => {})
-          context.logger.warn({ mountpoint: mount.mountPoint }, `statfs did not answer in ${timeoutMs} ms; marking the mount point stuck`)
+          context.logger.warn(
+            { mountpoint: mount.mountPoint },
+            `statfs did not answer in ${timeoutMs} ms; marking the mount point stuck`,
+          )
           return emit(constMetric(deviceError, 'gauge', 1, values))
         }
         emit(constMetric(deviceError, 'gauge', 0, values))
@@ -110,7 +134,8 @@ export const filesystemCollector: CollectorDefinition = {
         const seen = new Set<string>()
         const mounts = parseMounts(text).filter((mount) => {
           const key = JSON.stringify([mount.device, mount.mountPoint])
-          if (mountPointsExclude.test(mount.mountPoint) || fsTypesExclude.test(mount.fsType) || seen.has(key)) return false
+          if (mountPointsExclude.test(mount.mountPoint) || fsTypesExclude.test(mount.fsType) || seen.has(key))
+            return false
           seen.add(key)
           return true
         })

@@ -25,12 +25,21 @@ export const meminfoCollector: CollectorDefinition = {
   defaultEnabled: true,
   create(context): Collector {
     const paths = systemPaths(context)
-    const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'memory', name: field, help: `Memory information field ${field}.` }))
+    const descFor = cachedDescs(
+      (field) =>
+        new Desc({
+          namespace: context.namespace,
+          subsystem: 'memory',
+          name: field,
+          help: `Memory information field ${field}.`,
+        }),
+    )
     return {
       // The fields depend on the kernel, so this collector is unchecked: its names are known only once read.
       describe: () => [],
       async collect(emit) {
-        for (const [field, value] of parseMeminfo(await readRequired(paths.proc('meminfo')))) emit(constMetric(descFor(field), 'gauge', value))
+        for (const [field, value] of parseMeminfo(await readRequired(paths.proc('meminfo'))))
+          emit(constMetric(descFor(field), 'gauge', value))
       },
     }
   },

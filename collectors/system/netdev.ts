@@ -8,7 +8,8 @@ export function parseNetDev(text: string): Map<string, Map<string, number>> {
   const file = '/proc/net/dev'
   const lines = text.split('\n')
   const header = lines[1]?.split('|')
-  if (header === undefined || header.length !== 3) throw new Error(`couldn't parse ${file}: the second line is not the "face |receive|transmit" header`)
+  if (header === undefined || header.length !== 3)
+    throw new Error(`couldn't parse ${file}: the second line is not the "face |receive|transmit" header`)
   const receive = (header[1] as string).trim().split(/\s+/)
   const transmit = (header[2] as string).trim().split(/\s+/)
   const names = [...receive.map((field) => `receive_${field}`), ...transmit.map((field) => `transmit_${field}`)]
@@ -17,8 +18,14 @@ export function parseNetDev(text: string): Map<string, Map<string, number>> {
     if (line.trim() === '') continue
     const colon = line.indexOf(':')
     const device = line.slice(0, colon).trim()
-    const values = line.slice(colon + 1).trim().split(/\s+/)
-    if (colon < 0 || values.length !== names.length) throw new Error(`couldn't parse ${file}: line ${JSON.stringify(line.trim())} has ${values.length} values, want ${names.length}`)
+    const values = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+    if (colon < 0 || values.length !== names.length)
+      throw new Error(
+        `couldn't parse ${file}: line ${JSON.stringify(line.trim())} has ${values.length} values, want ${names.length}`,
+      )
     devices.set(device, new Map(names.map((name, i) => [name, number(values[i], file, `${device} ${name}`)])))
   }
   return devices
@@ -34,7 +41,16 @@ export const netdevCollector: CollectorDefinition = {
   create(context): Collector {
     const paths = systemPaths(context)
     const keep = netDevices.create(context)
-    const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'network', name: `${field}_total`, help: `Network device statistic ${field}.`, variableLabels: ['device'] }))
+    const descFor = cachedDescs(
+      (field) =>
+        new Desc({
+          namespace: context.namespace,
+          subsystem: 'network',
+          name: `${field}_total`,
+          help: `Network device statistic ${field}.`,
+          variableLabels: ['device'],
+        }),
+    )
     return {
       // The columns come from the kernel's header line, so the names are known only once read.
       describe: () => [],

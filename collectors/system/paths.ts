@@ -20,8 +20,16 @@ export interface SystemPaths {
 
 /** The paths the `--path.*` flags chose. */
 export function systemPaths(context: ExporterContext): SystemPaths {
-  const base = (declared: typeof pathFlags.procfs) => (...parts: string[]) => join(context.value(declared), ...parts)
-  return { proc: base(pathFlags.procfs), sys: base(pathFlags.sysfs), root: base(pathFlags.rootfs), udev: base(pathFlags.udevData) }
+  const base =
+    (declared: typeof pathFlags.procfs) =>
+    (...parts: string[]) =>
+      join(context.value(declared), ...parts)
+  return {
+    proc: base(pathFlags.procfs),
+    sys: base(pathFlags.sysfs),
+    root: base(pathFlags.rootfs),
+    udev: base(pathFlags.udevData),
+  }
 }
 
 /** Reads in progress, by path, with when they started. */
@@ -45,7 +53,12 @@ function readText(path: string): Promise<string> {
     return text
   }
   if (Date.now() - pending.started <= stuckReadMs) return pending.text
-  return Promise.reject(new Error(`a read of ${path} has been pending for over ${stuckReadMs / 1000} s (a FIFO, or a hung filesystem?): not starting another until it ends`))
+  return Promise.reject(
+    new Error(
+      `a read of ${path} has been pending for over ${stuckReadMs / 1000} s (a FIFO, or a hung filesystem?): not ` +
+        `starting another until it ends`,
+    ),
+  )
 }
 
 /**
@@ -78,6 +91,7 @@ export function lines(text: string): string[] {
 /** A number from a /proc field, or a clear error naming the file and the text. */
 export function number(text: string | undefined, file: string, what: string): number {
   const value = Number(text)
-  if (text === undefined || text.trim() === '' || Number.isNaN(value)) throw new Error(`couldn't parse ${file}: ${what} is ${JSON.stringify(text)}, not a number`)
+  if (text === undefined || text.trim() === '' || Number.isNaN(value))
+    throw new Error(`couldn't parse ${file}: ${what} is ${JSON.stringify(text)}, not a number`)
   return value
 }

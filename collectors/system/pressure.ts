@@ -14,13 +14,17 @@ export function parsePressure(text: string, file: string): { some: number; full:
   return { some, full: totals.get('full') }
 }
 
-/** Pressure stall information: `node_pressure_{cpu,io,memory}_waiting_seconds_total` and `node_pressure_{io,memory}_stalled_seconds_total`. */
+/**
+ * Pressure stall information: `node_pressure_{cpu,io,memory}_waiting_seconds_total` and
+ * `node_pressure_{io,memory}_stalled_seconds_total`.
+ */
 export const pressureCollector: CollectorDefinition = {
   name: 'pressure',
   defaultEnabled: true,
   create(context): Collector {
     const paths = systemPaths(context)
-    const desc = (name: string, help: string) => new Desc({ namespace: context.namespace, subsystem: 'pressure', name, help, unit: 'seconds' })
+    const desc = (name: string, help: string) =>
+      new Desc({ namespace: context.namespace, subsystem: 'pressure', name, help, unit: 'seconds' })
     const waiting = {
       cpu: desc('cpu_waiting_seconds_total', 'Total time in seconds that processes have waited for CPU time'),
       io: desc('io_waiting_seconds_total', 'Total time in seconds that processes have waited due to IO congestion'),
@@ -28,7 +32,10 @@ export const pressureCollector: CollectorDefinition = {
     }
     const stalled = {
       io: desc('io_stalled_seconds_total', 'Total time in seconds no process could make progress due to IO congestion'),
-      memory: desc('memory_stalled_seconds_total', 'Total time in seconds no process could make progress due to memory congestion'),
+      memory: desc(
+        'memory_stalled_seconds_total',
+        'Total time in seconds no process could make progress due to memory congestion',
+      ),
     }
     return {
       describe: () => [...Object.values(waiting), ...Object.values(stalled)],
@@ -37,7 +44,10 @@ export const pressureCollector: CollectorDefinition = {
           const file = paths.proc('pressure', resource)
           const text = await readOptional(file)
           if (text === undefined) {
-            context.logger.debug({ resource }, 'no /proc/pressure: the kernel has no PSI; the pressure collector has no data')
+            context.logger.debug(
+              { resource },
+              'no /proc/pressure: the kernel has no PSI; the pressure collector has no data',
+            )
             return
           }
           const { some, full } = parsePressure(text, file)

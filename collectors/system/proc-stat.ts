@@ -32,7 +32,8 @@ export function parseProcStat(text: string): ProcStat {
     const [key, ...fields] = line.trim().split(/\s+/)
     if (key === undefined || key === '') continue
     if (/^cpu\d+$/.test(key)) {
-      if (fields.length < 8) throw new Error(`couldn't parse ${file}: ${key} has ${fields.length} fields, want at least 8`)
+      if (fields.length < 8)
+        throw new Error(`couldn't parse ${file}: ${key} has ${fields.length} fields, want at least 8`)
       const ticks = fields.map((field, i) => number(field, file, `${key} field ${i + 1}`) / userHz)
       const modes = Object.fromEntries(modeOrder.map((mode, i) => [mode, ticks[i] as number])) as CpuTimes['modes']
       cpus.push({ cpu: key.slice(3), modes, guest: ticks[8] ?? 0, guestNice: ticks[9] ?? 0 })

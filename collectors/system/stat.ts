@@ -9,7 +9,8 @@ export const statCollector: CollectorDefinition = {
   defaultEnabled: true,
   create(context): Collector {
     const paths = systemPaths(context)
-    const desc = (name: string, help: string, unit?: string) => new Desc({ namespace: context.namespace, name, help, unit })
+    const desc = (name: string, help: string, unit?: string) =>
+      new Desc({ namespace: context.namespace, name, help, unit })
     const bootTime = desc('boot_time_seconds', 'Node boot time, in unixtime.', 'seconds')
     const contextSwitches = desc('context_switches_total', 'Total number of context switches.')
     const forks = desc('forks_total', 'Total number of forks.')

@@ -5,15 +5,31 @@ import { readOptional, readRequired, systemPaths } from './paths.js'
 
 const fields = ['sysname', 'release', 'version', 'machine', 'nodename', 'domainname'] as const
 /** The /proc/sys/kernel file behind each uname field. */
-const files: Readonly<Record<(typeof fields)[number], string>> = { sysname: 'ostype', release: 'osrelease', version: 'version', machine: 'arch', nodename: 'hostname', domainname: 'domainname' }
+const files: Readonly<Record<(typeof fields)[number], string>> = {
+  sysname: 'ostype',
+  release: 'osrelease',
+  version: 'version',
+  machine: 'arch',
+  nodename: 'hostname',
+  domainname: 'domainname',
+}
 
-/** `node_uname_info{sysname,release,version,machine,nodename,domainname}`, read from /proc/sys/kernel (what uname(2) returns). */
+/**
+ * `node_uname_info{sysname,release,version,machine,nodename,domainname}`, read from /proc/sys/kernel (what uname(2)
+ * returns).
+ */
 export const unameCollector: CollectorDefinition = {
   name: 'uname',
   defaultEnabled: true,
   create(context): Collector {
     const paths = systemPaths(context)
-    const info = new Desc({ namespace: context.namespace, subsystem: 'uname', name: 'info', help: 'Labeled system information as provided by the uname system call.', variableLabels: [...fields] })
+    const info = new Desc({
+      namespace: context.namespace,
+      subsystem: 'uname',
+      name: 'info',
+      help: 'Labeled system information as provided by the uname system call.',
+      variableLabels: [...fields],
+    })
     return {
       describe: () => [info],
       async collect(emit) {

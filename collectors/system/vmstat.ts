@@ -12,7 +12,10 @@ export function parseVmstat(text: string): Map<string, number> {
   return fields
 }
 
-const fieldsFlag = flag.regexp('collector.vmstat.fields', { default: '^(oom_kill|pgpg|pswp|pg.*fault).*', description: 'Regexp of fields to return for vmstat collector.' })
+const fieldsFlag = flag.regexp('collector.vmstat.fields', {
+  default: '^(oom_kill|pgpg|pswp|pg.*fault).*',
+  description: 'Regexp of fields to return for vmstat collector.',
+})
 
 /** `node_vmstat_<field>` (untyped, as node_exporter has them) for the fields `--collector.vmstat.fields` matches. */
 export const vmstatCollector: CollectorDefinition = {
@@ -22,7 +25,15 @@ export const vmstatCollector: CollectorDefinition = {
   create(context): Collector {
     const paths = systemPaths(context)
     const wanted = context.value(fieldsFlag)
-    const descFor = cachedDescs((field) => new Desc({ namespace: context.namespace, subsystem: 'vmstat', name: field, help: `/proc/vmstat information field ${field}.` }))
+    const descFor = cachedDescs(
+      (field) =>
+        new Desc({
+          namespace: context.namespace,
+          subsystem: 'vmstat',
+          name: field,
+          help: `/proc/vmstat information field ${field}.`,
+        }),
+    )
     return {
       // Which fields exist depends on the kernel: unchecked.
       describe: () => [],

@@ -4,7 +4,10 @@ import type { MetricFamily } from '../families.js'
 import { escapeLabelValue } from './escape.js'
 import { formatValue } from './numbers.js'
 
-/** What differs between the Prometheus text format and OpenMetrics; the sample lines are written once, in {@link appendScalarLine} and {@link writeAggregate}. */
+/**
+ * What differs between the Prometheus text format and OpenMetrics; the sample lines are written once, in {@link
+ * appendScalarLine} and {@link writeAggregate}.
+ */
 export interface Dialect {
   /** The HELP/TYPE/UNIT lines of a family. */
   header(family: MetricFamily): string
@@ -39,25 +42,48 @@ export function appendValueLine(name: string, labels: string, value: number, out
 }
 
 /** Like {@link appendValueLine}, for a metric that may carry a timestamp or an exemplar. */
-export function appendScalarLine(dialect: Dialect, name: string, metric: ScalarMetric, labels: string, out: string[]): number {
-  return appendValueLine(name, labels, metric.value, out, `${dialect.timestamp(metric.timestampMs)}${dialect.exemplar(metric.exemplar)}`)
+export function appendScalarLine(
+  dialect: Dialect,
+  name: string,
+  metric: ScalarMetric,
+  labels: string,
+  out: string[],
+): number {
+  return appendValueLine(
+    name,
+    labels,
+    metric.value,
+    out,
+    `${dialect.timestamp(metric.timestampMs)}${dialect.exemplar(metric.exemplar)}`,
+  )
 }
 
-/** The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed; `labels` is the series' label block. */
-export function writeAggregate(dialect: Dialect, family: MetricFamily, metric: HistogramMetric | SummaryMetric, labels: string): string {
+/**
+ * The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed;
+ * `labels` is the series' label block.
+ */
+export function writeAggregate(
+  dialect: Dialect,
+  family: MetricFamily,
+  metric: HistogramMetric | SummaryMetric,
+  labels: string,
+): string {
   const timestamp = dialect.timestamp(metric.timestampMs)
   let text = ''
   if (metric.type === 'histogram') {
     for (const bucket of metric.buckets) {
       const bound = withBound(labels, 'le', dialect.bound(bucket.upperBound))
-      text += `${family.name}_bucket${bound} ${formatValue(bucket.cumulativeCount)}${timestamp}${dialect.exemplar(bucket.exemplar)}\n`
+      const exemplar = dialect.exemplar(bucket.exemplar)
+      text += `${family.name}_bucket${bound} ${formatValue(bucket.cumulativeCount)}${timestamp}${exemplar}\n`
     }
   } else {
     for (const { quantile, value } of metric.quantiles) {
-      text += `${family.name}${withBound(labels, 'quantile', dialect.bound(quantile))} ${formatValue(value)}${timestamp}\n`
+      const bound = withBound(labels, 'quantile', dialect.bound(quantile))
+      text += `${family.name}${bound} ${formatValue(value)}${timestamp}\n`
     }
   }
-  return `${text}${family.name}_sum${labels}${formatValue(metric.sum)}${timestamp}\n${family.name}_count${labels}${formatValue(metric.count)}${timestamp}\n`
+  const sum = `${family.name}_sum${labels}${formatValue(metric.sum)}${timestamp}\n`
+  return `${text}${sum}${family.name}_count${labels}${formatValue(metric.count)}${timestamp}\n`
 }
 
 /** An exemplar's label block, `{trace_id="abc"}` (or `{}`), in the order its labels were given. */

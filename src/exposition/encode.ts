@@ -24,7 +24,10 @@ const dialects: Readonly<Record<ExpositionFormat, Dialect>> = { text: textDialec
 function dialectFor(format: ExpositionFormat): Dialect {
   const dialect = Object.hasOwn(dialects, format) ? dialects[format] : undefined
   if (dialect === undefined) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `unknown exposition format ${quote(format)} (want "text" or "openmetrics")`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_OPTION',
+      `unknown exposition format ${quote(format)} (want "text" or "openmetrics")`,
+    )
   }
   return dialect
 }
@@ -49,7 +52,8 @@ export function* encodeChunks(
     lines.push(header)
     size += header.length
     const valueName = dialect.valueName(family)
-    // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs encoded here.
+    // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs
+    // encoded here.
     const columns = family instanceof GatheredFamily ? family.columns : undefined
     const count = columns === undefined ? family.metrics.length : columns.series.length
     for (let i = 0; i < count; i++) {
@@ -59,7 +63,8 @@ export function* encodeChunks(
         const { series, values } = columns as GatheredFamily['columns']
         size += appendValueLine(valueName, (series[i] as Series).labels, values[i] as number, lines)
       } else {
-        const labels = columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
+        const labels =
+          columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
         if (metric.type === 'histogram' || metric.type === 'summary') {
           const text = writeAggregate(dialect, family, metric, labels)
           lines.push(text)

@@ -13,7 +13,10 @@ function parseRange(part: string): MediaRange {
   for (const parameter of parameters) {
     const equals = parameter.indexOf('=')
     const key = parameter.slice(0, equals).trim().toLowerCase()
-    const value = parameter.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1')
+    const value = parameter
+      .slice(equals + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
     if (key === 'version') version = value
     // An unreadable q-value makes the range unacceptable rather than preferred.
     if (key === 'q') q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(value) ? Number(value) : 0
@@ -23,7 +26,10 @@ function parseRange(part: string): MediaRange {
 
 function formatOf(range: MediaRange): ExpositionFormat | undefined {
   const { type, version } = range
-  if (type === 'application/openmetrics-text' && (version === undefined || version === '1.0.0' || version === '0.0.1')) {
+  if (
+    type === 'application/openmetrics-text' &&
+    (version === undefined || version === '1.0.0' || version === '0.0.1')
+  ) {
     return 'openmetrics'
   }
   if (type === 'text/plain' && (version === undefined || version === '0.0.4')) return 'text'

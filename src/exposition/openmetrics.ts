@@ -6,7 +6,9 @@ import { formatCanonical, formatValue, memoizeBounds } from './numbers.js'
 
 /** The OpenMetrics family name: a counter's name without its `_total`. */
 export function openMetricsName(family: MetricFamily): string {
-  return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -'_total'.length) : family.name
+  return family.type === 'counter' && family.name.endsWith('_total')
+    ? family.name.slice(0, -'_total'.length)
+    : family.name
 }
 
 function seconds(timestampMs: number): string {

@@ -8,7 +8,8 @@ import { formatGoFloat, memoizeBounds } from './numbers.js'
  * timestamps in integer milliseconds, no units and no exemplars.
  */
 export const textDialect: Dialect = {
-  header: (family: MetricFamily) => `# HELP ${family.name} ${escapeTextHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`,
+  header: (family: MetricFamily) =>
+    `# HELP ${family.name} ${escapeTextHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`,
   valueName: (family: MetricFamily) => family.name,
   bound: memoizeBounds(formatGoFloat),
   timestamp: (timestampMs: number | undefined) => (timestampMs === undefined ? '' : ` ${Math.round(timestampMs)}`),

@@ -48,8 +48,17 @@ export async function fastifyMetrics(app: FastifyInstance, options: FastifyMetri
     ...(options.buckets ? { buckets: [...options.buckets] } : {}),
     registers: [register],
   })
-  const requests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by method, route template and status code.', labelNames, registers: [register] })
-  const inFlight = new client.Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being answered.', registers: [register] })
+  const requests = new client.Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code.',
+    labelNames,
+    registers: [register],
+  })
+  const inFlight = new client.Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests being answered.',
+    registers: [register],
+  })
   options.registry.register(promClientCollector(register, { name: 'http' }))
   const excluded = new Set([path, ...(options.excludeRoutes ?? [])])
   const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? unmatchedRoute
@@ -67,10 +76,13 @@ export async function fastifyMetrics(app: FastifyInstance, options: FastifyMetri
     duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9)
     requests.inc(labels)
   })
-  const handler = new MetricsHandler(options.registry, { onGatherErrors: (errors) => errors.forEach((error) => app.log.warn({ collector: error.source }, error.message)) })
+  const handler = new MetricsHandler(options.registry, {
+    onGatherErrors: (errors) => {
+      for (const error of errors) app.log.warn({ collector: error.source }, error.message)
+    },
+  })
   // Answered through fastify's reply, so the app's own hooks (onSend, onResponse) see the scrape like any request.
   app.get(path, metricsRoute(handler))
 }
-
 // Let the plugin's hooks and route apply to the whole app (fastify-plugin's skip-override, without the dependency).
 ;(fastifyMetrics as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true

@@ -32,7 +32,10 @@ export interface HandlerInstrumentation {
   finished(statusCode: number): void
 }
 
-/** The requests being served, by one handler or (shared) by several: bounded by `maxRequestsInFlight`, awaited at shutdown. */
+/**
+ * The requests being served, by one handler or (shared) by several: bounded by `maxRequestsInFlight`, awaited at
+ * shutdown.
+ */
 export class RequestsInFlight {
   private current = 0
   private waiters: (() => void)[] = []
@@ -62,7 +65,10 @@ export interface MetricsRequest {
   readonly query: Readonly<Record<string, unknown>>
 }
 
-/** Thrown by a {@link MetricsSource} to answer with this status and message instead of metrics (a refused target is 400). */
+/**
+ * Thrown by a {@link MetricsSource} to answer with this status and message instead of metrics (a refused target is
+ * 400).
+ */
 export class ScrapeRefused extends Error {
   constructor(
     readonly status: number,
@@ -130,10 +136,15 @@ function acceptsGzip(header: string | undefined): boolean {
  * not longer than the offset; `fallbackMs` without the header. A header that
  * is not a positive number gives the message to answer 400 with.
  */
-export function scrapeDeadline(header: string | undefined, fallbackMs: number | undefined, offsetMs: number): number | string | undefined {
+export function scrapeDeadline(
+  header: string | undefined,
+  fallbackMs: number | undefined,
+  offsetMs: number,
+): number | string | undefined {
   if (header === undefined) return fallbackMs
   const seconds = Number(header)
-  if (header.trim() === '' || !(seconds > 0)) return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
+  if (header.trim() === '' || !(seconds > 0))
+    return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
   const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
   return ms > offsetMs ? ms - offsetMs : ms / 2
 }
@@ -171,11 +182,17 @@ export class MetricsHandler {
    * instrumentation, until `response` closes; a response that closes before it
    * was sent in full means the client went away, which aborts the gather.
    */
-  async respond(request: IncomingMessage, response: ServerResponse, query: Readonly<Record<string, unknown>> = parseQuery(request.url)): Promise<MetricsResponse> {
+  async respond(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: Readonly<Record<string, unknown>> = parseQuery(request.url),
+  ): Promise<MetricsResponse> {
     const { instrumentation, maxRequestsInFlight = 0 } = this.options
     if (instrumentation) {
       instrumentation.started()
-      response.once('close', () => instrumentation.finished(response.writableFinished ? response.statusCode : clientClosedRequest))
+      response.once('close', () =>
+        instrumentation.finished(response.writableFinished ? response.statusCode : clientClosedRequest),
+      )
     }
     if (maxRequestsInFlight > 0 && this.inFlight.count >= maxRequestsInFlight) {
       return textResponse(503, `too many concurrent scrapes (at most ${maxRequestsInFlight})`)
@@ -198,7 +215,9 @@ export class MetricsHandler {
     let result: GatherResult
     try {
       const gatherOptions = { timeoutMs, signal }
-      result = await (typeof this.source === 'function' ? this.source(request, gatherOptions) : this.source.gather(gatherOptions))
+      result = await (typeof this.source === 'function'
+        ? this.source(request, gatherOptions)
+        : this.source.gather(gatherOptions))
     } catch (error) {
       if (error instanceof ScrapeRefused) return textResponse(error.status, error.message)
       throw error
@@ -210,11 +229,19 @@ export class MetricsHandler {
     const format = negotiate(request.headers.accept)
     const encoded = encodeBody(result.families, format)
     const compressing = options.compression !== false
-    const gzipped = compressing && acceptsGzip(request.headers['accept-encoding']) && (typeof encoded !== 'string' || encoded.length >= compressFromCharacters)
-    const headers = { 'content-type': contentTypes[format], ...(compressing ? { vary: 'Accept-Encoding' } : {}), ...(gzipped ? { 'content-encoding': 'gzip' } : {}) }
+    const gzipped =
+      compressing &&
+      acceptsGzip(request.headers['accept-encoding']) &&
+      (typeof encoded !== 'string' || encoded.length >= compressFromCharacters)
+    const headers = {
+      'content-type': contentTypes[format],
+      ...(compressing ? { vary: 'Accept-Encoding' } : {}),
+      ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
+    }
     if (typeof encoded === 'string') return { status: 200, headers, body: gzipped ? await gzipAsync(encoded) : encoded }
     if (!gzipped) return { status: 200, headers, body: Readable.from(encoded) }
-    // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way round.
+    // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way
+    // round.
     const compressed = createGzip()
     pipeline(Readable.from(encoded), compressed, () => {})
     return { status: 200, headers, body: compressed }
@@ -234,12 +261,16 @@ export function writeResponse(response: ServerResponse, answer: MetricsResponse)
  * (`app.get('/metrics', metricsHandler(registry))`) or koa
  * (`ctx.respond = false; metricsHandler(registry)(ctx.req, ctx.res)`).
  */
-export function metricsHandler(source: MetricsSource, options: MetricsHandlerOptions = {}): (request: IncomingMessage, response: ServerResponse) => void {
+export function metricsHandler(
+  source: MetricsSource,
+  options: MetricsHandlerOptions = {},
+): (request: IncomingMessage, response: ServerResponse) => void {
   const handler = new MetricsHandler(source, options)
   return (request, response) => {
     handler.respond(request, response).then(
       (answer) => writeResponse(response, answer),
-      (error: unknown) => writeResponse(response, textResponse(500, `error serving metrics: ${(error as Error).message}`)),
+      (error: unknown) =>
+        writeResponse(response, textResponse(500, `error serving metrics: ${(error as Error).message}`)),
     )
   }
 }

@@ -59,7 +59,10 @@ function ipFamily(host: string): 'ipv4' | 'ipv6' | undefined {
   return isIPv4(host) ? 'ipv4' : isIPv6(host) ? 'ipv6' : undefined
 }
 
-/** Splits `host`, `host:port`, `[v6]`, `[v6]:port` (and the same with `/prefix` CIDR blocks) into host and port (`undefined`: any). */
+/**
+ * Splits `host`, `host:port`, `[v6]`, `[v6]:port` (and the same with `/prefix` CIDR blocks) into host and port
+ * (`undefined`: any).
+ */
 function splitPattern(pattern: string, fail: (problem: string) => never): { host: string; port: string | undefined } {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(pattern)
   if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] }
@@ -82,13 +85,19 @@ function parseRule(pattern: string): Rule {
     return (address) => path.test(address.host)
   }
   const { host, port } = splitPattern(pattern, fail)
-  if (port !== undefined && port !== '*' && !/^\d{1,5}$/.test(port)) fail(`the port ${quote(port)} must be a number or * (any port)`)
+  if (port !== undefined && port !== '*' && !/^\d{1,5}$/.test(port))
+    fail(`the port ${quote(port)} must be a number or * (any port)`)
   const portMatches = (target: string): boolean => port === undefined || port === '*' || target === port
   const cidr = /^(.+)\/(\d{1,3})$/.exec(host)
   if (cidr) {
     const [, network, prefix] = cidr as unknown as [string, string, string]
-    const family = ipFamily(network) ?? fail(`${quote(network)} is not an IP address (want a CIDR block such as 10.0.0.0/24)`)
-    if (Number(prefix) > (family === 'ipv4' ? 32 : 128)) fail(`the prefix length /${prefix} is too long for ${family === 'ipv4' ? 'IPv4 (at most 32)' : 'IPv6 (at most 128)'}`)
+    const family =
+      ipFamily(network) ?? fail(`${quote(network)} is not an IP address (want a CIDR block such as 10.0.0.0/24)`)
+    if (Number(prefix) > (family === 'ipv4' ? 32 : 128))
+      fail(
+        `the prefix length /${prefix} is too long for ` +
+          `${family === 'ipv4' ? 'IPv4 (at most 32)' : 'IPv6 (at most 128)'}`,
+      )
     const block = new BlockList()
     block.addSubnet(network, Number(prefix), family)
     return (address) => {
@@ -101,7 +110,8 @@ function parseRule(pattern: string): Rule {
     const normalized = (targetAddress(`[${host}]`) as TargetAddress).host
     return (address) => address.host === normalized && portMatches(address.port)
   }
-  if (host === '' || !/^[a-z0-9*_.-]+$/i.test(host)) fail('want a host name, an IP address, a CIDR block or unix:/path, each with an optional :port')
+  if (host === '' || !/^[a-z0-9*_.-]+$/i.test(host))
+    fail('want a host name, an IP address, a CIDR block or unix:/path, each with an optional :port')
   const name = globRegExp(host, '.')
   return (address) => name.test(address.host) && portMatches(address.port)
 }
@@ -129,10 +139,20 @@ export class AllowedTargets {
       throw new PromkitError('PROMKIT_ERR_TARGET_REFUSED', 'no target given (want ?target=host:port)')
     }
     const address = targetAddress(target)
-    if (address === undefined) throw new PromkitError('PROMKIT_ERR_TARGET_REFUSED', `target ${quote(redactTarget(target))} is not host:port or a URL`)
+    if (address === undefined)
+      throw new PromkitError(
+        'PROMKIT_ERR_TARGET_REFUSED',
+        `target ${quote(redactTarget(target))} is not host:port or a URL`,
+      )
     if (!this.rules.some((rule) => rule(address))) {
-      const allowed = this.sources.length === 0 ? 'none are allowed until --web.allowed-targets names them' : `allowed: ${this.sources.join(', ')}`
-      throw new PromkitError('PROMKIT_ERR_TARGET_REFUSED', `target ${quote(redactTarget(target))} is not allowed (${allowed})`)
+      const allowed =
+        this.sources.length === 0
+          ? 'none are allowed until --web.allowed-targets names them'
+          : `allowed: ${this.sources.join(', ')}`
+      throw new PromkitError(
+        'PROMKIT_ERR_TARGET_REFUSED',
+        `target ${quote(redactTarget(target))} is not allowed (${allowed})`,
+      )
     }
     return address
   }

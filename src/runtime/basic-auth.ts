@@ -5,7 +5,9 @@ import { BcryptWorker } from './bcrypt-worker.js'
 const grantedLimit = 64
 /** Credentials that failed, remembered so a client retrying a wrong password costs one bcrypt, not one per request. */
 const deniedLimit = 1024
-/** Comparisons allowed to wait for the worker; past this a request with credentials not seen before is refused at once. */
+/**
+ * Comparisons allowed to wait for the worker; past this a request with credentials not seen before is refused at once.
+ */
 const queueLimit = 32
 
 /** What compares a password with a bcrypt hash: the worker, or a stand-in in tests. */
@@ -82,7 +84,9 @@ export class BasicAuth {
     const user = decoded.slice(0, colon)
     const password = decoded.slice(colon + 1)
     const hash = this.users.get(user)
-    const key = createHash('sha256').update(`${user}\0${password}\0${hash ?? ''}`).digest('base64')
+    const key = createHash('sha256')
+      .update(`${user}\0${password}\0${hash ?? ''}`)
+      .digest('base64')
     if (this.granted.has(key)) return user
     if (this.denied.has(key)) return undefined
     const ok = await this.compare(key, password, hash ?? (this.decoy as string))

@@ -32,7 +32,8 @@ export class BcryptWorker {
 
   /** Whether `password` matches the bcrypt `hash`. Rejects only if the worker stopped. */
   compare(password: string, hash: string): Promise<boolean> {
-    const worker = (this.worker ??= this.start())
+    this.worker ??= this.start()
+    const worker = this.worker
     const id = this.nextId++
     worker.ref()
     return new Promise((resolve, reject) => {
@@ -47,7 +48,10 @@ export class BcryptWorker {
   }
 
   private start(): Worker {
-    const worker = new Worker(source, { eval: true, workerData: { bcrypt: createRequire(import.meta.url).resolve('bcryptjs') } })
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { bcrypt: createRequire(import.meta.url).resolve('bcryptjs') },
+    })
     // Every answer has a waiter: only a stopped worker clears them, and it answers no more.
     worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
       ;(this.waiting.get(id) as { resolve(ok: boolean): void }).resolve(ok)

@@ -13,7 +13,11 @@ export interface BuildInfo {
 
 /** The definition's version and revision where it gives them, else this package's build (`npm run build` stamps it). */
 export function buildInfo(definition: ExporterDefinition): BuildInfo {
-  return { ...buildStamp, version: definition.version ?? buildStamp.version, revision: definition.revision ?? buildStamp.revision }
+  return {
+    ...buildStamp,
+    version: definition.version ?? buildStamp.version,
+    revision: definition.revision ?? buildStamp.revision,
+  }
 }
 
 /** `linux/x64`: what `--version` and the start-up line call the platform, as Go's `GOOS/GOARCH`. */

@@ -11,7 +11,10 @@ import type { TargetConnections } from './target-pool.js'
 export interface ExporterContext {
   /** `--metric.namespace`: the prefix of every metric name this exporter's collectors produce. */
   readonly namespace: string
-  /** The scrape deadline without Prometheus' timeout header (`--scrape.timeout`), in ms: what a client's own timeouts should not exceed. */
+  /**
+   * The scrape deadline without Prometheus' timeout header (`--scrape.timeout`), in ms: what a client's own timeouts
+   * should not exceed.
+   */
   readonly scrapeTimeoutMs: number
   /** Every flag's value by name, defaults applied; `value()` reads one with its type. */
   readonly flags: Readonly<Record<string, FlagValue>>
@@ -43,7 +46,11 @@ export interface MultiTargetDefinition {
    * Throw a PromkitError with code PROMKIT_ERR_TARGET_REFUSED for a target that
    * cannot be scraped (400), anything else for a failure (500).
    */
-  collectors(target: string, context: ExporterContext, connections: TargetConnections): readonly Collector[] | Promise<readonly Collector[]>
+  collectors(
+    target: string,
+    context: ExporterContext,
+    connections: TargetConnections,
+  ): readonly Collector[] | Promise<readonly Collector[]>
   close?(context: ExporterContext): Promise<void> | void
 }
 

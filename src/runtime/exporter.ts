@@ -1,7 +1,13 @@
 import { watchFile, unwatchFile } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { type Collector, type CollectContext, type Emit, type WrappingCollector, wrappedCollector } from '../collector.js'
+import {
+  type Collector,
+  type CollectContext,
+  type Emit,
+  type WrappingCollector,
+  wrappedCollector,
+} from '../collector.js'
 import { PromkitError, errorMessage } from '../errors.js'
 import { currentCollector } from '../gather.js'
 import { MetricsHandler, RequestsInFlight } from '../http/handler.js'
@@ -47,9 +53,15 @@ export interface RunningExporter {
 /** An exporter binary built from a definition. */
 export interface Exporter {
   readonly definition: ExporterDefinition
-  /** Parses flags and starts serving; resolves to undefined after `--help` or `--version`. Throws a PromkitError whose message is one line. */
+  /**
+   * Parses flags and starts serving; resolves to undefined after `--help` or `--version`. Throws a PromkitError whose
+   * message is one line.
+   */
   start(argv?: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunningExporter | undefined>
-  /** Runs as a process: a start-up error is one line on stderr and exit 1; SIGTERM/SIGINT stop it with exit 0; SIGHUP reloads the web config. */
+  /**
+   * Runs as a process: a start-up error is one line on stderr and exit 1; SIGTERM/SIGINT stop it with exit 0; SIGHUP
+   * reloads the web config.
+   */
   main(): Promise<void>
 }
 
@@ -64,22 +76,32 @@ function named(name: string, collector: Collector): WrappingCollector {
   }
 }
 
-async function createCollectors(definition: ExporterDefinition, enabled: readonly string[], context: ExporterContext): Promise<Collector[]> {
+async function createCollectors(
+  definition: ExporterDefinition,
+  enabled: readonly string[],
+  context: ExporterContext,
+): Promise<Collector[]> {
   const collectors: Collector[] = []
-  for (const collectorDefinition of definition.collectors.filter((candidate) => enabled.includes(candidate.name)) as CollectorDefinition[]) {
+  for (const collectorDefinition of definition.collectors.filter((candidate) =>
+    enabled.includes(candidate.name),
+  ) as CollectorDefinition[]) {
     try {
       // Every line a collector logs names it, as node_exporter's logger.With("collector", name) does.
       const own = { ...context, logger: context.logger.child({ collector: collectorDefinition.name }) }
       collectors.push(named(collectorDefinition.name, await collectorDefinition.create(own)))
     } catch (error) {
       const message = `collector ${collectorDefinition.name}: ${errorMessage(error)}`
-      throw new PromkitError(error instanceof PromkitError ? error.code : 'PROMKIT_ERR_INVALID_OPTION', message, { cause: error })
+      throw new PromkitError(error instanceof PromkitError ? error.code : 'PROMKIT_ERR_INVALID_OPTION', message, {
+        cause: error,
+      })
     }
   }
   return collectors
 }
 
-/** The web config in force: loaded at start, re-read on change and SIGHUP; a bad file is logged and the old one kept. */
+/**
+ * The web config in force: loaded at start, re-read on change and SIGHUP; a bad file is logged and the old one kept.
+ */
 class WebSecurity {
   private security: Security = { webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }
 
@@ -105,7 +127,10 @@ class WebSecurity {
       const next = await loadWebConfig(this.file)
       const before = this.security.webConfig.tls
       if (Boolean(before) !== Boolean(next.tls) || before?.clientAuth !== next.tls?.clientAuth) {
-        throw new PromkitError('PROMKIT_ERR_INVALID_CONFIG', 'turning TLS on or off, or changing client_auth_type, needs a restart')
+        throw new PromkitError(
+          'PROMKIT_ERR_INVALID_CONFIG',
+          'turning TLS on or off, or changing client_auth_type, needs a restart',
+        )
       }
       if (next.tls) for (const server of servers) updateCertificates(server, next.tls)
       this.apply(next)
@@ -117,13 +142,18 @@ class WebSecurity {
 
   private apply(webConfig: WebConfig): void {
     this.security = { webConfig, auth: new BasicAuth(webConfig.users) }
-    for (const key of webConfig.ignored) this.logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
+    for (const key of webConfig.ignored)
+      this.logger.warn({ key }, 'web config key is not supported by promkit and is ignored')
     for (const warning of webConfig.warnings) this.logger.warn({ file: this.file }, warning)
   }
 }
 
 /** One server per listen address; if one cannot listen, those already listening are closed and the error thrown. */
-async function listenAll(deps: ServerDeps, addresses: readonly ListenAddress[], tls: TlsSettings | undefined): Promise<{ servers: FastifyInstance[]; listening: string[] }> {
+async function listenAll(
+  deps: ServerDeps,
+  addresses: readonly ListenAddress[],
+  tls: TlsSettings | undefined,
+): Promise<{ servers: FastifyInstance[]; listening: string[] }> {
   const servers: FastifyInstance[] = []
   const listening: string[] = []
   try {
@@ -140,9 +170,21 @@ async function listenAll(deps: ServerDeps, addresses: readonly ListenAddress[], 
 }
 
 /** Runs one shutdown step within its time bound; a failure or overrun is logged and shutdown goes on. */
-async function shutdownStep(logger: Logger, what: string, action: () => unknown, ms: number, fields: Record<string, string> = {}): Promise<void> {
+async function shutdownStep(
+  logger: Logger,
+  what: string,
+  action: () => unknown,
+  ms: number,
+  fields: Record<string, string> = {},
+): Promise<void> {
   try {
-    const finished = await withTimeLimit(Promise.resolve().then(action).then(() => true), ms, () => false)
+    const finished = await withTimeLimit(
+      Promise.resolve()
+        .then(action)
+        .then(() => true),
+      ms,
+      () => false,
+    )
     if (!finished) logger.warn(fields, `${what} did not finish in ${ms} ms; going on`)
   } catch (error) {
     logger.error(fields, `${what} failed: ${errorMessage(error)}`)
@@ -154,7 +196,12 @@ async function shutdownStep(logger: Logger, what: string, action: () => unknown,
  * outcomes, self-metrics) in one registry, and the handlers that serve it and,
  * for a multi-target exporter, `?target=` scrapes, sharing one in-flight count.
  */
-function scrapePipeline(definition: ExporterDefinition, options: RuntimeOptions, context: ExporterContext, collectors: readonly Collector[]) {
+function scrapePipeline(
+  definition: ExporterDefinition,
+  options: RuntimeOptions,
+  context: ExporterContext,
+  collectors: readonly Collector[],
+) {
   const { logger } = context
   const pool = definition.multiTarget ? new TargetPool(options.maxTargetConnections, idleConnectionMs) : undefined
   const self = new SelfMetrics(options.namespace, buildInfo(definition), !options.disableExporterMetrics, pool)
@@ -179,19 +226,35 @@ function scrapePipeline(definition: ExporterDefinition, options: RuntimeOptions,
     instrumentation: self.telemetryRequests,
     onGatherErrors: (errors) => logGatherErrors(logger, errors),
   })
-  const multiTarget = definition.multiTarget && pool ? { definition: definition.multiTarget, allowed: new AllowedTargets(options.allowedTargets), pool, context, self, outcomes, logger } : undefined
+  const multiTarget =
+    definition.multiTarget && pool
+      ? {
+          definition: definition.multiTarget,
+          allowed: new AllowedTargets(options.allowedTargets),
+          pool,
+          context,
+          self,
+          outcomes,
+          logger,
+        }
+      : undefined
   const target = multiTarget
     ? new MetricsHandler(targetSource(multiTarget), {
         ...handlerOptions,
         instrumentation: self.targetRequests,
-        onGatherErrors: (errors, request) => logGatherErrors(logger, errors, redactTarget(String(request.query.target))),
+        onGatherErrors: (errors, request) =>
+          logGatherErrors(logger, errors, redactTarget(String(request.query.target))),
       })
     : undefined
   return { registry, telemetry, target, inFlight, pool }
 }
 
 /** Parses flags, builds the collectors and the scrape path, and serves (or pushes); see {@link defineExporter}. */
-async function start(definition: ExporterDefinition, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<RunningExporter | undefined> {
+async function start(
+  definition: ExporterDefinition,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunningExporter | undefined> {
   const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
   if (options === undefined) return undefined
   const logger = createLogger(options.logLevel, options.logFormat)
@@ -207,7 +270,11 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
 
   // Serving, or pushing instead.
   const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
-  const { servers, listening } = await listenAll(deps, pushing ? [] : options.listenAddresses, security.current.webConfig.tls)
+  const { servers, listening } = await listenAll(
+    deps,
+    pushing ? [] : options.listenAddresses,
+    security.current.webConfig.tls,
+  )
   const reload = (): Promise<void> => security.reload(servers)
   if (configFile) watchFile(configFile, { interval: configPollMs }, () => void reload()).unref()
 
@@ -222,18 +289,39 @@ async function start(definition: ExporterDefinition, argv: readonly string[], en
       // What is still open serves no scrape: keep-alive sockets, or clients that never finished sending a request.
       for (const server of servers) server.server.closeAllConnections()
       await closed
-      for (const collector of collectors) await shutdownStep(logger, 'close()', () => collector.close?.(), closeTimeoutMs, { collector: collector.name as string })
-      if (definition.multiTarget?.close) await shutdownStep(logger, 'close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, { collector: 'multi-target' })
+      for (const collector of collectors)
+        await shutdownStep(logger, 'close()', () => collector.close?.(), closeTimeoutMs, {
+          collector: collector.name as string,
+        })
+      if (definition.multiTarget?.close)
+        await shutdownStep(logger, 'close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, {
+          collector: 'multi-target',
+        })
       pool?.close()
       logger.info('stopped')
     })())
 
   // What runs, as node_exporter says at start; once start-up has succeeded, so that a failure stays one line on stderr.
-  logger.info({ version: build.version, revision: build.revision, branch: build.branch, build_date: build.date, nodejs_version: process.version, platform: runtimePlatform }, `Starting ${definition.name}`)
+  logger.info(
+    {
+      version: build.version,
+      revision: build.revision,
+      branch: build.branch,
+      build_date: build.date,
+      nodejs_version: process.version,
+      platform: runtimePlatform,
+    },
+    `Starting ${definition.name}`,
+  )
   if (pushing) return { addresses: listening, options, logger, reload, stop, finished: pushing.finished }
   const tls = security.current.webConfig.tls ? ` (TLS, client auth ${security.current.webConfig.tls.clientAuth})` : ''
   logger.info(
-    { version: build.version, addresses: listening, collectors: options.enabledCollectors, auth: security.current.auth.enabled },
+    {
+      version: build.version,
+      addresses: listening,
+      collectors: options.enabledCollectors,
+      auth: security.current.auth.enabled,
+    },
     `${definition.name} listening on ${listening.join(', ')}${tls}, metrics at ${options.telemetryPath}`,
   )
   return { addresses: listening, options, logger, reload, stop, finished: undefined }
@@ -272,7 +360,10 @@ export function defineExporter(definition: ExporterDefinition): Exporter {
           logger.fatal({ err: message }, 'unhandled promise rejection outside any collector; exiting')
           process.exit(1)
         }
-        logger.error({ collector, err: message }, 'unhandled promise rejection left behind by a collector; the exporter keeps running')
+        logger.error(
+          { collector, err: message },
+          'unhandled promise rejection left behind by a collector; the exporter keeps running',
+        )
       })
       process.on('SIGHUP', () => void running?.reload())
       let signals = 0

@@ -118,37 +118,79 @@ export const flag = {
   /** A whole number, 0 or more. */
   integer<O extends FlagOptions & { readonly default?: number }>(name: string, options: O): Flag<Defaulted<number, O>> {
     const shown = options.default === undefined ? undefined : String(options.default)
-    return declare(name, 'integer', options, options.default as Defaulted<number, O>, shown, (text, _previous, { where }) => parseInteger(text, where))
+    return declare(
+      name,
+      'integer',
+      options,
+      options.default as Defaulted<number, O>,
+      shown,
+      (text, _previous, { where }) => parseInteger(text, where),
+    )
   },
-  /** Off unless given (or on, with `default: true`): `--name`, `--name=false`, `--no-name`; `true`/`false`, `1`/`0`, `yes`/`no` from the environment. */
+  /**
+   * Off unless given (or on, with `default: true`): `--name`, `--name=false`, `--no-name`; `true`/`false`, `1`/`0`,
+   * `yes`/`no` from the environment.
+   */
   boolean(name: string, options: FlagOptions & { readonly default?: boolean }): Flag<boolean> {
     const on = options.default === true
-    return declare<boolean>(name, 'boolean', options, on, on ? 'true' : undefined, (text, _previous, { where }) => parseBoolean(text, where))
+    return declare<boolean>(name, 'boolean', options, on, on ? 'true' : undefined, (text, _previous, { where }) =>
+      parseBoolean(text, where),
+    )
   },
   /** A Go duration (`1m30s`, `500ms`, `0`), in milliseconds; longer than a timer can wait (596h) is refused. */
-  duration<O extends FlagOptions & { readonly default?: string }>(name: string, options: O): Flag<Defaulted<number, O>> {
+  duration<O extends FlagOptions & { readonly default?: string }>(
+    name: string,
+    options: O,
+  ): Flag<Defaulted<number, O>> {
     const value = options.default === undefined ? undefined : parseDuration(options.default, `--${name}`)
-    return declare(name, 'duration', options, value as Defaulted<number, O>, options.default, (text, _previous, { where }) => parseDuration(text, where))
+    return declare(
+      name,
+      'duration',
+      options,
+      value as Defaulted<number, O>,
+      options.default,
+      (text, _previous, { where }) => parseDuration(text, where),
+    )
   },
   /** A regular expression, compiled when the flag is read (a bad one names the flag). */
   regexp<O extends FlagOptions & { readonly default?: string }>(name: string, options: O): Flag<Defaulted<RegExp, O>> {
     const value = options.default === undefined ? undefined : compile(options.default, `--${name}`)
-    return declare(name, 'regexp', options, value as Defaulted<RegExp, O>, options.default, (text, _previous, { where }) => compile(text, where))
+    return declare(
+      name,
+      'regexp',
+      options,
+      value as Defaulted<RegExp, O>,
+      options.default,
+      (text, _previous, { where }) => compile(text, where),
+    )
   },
   /** The path of a file that must exist and be readable when the exporter starts. */
   file<O extends FlagOptions>(name: string, options: O): Flag<string | undefined> {
-    return declare<string | undefined>(name, 'file', options, undefined, undefined, (text, _previous, { where }) => readableFile(text, where))
+    return declare<string | undefined>(name, 'file', options, undefined, undefined, (text, _previous, { where }) =>
+      readableFile(text, where),
+    )
   },
-  /** Repeatable: every occurrence adds one value (the first replaces the default); comma-separated from the environment. */
+  /**
+   * Repeatable: every occurrence adds one value (the first replaces the default); comma-separated from the environment.
+   */
   list(name: string, options: FlagOptions & { readonly default?: readonly string[] }): Flag<readonly string[]> {
     const defaultValue = options.default ?? []
     const shown = defaultValue.length === 0 ? 'none' : defaultValue.join(', ')
     const parse = (text: string, previous: readonly string[], source: FlagSource): readonly string[] =>
-      source.environment ? text.split(',').map((item) => item.trim()).filter((item) => item !== '') : [...(previous === defaultValue ? [] : previous), text]
+      source.environment
+        ? text
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')
+        : [...(previous === defaultValue ? [] : previous), text]
     return declare<readonly string[]>(name, 'list', options, defaultValue, shown, parse)
   },
   /** One of `choices`. */
-  enum<const C extends readonly string[], O extends FlagOptions & { readonly default?: C[number] }>(name: string, choices: C, options: O): Flag<Defaulted<C[number], O>> {
+  enum<const C extends readonly string[], O extends FlagOptions & { readonly default?: C[number] }>(
+    name: string,
+    choices: C,
+    options: O,
+  ): Flag<Defaulted<C[number], O>> {
     const parse = (text: string, _previous: unknown, { where }: FlagSource): C[number] => {
       if (!choices.includes(text)) throw invalid(where, `${quote(text)} is not one of ${choices.join(', ')}`)
       return text

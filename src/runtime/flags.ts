@@ -8,7 +8,6 @@ import { type Flag, type FlagValue, flag } from './flag.js'
 import { type ListenAddress, parseListenAddress } from './listen-address.js'
 import { type LogFormat, type LogLevel, type Logger, logFormats, logLevels } from './logger.js'
 
-
 /** Everything the command line and environment decided, validated once at start and frozen. */
 export interface RuntimeOptions {
   readonly listenAddresses: readonly ListenAddress[]
@@ -54,29 +53,74 @@ function namespaceFlag(definition: ExporterDefinition): string {
 /** The flags every exporter has; `--web.scrape-path` and `--web.allowed-targets` only with multi-target. */
 function standardFlags(definition: ExporterDefinition): Flag[] {
   const flags: Flag[] = [
-    flag.list('web.listen-address', { default: [definition.defaultListenAddress], description: 'Address to listen on, host:port or :port for every interface; repeat for several.' }),
-    flag.integer('web.listen-port', { description: 'Shortcut for --web.listen-address=:<port>.', conflicts: ['web.listen-address'] }),
+    flag.list('web.listen-address', {
+      default: [definition.defaultListenAddress],
+      description: 'Address to listen on, host:port or :port for every interface; repeat for several.',
+    }),
+    flag.integer('web.listen-port', {
+      description: 'Shortcut for --web.listen-address=:<port>.',
+      conflicts: ['web.listen-address'],
+    }),
     flag.string('web.telemetry-path', { default: '/metrics', description: 'Path under which metrics are served.' }),
-    flag.string(namespaceFlag(definition), { default: definition.namespace, description: 'Prefix of every metric name this exporter produces.' }),
-    flag.file('web.config.file', { description: 'exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP.' }),
-    flag.integer('web.max-requests', { default: 40, description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.' }),
-    flag.boolean('web.disable-exporter-metrics', { description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.' }),
-    flag.enum('web.error-handling', errorHandlings, { default: 'continue', description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).' }),
+    flag.string(namespaceFlag(definition), {
+      default: definition.namespace,
+      description: 'Prefix of every metric name this exporter produces.',
+    }),
+    flag.file('web.config.file', {
+      description: 'exporter-toolkit web config (TLS, basic auth, headers); re-read on change and on SIGHUP.',
+    }),
+    flag.integer('web.max-requests', {
+      default: 40,
+      description: 'Concurrent scrapes served at most; more get 503. 0 means no limit.',
+    }),
+    flag.boolean('web.disable-exporter-metrics', {
+      description: 'Leave out process_, nodejs_ and promhttp_ metrics about the exporter itself.',
+    }),
+    flag.enum('web.error-handling', errorHandlings, {
+      default: 'continue',
+      description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).',
+    }),
     flag.enum('log.level', logLevels, { default: 'info', description: 'Least severe level logged.' }),
     flag.enum('log.format', logFormats, { default: 'logfmt', description: 'Log line format.' }),
-    flag.duration('scrape.timeout', { default: '10s', description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.' }),
-    flag.duration('scrape.timeout-offset', { default: '500ms', description: "Taken off Prometheus' scrape timeout, to answer before it gives up; a timeout not longer than the offset is halved instead." }),
-    flag.string('push.gateway-url', { description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.' }),
+    flag.duration('scrape.timeout', {
+      default: '10s',
+      description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.',
+    }),
+    flag.duration('scrape.timeout-offset', {
+      default: '500ms',
+      description:
+        "Taken off Prometheus' scrape timeout, to answer before it gives up; a timeout not longer than the offset is " +
+        'halved instead.',
+    }),
+    flag.string('push.gateway-url', {
+      description: 'Push to this Pushgateway (e.g. http://pushgateway:9091) instead of serving HTTP.',
+    }),
     flag.string('push.job', { description: 'The job label of the pushed group (required with --push.gateway-url).' }),
     flag.list('push.grouping', { description: 'More grouping labels, label=value; repeat for several.' }),
-    flag.enum('push.method', ['put', 'post'], { default: 'put', description: 'put replaces the whole group; post replaces same-named metrics only.' }),
-    flag.duration('push.interval', { default: '0', description: 'Push every so often; 0 pushes once and exits (non-zero if the push failed).' }),
+    flag.enum('push.method', ['put', 'post'], {
+      default: 'put',
+      description: 'put replaces the whole group; post replaces same-named metrics only.',
+    }),
+    flag.duration('push.interval', {
+      default: '0',
+      description: 'Push every so often; 0 pushes once and exits (non-zero if the push failed).',
+    }),
   ]
   if (definition.multiTarget) {
     flags.push(
-      flag.string('web.scrape-path', { default: definition.multiTarget.path ?? '/scrape', description: 'Path of multi-target scrapes (?target=...).' }),
-      flag.list('web.allowed-targets', { description: 'Targets multi-target scrapes may reach: host, IP, CIDR block or unix:/path, each with an optional :port; * matches within one label or octet, * alone anything. Repeat for several. None by default.' }),
-      flag.integer('multi-target.max-connections', { default: 100, description: 'Connections to targets kept open at most; the least recently used is closed to make room.' }),
+      flag.string('web.scrape-path', {
+        default: definition.multiTarget.path ?? '/scrape',
+        description: 'Path of multi-target scrapes (?target=...).',
+      }),
+      flag.list('web.allowed-targets', {
+        description:
+          'Targets multi-target scrapes may reach: host, IP, CIDR block or unix:/path, each with an optional :port; ' +
+          '* matches within one label or octet, * alone anything. Repeat for several. None by default.',
+      }),
+      flag.integer('multi-target.max-connections', {
+        default: 100,
+        description: 'Connections to targets kept open at most; the least recently used is closed to make room.',
+      }),
     )
   }
   return flags
@@ -88,10 +132,14 @@ function toggleFlags(definition: ExporterDefinition): Flag<boolean>[] {
   return [
     ...definition.collectors.map((collector) =>
       flag.boolean(`collector.${collector.name}`, {
-        description: `Enable the ${collector.name} collector (default: ${collector.defaultEnabled ? 'enabled' : 'disabled'}; --no-collector.${collector.name} disables it).`,
+        description:
+          `Enable the ${collector.name} collector (default: ` +
+          `${collector.defaultEnabled ? 'enabled' : 'disabled'}; --no-collector.${collector.name} disables it).`,
       }),
     ),
-    flag.boolean('collector.disable-defaults', { description: 'Run only the collectors enabled by --collector.<name>.' }),
+    flag.boolean('collector.disable-defaults', {
+      description: 'Run only the collectors enabled by --collector.<name>.',
+    }),
   ]
 }
 
@@ -107,20 +155,26 @@ export function checkDefinition(definition: ExporterDefinition): void {
   const fail = (message: string): never => {
     throw new PromkitError('PROMKIT_ERR_INVALID_OPTION', `exporter ${quote(definition.name)}: ${message}`)
   }
-  if (definition.namespace !== '' && !isValidMetricName(definition.namespace)) fail(`namespace ${quote(definition.namespace)} is not a valid metric name prefix`)
-  if (!/^[A-Z][A-Z0-9_]*$/.test(definition.envPrefix)) fail(`envPrefix ${quote(definition.envPrefix)} must be upper case letters, digits and _`)
+  if (definition.namespace !== '' && !isValidMetricName(definition.namespace))
+    fail(`namespace ${quote(definition.namespace)} is not a valid metric name prefix`)
+  if (!/^[A-Z][A-Z0-9_]*$/.test(definition.envPrefix))
+    fail(`envPrefix ${quote(definition.envPrefix)} must be upper case letters, digits and _`)
   const seen = new Set(standardFlags(definition).map((flag) => flag.name))
   const collectorNames = new Set<string>()
-  const own = [...(definition.flags ?? []).map((flag) => ({ flag, owner: undefined as CollectorDefinition | undefined }))]
+  const own = [
+    ...(definition.flags ?? []).map((flag) => ({ flag, owner: undefined as CollectorDefinition | undefined })),
+  ]
   for (const collector of definition.collectors) {
-    if (!/^[a-z][a-z0-9_-]*$/.test(collector.name)) fail(`collector name ${quote(collector.name)} must be lower case letters, digits, _ and -`)
+    if (!/^[a-z][a-z0-9_-]*$/.test(collector.name))
+      fail(`collector name ${quote(collector.name)} must be lower case letters, digits, _ and -`)
     if (collectorNames.has(collector.name)) fail(`collector ${quote(collector.name)} is defined twice`)
     collectorNames.add(collector.name)
     own.push(...(collector.flags ?? []).map((flag) => ({ flag, owner: collector })))
   }
   for (const { flag, owner } of own) {
     if (!flagNamePattern.test(flag.name)) fail(`flag ${quote(flag.name)} must be lower case words joined by . and -`)
-    if (owner && !flag.name.startsWith(`collector.${owner.name}.`)) fail(`flag ${quote(flag.name)} of collector ${quote(owner.name)} must start with "collector.${owner.name}."`)
+    if (owner && !flag.name.startsWith(`collector.${owner.name}.`))
+      fail(`flag ${quote(flag.name)} of collector ${quote(owner.name)} must start with "collector.${owner.name}."`)
     if (seen.has(flag.name)) fail(`flag ${quote(flag.name)} is defined twice`)
     seen.add(flag.name)
   }
@@ -144,7 +198,10 @@ function attributeName(name: string): string {
  */
 function addFlag(program: Command, each: Flag, envPrefix: string): void {
   const variable = envName(envPrefix, each.name)
-  const option = new Option(`--${each.name}${each.kind === 'boolean' ? booleanValue : ' <value>'}`, each.description).env(variable)
+  const option = new Option(
+    `--${each.name}${each.kind === 'boolean' ? booleanValue : ' <value>'}`,
+    each.description,
+  ).env(variable)
   if (each.choices) option.choices(each.choices)
   // A boolean's default (off) and a secret's are not shown; both are applied when the values are read.
   if (each.shownDefault !== undefined) option.default(each.defaultValue, each.shownDefault)
@@ -153,7 +210,11 @@ function addFlag(program: Command, each: Flag, envPrefix: string): void {
   let fromEnvironment = false
   program.on(`optionEnv:${each.name}`, () => (fromEnvironment = true))
   option.argParser((text: string, previous: FlagValue) =>
-    each.parse(text, previous, fromEnvironment ? { where: `$${variable}`, environment: true } : { where: `--${each.name}`, environment: false }),
+    each.parse(
+      text,
+      previous,
+      fromEnvironment ? { where: `$${variable}`, environment: true } : { where: `--${each.name}`, environment: false },
+    ),
   )
   // The positive option first: commander defaults a flag to true when its --no- form comes first.
   program.addOption(option)
@@ -187,7 +248,11 @@ export function parseCommandLine(
   env: NodeJS.ProcessEnv,
   write: (text: string) => void,
 ): ParsedCommandLine {
-  const flags = [...standardFlags(definition), ...(definition.flags ?? []), ...definition.collectors.flatMap((collector) => collector.flags ?? [])]
+  const flags = [
+    ...standardFlags(definition),
+    ...(definition.flags ?? []),
+    ...definition.collectors.flatMap((collector) => collector.flags ?? []),
+  ]
   const toggles = toggleFlags(definition)
   const program = new Command(definition.name)
     .description(definition.description)
@@ -202,14 +267,23 @@ export function parseCommandLine(
     withEnvironment(env, () => program.parse([...argv], { from: 'node' }))
   } catch (error) {
     if (error instanceof PromkitError) throw error
-    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return { options: undefined }
+    if (
+      error instanceof CommanderError &&
+      (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+    )
+      return { options: undefined }
     // commander's own refusals (unknown flag, conflicting flags) start with "error: " and show the value placeholders.
-    const message = (error as Error).message.replace(/^error: /, '').replaceAll(' <value>', '').replaceAll(booleanValue, '')
+    const message = (error as Error).message
+      .replace(/^error: /, '')
+      .replaceAll(' <value>', '')
+      .replaceAll(booleanValue, '')
     throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', message.split('\n')[0] as string)
   }
-  const valueOf = (each: Flag): FlagValue => program.getOptionValue(attributeName(each.name)) as FlagValue
-  const values: Record<string, FlagValue> = Object.fromEntries(flags.map((each) => [each.name, valueOf(each) ?? each.defaultValue]))
-  const disableDefaults = toggles.length > 0 && valueOf(toggles[toggles.length - 1] as Flag) === true
+  const given = (each: Flag): FlagValue => program.getOptionValue(attributeName(each.name)) as FlagValue
+  const values: Record<string, FlagValue> = Object.fromEntries(
+    flags.map((each) => [each.name, given(each) ?? each.defaultValue]),
+  )
+  const disableDefaults = toggles.length > 0 && given(toggles[toggles.length - 1] as Flag) === true
   const enabledCollectors = definition.collectors
     .filter((collector) => {
       if (toggles.length === 0) return true
@@ -222,60 +296,106 @@ export function parseCommandLine(
 
 /** What collector factories get: the namespace, the flags (by name, and typed by declaration) and the logger. */
 export function exporterContext(options: RuntimeOptions, logger: Logger): ExporterContext {
-  return { namespace: options.namespace, scrapeTimeoutMs: options.scrapeTimeoutMs, flags: options.flags, value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T, logger }
+  return {
+    namespace: options.namespace,
+    scrapeTimeoutMs: options.scrapeTimeoutMs,
+    flags: options.flags,
+    value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T,
+    logger,
+  }
 }
 
 /** `--multi-target.max-connections`, at least 1 (0 when the exporter has no multi-target path). */
 function maxTargetConnections(values: Record<string, FlagValue>): number {
   const max = (values['multi-target.max-connections'] as number | undefined) ?? 0
-  if (max === 0 && values['web.scrape-path'] !== undefined) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--multi-target.max-connections: must be at least 1')
+  if (max === 0 && values['web.scrape-path'] !== undefined)
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--multi-target.max-connections: must be at least 1')
   return max
 }
 
-/** Answered `ok` without credentials, for Kubernetes probes and for Prometheus' own `/-/healthy` and `/-/ready` convention. */
+/**
+ * Answered `ok` without credentials, for Kubernetes probes and for Prometheus' own `/-/healthy` and `/-/ready`
+ * convention.
+ */
 export const healthPaths: readonly string[] = ['/health', '/healthz', '/-/healthy', '/-/ready']
 
 /** Paths every exporter serves itself, which the telemetry and scrape paths may not take. */
-const reservedPaths: Readonly<Record<string, string>> = { '/': 'landing page', ...Object.fromEntries(healthPaths.map((path) => [path, 'health endpoint'])) }
+const reservedPaths: Readonly<Record<string, string>> = {
+  '/': 'landing page',
+  ...Object.fromEntries(healthPaths.map((path) => [path, 'health endpoint'])),
+}
 
 function pushMode(values: Record<string, FlagValue>): PushMode | undefined {
   const url = values['push.gateway-url'] as string | undefined
   if (url === undefined) return undefined
   const job = values['push.job'] as string | undefined
-  if (job === undefined || job === '') throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--push.gateway-url needs --push.job')
+  if (job === undefined || job === '')
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--push.gateway-url needs --push.job')
   const grouping: Record<string, string> = {}
   for (const pair of values['push.grouping'] as string[]) {
     const equals = pair.indexOf('=')
-    if (equals < 1) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--push.grouping: ${quote(pair)} is not label=value`)
+    if (equals < 1)
+      throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--push.grouping: ${quote(pair)} is not label=value`)
     grouping[pair.slice(0, equals)] = pair.slice(equals + 1)
   }
-  return { url, job, grouping, method: values['push.method'] as 'put' | 'post', intervalMs: values['push.interval'] as number }
+  return {
+    url,
+    job,
+    grouping,
+    method: values['push.method'] as 'put' | 'post',
+    intervalMs: values['push.interval'] as number,
+  }
 }
 
-function runtimeOptions(values: Record<string, FlagValue>, enabledCollectors: string[], flags: readonly Flag[], namespaceName: string): RuntimeOptions {
+function runtimeOptions(
+  values: Record<string, FlagValue>,
+  enabledCollectors: string[],
+  flags: readonly Flag[],
+  namespaceName: string,
+): RuntimeOptions {
   const port = values['web.listen-port'] as number | undefined
   const addresses = values['web.listen-address'] as string[]
   const timeoutMs = values['scrape.timeout'] as number
   const offsetMs = values['scrape.timeout-offset'] as number
   if (timeoutMs === 0) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be more than 0')
-  if (timeoutMs > maxScrapeTimeoutMs) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be at most 1h')
-  if (offsetMs >= timeoutMs) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--scrape.timeout-offset (${offsetMs} ms) must be less than --scrape.timeout (${timeoutMs} ms)`)
-  const listenAddresses = port !== undefined ? [parseListenAddress(`:${port}`, '--web.listen-port')] : addresses.map((address) => parseListenAddress(address, '--web.listen-address'))
+  if (timeoutMs > maxScrapeTimeoutMs)
+    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--scrape.timeout: must be at most 1h')
+  if (offsetMs >= timeoutMs)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_FLAG',
+      `--scrape.timeout-offset (${offsetMs} ms) must be less than --scrape.timeout (${timeoutMs} ms)`,
+    )
+  const listenAddresses =
+    port !== undefined
+      ? [parseListenAddress(`:${port}`, '--web.listen-port')]
+      : addresses.map((address) => parseListenAddress(address, '--web.listen-address'))
   const path = (name: string): string => {
     const value = values[name] as string
-    if (!value.startsWith('/')) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} must start with /`)
+    if (!value.startsWith('/'))
+      throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} must start with /`)
     const taken = reservedPaths[value]
-    if (taken) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name}: ${quote(value)} is the ${taken}; choose another path`)
+    if (taken)
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_FLAG',
+        `--${name}: ${quote(value)} is the ${taken}; choose another path`,
+      )
     return value
   }
   const namespace = values[namespaceName] as string
   if (namespace !== '' && !isValidMetricName(namespace)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${namespaceName}: ${quote(namespace)} is not a valid metric name prefix`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_FLAG',
+      `--${namespaceName}: ${quote(namespace)} is not a valid metric name prefix`,
+    )
   }
   const push = pushMode(values)
   const scrapePath = values['web.scrape-path'] === undefined ? undefined : path('web.scrape-path')
   const telemetryPath = path('web.telemetry-path')
-  if (scrapePath === telemetryPath) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--web.scrape-path and --web.telemetry-path are both ${quote(scrapePath)}`)
+  if (scrapePath === telemetryPath)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_FLAG',
+      `--web.scrape-path and --web.telemetry-path are both ${quote(scrapePath)}`,
+    )
   return Object.freeze({
     listenAddresses,
     telemetryPath,

@@ -16,7 +16,10 @@ export function parseListenAddress(text: string, what: string): ListenAddress {
   const port = Number(match?.[3])
   const host = match?.[1] ?? match?.[2]
   if (!match || port > 65535 || (match[1] !== undefined && isIP(match[1]) !== 6)) {
-    throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `${what}: ${quote(text)} is not a listen address (want host:port, :port or [ipv6]:port)`)
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_FLAG',
+      `${what}: ${quote(text)} is not a listen address (want host:port, :port or [ipv6]:port)`,
+    )
   }
   return { host: host === '' ? undefined : host, port }
 }

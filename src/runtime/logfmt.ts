@@ -11,7 +11,8 @@ function append(pairs: string[], prefix: string, record: Record<string, unknown>
   for (const [key, value] of Object.entries(record)) {
     if (value === undefined) continue
     const name = prefix === '' ? key : `${prefix}_${key}`
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) append(pairs, name, value as Record<string, unknown>)
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      append(pairs, name, value as Record<string, unknown>)
     else pairs.push(`${name}=${formatValue(value)}`)
   }
 }

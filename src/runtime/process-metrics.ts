@@ -14,7 +14,10 @@ export interface ProcStat {
   readonly residentPages: number
 }
 
-/** Parses /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses, so fields are counted after its last `)`. */
+/**
+ * Parses /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses, so fields are counted after its
+ * last `)`.
+ */
 export function parseProcSelfStat(text: string): ProcStat {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // Field N of proc(5) is fields[N - 3]: vsize 23, rss 24.
@@ -53,23 +56,41 @@ const gcBuckets = [0.001, 0.01, 0.1, 1, 2, 5]
  * left out: computing it costs about 0.2 ms, more than everything else here.
  */
 export function processCollector(procDir = '/proc/self'): SyncCollector {
-  const desc = (name: string, help: string, unit?: string, variableLabels?: string[]) => new Desc({ name, help, unit, variableLabels })
+  const desc = (name: string, help: string, unit?: string, variableLabels?: string[]) =>
+    new Desc({ name, help, unit, variableLabels })
   const cpu = desc('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', 'seconds')
   const cpuUser = desc('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', 'seconds')
   const cpuSystem = desc('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', 'seconds')
   const openFds = desc('process_open_fds', 'Number of open file descriptors.')
   const maxFds = desc('process_max_fds', 'Maximum number of open file descriptors.')
   const virtual = desc('process_virtual_memory_bytes', 'Virtual memory size in bytes.', 'bytes')
-  const virtualMax = desc('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.', 'bytes')
+  const virtualMax = desc(
+    'process_virtual_memory_max_bytes',
+    'Maximum amount of virtual memory available in bytes.',
+    'bytes',
+  )
   const resident = desc('process_resident_memory_bytes', 'Resident memory size in bytes.', 'bytes')
   const start = desc('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'seconds')
   const heapTotal = desc('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'bytes')
   const heapUsed = desc('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'bytes')
   const external = desc('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'bytes')
-  const space = (what: string) => desc(`nodejs_heap_space_size_${what}_bytes`, `Process heap space size ${what} from Node.js in bytes.`, 'bytes', ['space'])
+  const space = (what: string) =>
+    desc(`nodejs_heap_space_size_${what}_bytes`, `Process heap space size ${what} from Node.js in bytes.`, 'bytes', [
+      'space',
+    ])
   const spaces = { total: space('total'), used: space('used'), available: space('available') }
-  const resources = desc('nodejs_active_resources', 'Resources keeping the event loop alive, by type (process.getActiveResourcesInfo()).', undefined, ['type'])
-  const lag = (what: string, help: string) => desc(`nodejs_eventloop_lag_${what}_seconds`, `${help} event loop delay in seconds, since the last scrape.`, 'seconds')
+  const resources = desc(
+    'nodejs_active_resources',
+    'Resources keeping the event loop alive, by type (process.getActiveResourcesInfo()).',
+    undefined,
+    ['type'],
+  )
+  const lag = (what: string, help: string) =>
+    desc(
+      `nodejs_eventloop_lag_${what}_seconds`,
+      `${help} event loop delay in seconds, since the last scrape.`,
+      'seconds',
+    )
   const lags = [
     [lag('min', 'The minimum recorded'), (h: DelayHistogram) => Math.min(h.min, h.max)],
     [lag('max', 'The maximum recorded'), (h: DelayHistogram) => h.max],
@@ -78,8 +99,17 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
     [lag('p90', 'The 90th percentile of the recorded'), (h: DelayHistogram) => h.percentile(90)],
     [lag('p99', 'The 99th percentile of the recorded'), (h: DelayHistogram) => h.percentile(99)],
   ] as const
-  const gc = desc('nodejs_gc_duration_seconds', 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.', 'seconds', ['kind'])
-  const versionInfo = new Desc({ name: 'nodejs_version_info', help: 'Node.js version info.', variableLabels: ['version', 'major', 'minor', 'patch'] })
+  const gc = desc(
+    'nodejs_gc_duration_seconds',
+    'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    'seconds',
+    ['kind'],
+  )
+  const versionInfo = new Desc({
+    name: 'nodejs_version_info',
+    help: 'Node.js version info.',
+    variableLabels: ['version', 'major', 'minor', 'patch'],
+  })
   const [major, minor, patch] = process.versions.node.split('.') as [string, string, string]
 
   const startSeconds = Math.round(Date.now() / 1000 - process.uptime())
@@ -95,7 +125,9 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       const kind = gcKinds[(entry as unknown as { detail: { kind: number } }).detail.kind] as string
       const seconds = entry.duration / 1000
       const pause = pauses.get(kind) ?? { counts: gcBuckets.map(() => 0), count: 0, sum: 0 }
-      gcBuckets.forEach((bound, i) => (pause.counts[i] = (pause.counts[i] as number) + (seconds <= bound ? 1 : 0)))
+      gcBuckets.forEach((bound, i) => {
+        pause.counts[i] = (pause.counts[i] as number) + (seconds <= bound ? 1 : 0)
+      })
       pause.count++
       pause.sum += seconds
       pauses.set(kind, pause)
@@ -105,7 +137,25 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
 
   return {
     name: 'process',
-    describe: () => [cpu, cpuUser, cpuSystem, openFds, maxFds, virtual, virtualMax, resident, start, heapTotal, heapUsed, external, ...Object.values(spaces), resources, ...lags.map(([d]) => d), gc, versionInfo],
+    describe: () => [
+      cpu,
+      cpuUser,
+      cpuSystem,
+      openFds,
+      maxFds,
+      virtual,
+      virtualMax,
+      resident,
+      start,
+      heapTotal,
+      heapUsed,
+      external,
+      ...Object.values(spaces),
+      resources,
+      ...lags.map(([d]) => d),
+      gc,
+      versionInfo,
+    ],
     collect(emit: Emit) {
       const usage = process.cpuUsage()
       emit(constMetric(cpu, 'counter', (usage.user + usage.system) / 1e6))
@@ -136,7 +186,17 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       for (const [lagDesc, read] of lags) emit(constMetric(lagDesc, 'gauge', read(delay) / 1e9))
       delay.reset()
       for (const [kind, pause] of pauses) {
-        emit(constHistogram(gc, { count: pause.count, sum: pause.sum, buckets: gcBuckets.map((bound, i) => [bound, pause.counts[i] as number]) }, [kind]))
+        emit(
+          constHistogram(
+            gc,
+            {
+              count: pause.count,
+              sum: pause.sum,
+              buckets: gcBuckets.map((bound, i) => [bound, pause.counts[i] as number]),
+            },
+            [kind],
+          ),
+        )
       }
       emit(constMetric(versionInfo, 'gauge', 1, [process.version, major, minor, patch]))
     },

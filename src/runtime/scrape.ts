@@ -10,7 +10,9 @@ import type { ExporterContext, MultiTargetDefinition } from './definition.js'
 import type { SelfMetrics } from './self-metrics.js'
 import type { TargetPool } from './target-pool.js'
 
-/** A target the exporter cannot use is the client's error (400); a full pool is a busy server (503); anything else, 500. */
+/**
+ * A target the exporter cannot use is the client's error (400); a full pool is a busy server (503); anything else, 500.
+ */
 function targetFailureStatus(error: unknown): number {
   const code = error instanceof PromkitError ? error.code : undefined
   return code === 'PROMKIT_ERR_TARGET_REFUSED' ? 400 : code === 'PROMKIT_ERR_POOL_FULL' ? 503 : 500
@@ -24,7 +26,10 @@ function list(value: unknown): string[] {
  * Which collectors `?collect[]=a&collect[]=b` or `?exclude[]=c` runs, checked
  * against the enabled ones: undefined for all, or the message to answer 400 with.
  */
-export function collectorFilter(query: Readonly<Record<string, unknown>>, enabled: readonly string[]): ((name: string) => boolean) | string | undefined {
+export function collectorFilter(
+  query: Readonly<Record<string, unknown>>,
+  enabled: readonly string[],
+): ((name: string) => boolean) | string | undefined {
   const collect = list(query['collect[]'])
   const exclude = list(query['exclude[]'])
   if (collect.length > 0 && exclude.length > 0) return 'collect[] and exclude[] cannot be used together'
@@ -38,7 +43,12 @@ export function collectorFilter(query: Readonly<Record<string, unknown>>, enable
 /** Logs each gather error with its collector (and, for multi-target, the target with its password already masked). */
 export function logGatherErrors(logger: Logger, errors: readonly GatherError[], shownTarget?: string): void {
   for (const error of errors) {
-    const fields = { collector: error.source, code: error.code, occurrences: error.occurrences, ...(shownTarget ? { target: shownTarget } : {}) }
+    const fields = {
+      collector: error.source,
+      code: error.code,
+      occurrences: error.occurrences,
+      ...(shownTarget ? { target: shownTarget } : {}),
+    }
     logger.warn(fields, error.message)
   }
 }
@@ -76,7 +86,10 @@ export function targetSource(multiTarget: MultiTarget): MetricsSource {
     try {
       allowed.check(asked)
     } catch (error) {
-      logger.warn({ target: asked === undefined ? undefined : redactTarget(asked) }, `refused scrape: ${(error as PromkitError).message}`)
+      logger.warn(
+        { target: asked === undefined ? undefined : redactTarget(asked) },
+        `refused scrape: ${(error as PromkitError).message}`,
+      )
       throw new ScrapeRefused(400, (error as PromkitError).message)
     }
     // check() refuses a missing target, so from here on there is one.

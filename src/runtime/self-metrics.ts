@@ -20,8 +20,19 @@ function prefixed(namespace: string, name: string): string {
  * outcomes. Made once per exporter, so the series are cached across scrapes.
  */
 export function collectorOutcomes(namespace: string): ScrapeReporter {
-  const duration = new Desc({ namespace, name: 'scrape_collector_duration_seconds', help: 'Duration of a collector scrape.', variableLabels: ['collector'], unit: 'seconds' })
-  const success = new Desc({ namespace, name: 'scrape_collector_success', help: 'Whether a collector succeeded.', variableLabels: ['collector'] })
+  const duration = new Desc({
+    namespace,
+    name: 'scrape_collector_duration_seconds',
+    help: 'Duration of a collector scrape.',
+    variableLabels: ['collector'],
+    unit: 'seconds',
+  })
+  const success = new Desc({
+    namespace,
+    name: 'scrape_collector_success',
+    help: 'Whether a collector succeeded.',
+    variableLabels: ['collector'],
+  })
   return {
     name: 'scrape',
     describe: () => [duration, success],
@@ -37,8 +48,14 @@ export function collectorOutcomes(namespace: string): ScrapeReporter {
 /** The multi-target connection pool's gauge and counters. */
 function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): SyncCollector {
   const open = new Desc({ name: name('target_connections'), help: 'Connections to multi-target targets open now.' })
-  const evicted = new Desc({ name: name('target_connections_evicted_total'), help: 'Target connections closed, least recently used first, to make room for another target.' })
-  const refused = new Desc({ name: name('target_connections_refused_total'), help: 'Multi-target scrapes refused because every pooled connection was in use.' })
+  const evicted = new Desc({
+    name: name('target_connections_evicted_total'),
+    help: 'Target connections closed, least recently used first, to make room for another target.',
+  })
+  const refused = new Desc({
+    name: name('target_connections_refused_total'),
+    help: 'Multi-target scrapes refused because every pooled connection was in use.',
+  })
   return {
     name: 'exporter-target-pool',
     describe: () => [open, evicted, refused],
@@ -61,7 +78,10 @@ function targetPoolMetrics(name: (suffix: string) => string, pool: TargetPool): 
  */
 export class SelfMetrics implements ScrapeReporter {
   readonly name = 'exporter'
-  /** Count and sum of scrape durations: `scrapes_total`, and a summary without quantiles as client_golang's default one (no t-digest to keep per scrape). */
+  /**
+   * Count and sum of scrape durations: `scrapes_total`, and a summary without quantiles as client_golang's default one
+   * (no t-digest to keep per scrape).
+   */
   private readonly scrapeDurations = { count: 0, sum: 0 }
   private lastDuration = 0
   private lastError = 0
@@ -77,16 +97,31 @@ export class SelfMetrics implements ScrapeReporter {
   /** `pool`: the exporter serves `?target=` scrapes, whose refusals, failures and connections it counts. */
   constructor(namespace: string, build: BuildInfo, runtimeMetrics: boolean, pool?: TargetPool) {
     const name = (suffix: string) => prefixed(namespace, `exporter_${suffix}`)
-    const desc = (fqName: string, help: string, variableLabels?: string[]) => new Desc({ name: fqName, help, variableLabels })
+    const desc = (fqName: string, help: string, variableLabels?: string[]) =>
+      new Desc({ name: fqName, help, variableLabels })
     const scrapes = desc(name('scrapes_total'), 'Scrapes of the telemetry path.')
     const durations = desc(name('scrape_duration_seconds'), 'Durations of scrapes of the telemetry path.')
     const lastDuration = desc(name('last_scrape_duration_seconds'), 'Duration of the last scrape.')
     const lastError = desc(name('last_scrape_error'), 'Whether the last scrape had an error (1) or not (0).')
-    const info = desc(name('build_info'), 'The exporter build: version, revision and Node.js version.', ['nodejs_version', 'revision', 'version'])
+    const info = desc(name('build_info'), 'The exporter build: version, revision and Node.js version.', [
+      'nodejs_version',
+      'revision',
+      'version',
+    ])
     // redis_exporter's name for it, so its alerts keep working.
-    const targetErrors = pool ? desc(prefixed(namespace, 'target_scrape_request_errors_total'), 'Multi-target scrapes answered with an error: a refused or malformed target, or collectors that could not be built.') : undefined
-    const requests = runtimeMetrics ? desc('promhttp_metric_handler_requests_total', 'Scrapes of the telemetry path by HTTP status code.', ['code']) : undefined
-    const inFlight = runtimeMetrics ? desc('promhttp_metric_handler_requests_in_flight', 'Scrapes of the telemetry path being served.') : undefined
+    const targetErrors = pool
+      ? desc(
+          prefixed(namespace, 'target_scrape_request_errors_total'),
+          'Multi-target scrapes answered with an error: a refused or malformed target, or collectors that could not ' +
+            'be built.',
+        )
+      : undefined
+    const requests = runtimeMetrics
+      ? desc('promhttp_metric_handler_requests_total', 'Scrapes of the telemetry path by HTTP status code.', ['code'])
+      : undefined
+    const inFlight = runtimeMetrics
+      ? desc('promhttp_metric_handler_requests_in_flight', 'Scrapes of the telemetry path being served.')
+      : undefined
     const poolMetrics = pool ? targetPoolMetrics(name, pool) : undefined
     const processMetrics = runtimeMetrics ? processCollector() : undefined
     this.emitOwn = (emit) => {
@@ -101,7 +136,9 @@ export class SelfMetrics implements ScrapeReporter {
       poolMetrics?.collect(emit)
       processMetrics?.collect(emit)
     }
-    const own = [scrapes, durations, lastDuration, lastError, info, targetErrors, requests, inFlight].filter((d): d is Desc => d !== undefined)
+    const own = [scrapes, durations, lastDuration, lastError, info, targetErrors, requests, inFlight].filter(
+      (d): d is Desc => d !== undefined,
+    )
     this.descs = [...own, ...(poolMetrics?.describe() ?? []), ...(processMetrics?.describe() ?? [])]
     this.reserved = new Map([
       ...this.descs.map((d) => [d.fqName, "one of the exporter's own metrics"] as const),
@@ -132,7 +169,11 @@ export class SelfMetrics implements ScrapeReporter {
     for (const d of collector.describe()) {
       const owner = this.reserved.get(d.fqName)
       if (owner !== undefined) {
-        throw new PromkitError('PROMKIT_ERR_DESCRIPTOR_CONFLICT', `collector ${collectorName}: metric ${quote(d.fqName)} is ${owner}, which the runtime emits itself; give it another name`)
+        throw new PromkitError(
+          'PROMKIT_ERR_DESCRIPTOR_CONFLICT',
+          `collector ${collectorName}: metric ${quote(d.fqName)} is ${owner}, which the runtime emits itself; give ` +
+            `it another name`,
+        )
       }
     }
   }

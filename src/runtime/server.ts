@@ -52,11 +52,14 @@ export function tlsOptions(tls: TlsSettings): Record<string, unknown> {
 function clientCertificateProblem(tls: TlsSettings, socket: TLSSocket): string | undefined {
   const certificate = socket.getPeerCertificate()
   const presented = certificate !== null && Object.keys(certificate).length > 0
-  if (!presented) return tls.clientAuth === 'RequireAnyClientCert' || tls.allowedSans ? 'a client certificate is required' : undefined
-  if (tls.clientAuth === 'VerifyClientCertIfGiven' && !socket.authorized) return `the client certificate is not valid: ${String(socket.authorizationError)}`
+  if (!presented)
+    return tls.clientAuth === 'RequireAnyClientCert' || tls.allowedSans ? 'a client certificate is required' : undefined
+  if (tls.clientAuth === 'VerifyClientCertIfGiven' && !socket.authorized)
+    return `the client certificate is not valid: ${String(socket.authorizationError)}`
   if (tls.allowedSans) {
     const names = (certificate.subjectaltname ?? '').split(', ').map((entry) => entry.slice(entry.indexOf(':') + 1))
-    if (!names.some((name) => tls.allowedSans?.includes(name))) return 'the client certificate has no allowed subject alternative name'
+    if (!names.some((name) => tls.allowedSans?.includes(name)))
+      return 'the client certificate has no allowed subject alternative name'
   }
   return undefined
 }
@@ -67,8 +70,12 @@ function escapeHtml(text: string): string {
 
 function landingPage(deps: ServerDeps): string {
   const { definition, options } = deps
-  const links = [`<li><a href="${escapeHtml(options.telemetryPath)}">Metrics</a></li>`, '<li><a href="/healthz">Health</a></li>']
-  if (options.scrapePath) links.push(`<li>Multi-target: <code>${escapeHtml(options.scrapePath)}?target=&lt;target&gt;</code></li>`)
+  const links = [
+    `<li><a href="${escapeHtml(options.telemetryPath)}">Metrics</a></li>`,
+    '<li><a href="/healthz">Health</a></li>',
+  ]
+  if (options.scrapePath)
+    links.push(`<li>Multi-target: <code>${escapeHtml(options.scrapePath)}?target=&lt;target&gt;</code></li>`)
   return [
     '<!DOCTYPE html>',
     `<html><head><meta charset="utf-8"><title>${escapeHtml(definition.name)}</title></head><body>`,
@@ -88,9 +95,16 @@ function landingPage(deps: ServerDeps): string {
  * written to the TCP socket under the TLS one (Node keeps it as `_parent`).
  */
 function answerPlainHttp(app: FastifyInstance): void {
-  app.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket & { _parent: { end(text: string): void } }) => {
-    if (error.code === 'ERR_SSL_HTTP_REQUEST') socket._parent.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${plainText}\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n`)
-  })
+  app.server.on(
+    'tlsClientError',
+    (error: NodeJS.ErrnoException, socket: TLSSocket & { _parent: { end(text: string): void } }) => {
+      if (error.code === 'ERR_SSL_HTTP_REQUEST')
+        socket._parent.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: ${plainText}\r\nConnection: close\r\n\r\nClient sent an HTTP ` +
+            `request to an HTTPS server.\n`,
+        )
+    },
+  )
 }
 
 /** Builds one fastify server (HTTP, or HTTPS with the web config's TLS) with every endpoint. */
@@ -115,7 +129,10 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
     if (auth.enabled && !healthPaths.includes(request.url)) {
       const user = await auth.check(request.headers.authorization)
       if (user === undefined) {
-        deps.logger.debug({ remote: request.ip, path: request.url }, 'refused request: bad or missing basic auth credentials')
+        deps.logger.debug(
+          { remote: request.ip, path: request.url },
+          'refused request: bad or missing basic auth credentials',
+        )
         return reply.code(401).header('WWW-Authenticate', 'Basic').type(plainText).send('Unauthorized\n')
       }
     }
@@ -140,14 +157,26 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
   return app
 }
 
-/** Listens, turning the usual failures into one clear line. Every interface is `::` (both IPv6 and IPv4), or `0.0.0.0` without IPv6. */
+/**
+ * Listens, turning the usual failures into one clear line. Every interface is `::` (both IPv6 and IPv4), or `0.0.0.0`
+ * without IPv6.
+ */
 export async function listen(app: FastifyInstance, address: ListenAddress): Promise<string> {
   const attempt = (host: string) => app.listen({ host, port: address.port, listenTextResolver: () => '' })
   try {
-    await (address.host === undefined ? attempt('::').catch((error: NodeJS.ErrnoException) => (error.code === 'EAFNOSUPPORT' ? attempt('0.0.0.0') : Promise.reject(error))) : attempt(address.host))
+    await (address.host === undefined
+      ? attempt('::').catch((error: NodeJS.ErrnoException) =>
+          error.code === 'EAFNOSUPPORT' ? attempt('0.0.0.0') : Promise.reject(error),
+        )
+      : attempt(address.host))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const reasons: Record<string, string> = { EADDRINUSE: 'address already in use', EADDRNOTAVAIL: 'address not available on this machine', EACCES: 'permission denied', ENOTFOUND: 'unknown host' }
+    const reasons: Record<string, string> = {
+      EADDRINUSE: 'address already in use',
+      EADDRNOTAVAIL: 'address not available on this machine',
+      EACCES: 'permission denied',
+      ENOTFOUND: 'unknown host',
+    }
     const reason = reasons[code as string] ?? (error as Error).message
     throw new PromkitError('PROMKIT_ERR_LISTEN_FAILED', `cannot listen on ${formatListenAddress(address)}: ${reason}`)
   }
@@ -158,4 +187,3 @@ export async function listen(app: FastifyInstance, address: ListenAddress): Prom
 export function updateCertificates(app: FastifyInstance, tls: TlsSettings): void {
   ;(app.server as unknown as HttpsServer).setSecureContext(tlsOptions(tls))
 }
-

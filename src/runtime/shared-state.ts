@@ -7,7 +7,9 @@ import type { ExporterContext } from './definition.js'
  * object, which keys the state, so two exporters in one process keep theirs
  * apart and a stopped exporter's state goes with its flags.
  */
-export function perExporter<T extends object>(create: (context: ExporterContext) => T): (context: ExporterContext) => T {
+export function perExporter<T extends object>(
+  create: (context: ExporterContext) => T,
+): (context: ExporterContext) => T {
   const states = new WeakMap<ExporterContext['flags'], T>()
   return (context) => {
     const known = states.get(context.flags)

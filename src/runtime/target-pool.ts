@@ -5,7 +5,9 @@ export interface PooledConnection {
   close(): void
 }
 
-/** What one multi-target scrape reaches its target through: connections shared with other scrapes of the same target. */
+/**
+ * What one multi-target scrape reaches its target through: connections shared with other scrapes of the same target.
+ */
 export interface TargetConnections {
   /**
    * The open connection under `key`, or a new one from `open()`. Give equal
@@ -108,7 +110,10 @@ export class TargetPool {
       }
     }
     this.refused++
-    throw new PromkitError('PROMKIT_ERR_POOL_FULL', `all ${this.maxConnections} target connections are in use by scrapes (--multi-target.max-connections)`)
+    throw new PromkitError(
+      'PROMKIT_ERR_POOL_FULL',
+      `all ${this.maxConnections} target connections are in use by scrapes (--multi-target.max-connections)`,
+    )
   }
 
   private remove(key: string, entry: Entry): void {

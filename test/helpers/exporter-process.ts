@@ -6,7 +6,10 @@ import { request as httpsRequest } from 'node:https'
 import type { Test } from 'tap'
 import { freePort, waitFor } from './ports.js'
 
-/** Where every exporter log and response body of the suite is kept for the secrets check (scripts/check-secrets.mjs, run by `npm test`). */
+/**
+ * Where every exporter log and response body of the suite is kept for the secrets check (scripts/check-secrets.mjs, run
+ * by `npm test`).
+ */
 const capturedDir = new URL('../../.tap/captured/', import.meta.url).pathname
 
 function keep(kind: 'log' | 'secrets', text: string): void {
@@ -36,9 +39,16 @@ export interface ExporterProcess {
 }
 
 /** Runs an exporter binary until it exits; for start-up failures. */
-export function runToExit(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runToExit(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -61,11 +71,20 @@ export async function startExporter(
 ): Promise<ExporterProcess> {
   // defaultAddress: run on the exporter's own default address (whose port is given), to test that default.
   const port = options.defaultAddress ?? (await freePort())
-  const listen = options.defaultAddress !== undefined || args.some((arg) => arg.startsWith('--web.listen')) ? [] : ['--web.listen-address', `127.0.0.1:${port}`]
-  const child = spawn(process.execPath, [bin, ...args, ...listen], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const listen =
+    options.defaultAddress !== undefined || args.some((arg) => arg.startsWith('--web.listen'))
+      ? []
+      : ['--web.listen-address', `127.0.0.1:${port}`]
+  const child = spawn(process.execPath, [bin, ...args, ...listen], {
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   let gone = false
   void exited.then(() => (gone = true))
   t.teardown(async () => {
@@ -76,10 +95,15 @@ export async function startExporter(
     clearTimeout(timer)
     keep('log', stderr)
   })
-  await waitFor(`the exporter to listen (stderr so far: ${stderr})`, async () => {
-    if (gone) throw new Error(`the exporter exited: ${stderr}`)
-    return stderr.includes(' listening on ') ? true : undefined
-  }, 20_000, 20)
+  await waitFor(
+    `the exporter to listen (stderr so far: ${stderr})`,
+    async () => {
+      if (gone) throw new Error(`the exporter exited: ${stderr}`)
+      return stderr.includes(' listening on ') ? true : undefined
+    },
+    20_000,
+    20,
+  )
   return { child, port, base: `${options.scheme ?? 'http'}://127.0.0.1:${port}`, stderr: () => stderr, exited }
 }
 
@@ -91,20 +115,27 @@ export interface Answer {
 }
 
 /** A GET with what fetch cannot do easily: a private CA, client certificates, and the raw (possibly gzipped) body. */
-export function get(url: string, options: { headers?: Record<string, string>; ca?: string; cert?: string; key?: string } = {}): Promise<Answer> {
+export function get(
+  url: string,
+  options: { headers?: Record<string, string>; ca?: string; cert?: string; key?: string } = {},
+): Promise<Answer> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: options.headers, ca: options.ca, cert: options.cert, key: options.key, timeout: 30_000, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        const body = Buffer.concat(chunks)
-        const text = body.toString('utf8')
-        keep('log', text)
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text })
-      })
-      res.on('error', reject)
-    })
+    const req = request(
+      url,
+      { headers: options.headers, ca: options.ca, cert: options.cert, key: options.key, timeout: 30_000, agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          const body = Buffer.concat(chunks)
+          const text = body.toString('utf8')
+          keep('log', text)
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text })
+        })
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.on('timeout', () => req.destroy(new Error('request timed out')))
     req.end()
@@ -116,11 +147,18 @@ export function get(url: string, options: { headers?: Record<string, string>; ca
  * arrive before the stderr pipe delivers a line the exporter wrote first.
  */
 export async function expectLog(t: Test, exporter: ExporterProcess, pattern: RegExp, message?: string): Promise<void> {
-  await waitFor(`a log line matching ${pattern}`, async () => (pattern.test(exporter.stderr()) ? true : undefined), 10_000, 10).catch(() => undefined)
+  await waitFor(
+    `a log line matching ${pattern}`,
+    async () => (pattern.test(exporter.stderr()) ? true : undefined),
+    10_000,
+    10,
+  ).catch(() => undefined)
   t.match(exporter.stderr(), pattern, message ?? `logged: ${pattern}`)
 }
 
 /** Sample lines of an exposition whose name starts with one of the prefixes. */
 export function samples(text: string, ...prefixes: string[]): string[] {
-  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && prefixes.some((prefix) => line.startsWith(prefix)))
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#') && prefixes.some((prefix) => line.startsWith(prefix)))
 }

@@ -22,11 +22,12 @@ function parseNumber(text: string, line: string): number {
   if (/^nan$/i.test(text)) return NaN
   if (/^\+?inf(inity)?$/i.test(text)) return Infinity
   if (/^-inf(inity)?$/i.test(text)) return -Infinity
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new Error(`bad number ${JSON.stringify(text)} in ${JSON.stringify(line)}`)
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+    throw new Error(`bad number ${JSON.stringify(text)} in ${JSON.stringify(line)}`)
   return Number(text)
 }
 
-function unescape(text: string, quotes: boolean): string {
+function unescapeText(text: string, quotes: boolean): string {
   return text.replace(quotes ? /\\(["\\n])/g : /\\([\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c))
 }
 
@@ -36,7 +37,8 @@ function parseLabels(line: string, at: number): [Record<string, string>, number]
   let i = at + 1
   while (line[i] !== '}') {
     const name = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(i))?.[0]
-    if (!name || line[i + name.length] !== '=' || line[i + name.length + 1] !== '"') throw new Error(`bad label at ${i} in ${JSON.stringify(line)}`)
+    if (!name || line[i + name.length] !== '=' || line[i + name.length + 1] !== '"')
+      throw new Error(`bad label at ${i} in ${JSON.stringify(line)}`)
     i += name.length + 2
     let raw = ''
     while (line[i] !== '"') {
@@ -50,7 +52,7 @@ function parseLabels(line: string, at: number): [Record<string, string>, number]
       }
     }
     if (name in labels) throw new Error(`label ${name} twice in ${JSON.stringify(line)}`)
-    labels[name] = unescape(raw, true)
+    labels[name] = unescapeText(raw, true)
     i++
     if (line[i] === ',') i++
   }
@@ -72,7 +74,7 @@ export function parseExposition(text: string, format: 'text' | 'openmetrics'): P
     const meta = /^# (HELP|TYPE|UNIT) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line)
     if (meta) {
       const [, kind, name, rest] = meta as unknown as [string, string, string, string]
-      if (kind === 'HELP') result.help.set(name, unescape(rest, format === 'openmetrics'))
+      if (kind === 'HELP') result.help.set(name, unescapeText(rest, format === 'openmetrics'))
       else if (kind === 'TYPE') result.type.set(name, rest)
       else result.unit.set(name, rest)
       continue
@@ -85,7 +87,8 @@ export function parseExposition(text: string, format: 'text' | 'openmetrics'): P
     if (line[i] === '{') [labels, i] = parseLabels(line, i)
     const [body, exemplarText] = line.slice(i).split(' # ') as [string, string | undefined]
     const fields = body.trim().split(' ')
-    if (fields.length < 1 || fields.length > 2 || !body.startsWith(' ')) throw new Error(`bad sample ${JSON.stringify(line)}`)
+    if (fields.length < 1 || fields.length > 2 || !body.startsWith(' '))
+      throw new Error(`bad sample ${JSON.stringify(line)}`)
     const sample: ParsedSample = { name, labels, value: parseNumber(fields[0] as string, line) }
     if (fields[1] !== undefined) sample.timestamp = parseNumber(fields[1], line)
     if (exemplarText !== undefined) {
@@ -115,8 +118,15 @@ export function familiesOf(text: string, prefix: string): Map<string, ComparedFa
   for (const [name, type] of parsed.type) {
     if (!name.startsWith(prefix)) continue
     const own = parsed.samples.filter((sample) => sample.name === name)
-    const labelNames = [...new Set(own.flatMap((sample) => Object.keys(sample.labels)))].filter((label) => label !== 'quantile').sort().join(',')
-    result.set(name, { type, labelNames, samples: own.map((sample) => ({ labels: sample.labels, value: sample.value })) })
+    const labelNames = [...new Set(own.flatMap((sample) => Object.keys(sample.labels)))]
+      .filter((label) => label !== 'quantile')
+      .sort()
+      .join(',')
+    result.set(name, {
+      type,
+      labelNames,
+      samples: own.map((sample) => ({ labels: sample.labels, value: sample.value })),
+    })
   }
   return result
 }

@@ -12,12 +12,22 @@ import { waitFor } from './ports.js'
 export const kafkaExporterBin = new URL('../../collectors/kafka/dist/main.js', import.meta.url).pathname
 
 // The mock's Go source, next to this file's source (run by tap) or three levels up from its build (run by the bench).
-const mockSource = [new URL('../peers/kafka-mock/', import.meta.url), new URL('../../../test/peers/kafka-mock/', import.meta.url)].map((url) => url.pathname).find((dir) => existsSync(join(dir, 'main.go'))) as string
+const mockSource = [
+  new URL('../peers/kafka-mock/', import.meta.url),
+  new URL('../../../test/peers/kafka-mock/', import.meta.url),
+]
+  .map((url) => url.pathname)
+  .find((dir) => existsSync(join(dir, 'main.go'))) as string
 
-/** A cluster as the mock serves it: topics' oldest and newest offsets by partition, groups' members and committed offsets. */
+/**
+ * A cluster as the mock serves it: topics' oldest and newest offsets by partition, groups' members and committed
+ * offsets.
+ */
 export interface KafkaSpec {
   readonly topics: Readonly<Record<string, { readonly oldest: readonly number[]; readonly newest: readonly number[] }>>
-  readonly groups: Readonly<Record<string, { readonly members: number; readonly offsets: Readonly<Record<string, readonly number[]>> }>>
+  readonly groups: Readonly<
+    Record<string, { readonly members: number; readonly offsets: Readonly<Record<string, readonly number[]>> }>
+  >
   /** Listen on this port (0 or absent: any). */
   readonly port?: number
   /** Serve TLS with this certificate and key (PEM files). */
@@ -39,13 +49,23 @@ export const seedSpec: KafkaSpec = {
  * files building at once do not see half a binary.
  */
 function mockBinary(): string {
-  const hash = createHash('sha256').update(readFileSync(join(mockSource, 'main.go'))).digest('hex').slice(0, 12)
+  const hash = createHash('sha256')
+    .update(readFileSync(join(mockSource, 'main.go')))
+    .digest('hex')
+    .slice(0, 12)
   const dir = join(tmpdir(), 'promkit-kafka-mock')
   const bin = join(dir, `kafka-mock-${hash}`)
   if (existsSync(bin)) return bin
   mkdirSync(dir, { recursive: true })
   const building = `${bin}.${process.pid}`
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOPROXY: 'off', GOFLAGS: '', GOCACHE: join(dir, 'cache') }
+  const env = {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH: '/usr/share/gocode',
+    GOPROXY: 'off',
+    GOFLAGS: '',
+    GOCACHE: join(dir, 'cache'),
+  }
   execFileSync('go', ['build', '-o', building, '.'], { cwd: mockSource, env, stdio: 'pipe', timeout: 300_000 })
   renameSync(building, bin)
   return bin
@@ -67,10 +87,15 @@ export async function launchKafkaMock(spec: KafkaSpec): Promise<KafkaMock> {
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const address = await waitFor('the Kafka mock to listen', async () => {
-    if (child.exitCode !== null) throw new Error(`the Kafka mock exited: ${output}`)
-    return /^ready (\S+)$/m.exec(output)?.[1]
-  }, 30_000, 10)
+  const address = await waitFor(
+    'the Kafka mock to listen',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the Kafka mock exited: ${output}`)
+      return /^ready (\S+)$/m.exec(output)?.[1]
+    },
+    30_000,
+    10,
+  )
   const stop = async () => {
     await stopChild(child)
     rmSync(dir, { recursive: true, force: true })

@@ -22,7 +22,12 @@ export async function startPrometheus(scrapeConfigs: string): Promise<RunningPro
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   let log = ''
@@ -41,7 +46,10 @@ export async function startPrometheus(scrapeConfigs: string): Promise<RunningPro
     url,
     async query(promql: string) {
       const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`)
-      const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+      const body = (await response.json()) as {
+        status: string
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] }
+      }
       if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`)
       return body.data.result
     },

@@ -16,7 +16,11 @@ export interface Group {
 export async function startPushgateway(t: Test): Promise<{ url: string; port: number; groups(): Promise<Group[]> }> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-pushgateway-'))
   const port = await freePort()
-  const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`], { stdio: 'ignore' })
+  const child = spawn(
+    'prometheus-pushgateway',
+    [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`],
+    { stdio: 'ignore' },
+  )
   t.teardown(async () => {
     await stopChild(child) // the gateway writes its persistence file as it stops; remove the directory after that
     rmSync(dir, { recursive: true, force: true })
@@ -27,7 +31,9 @@ export async function startPushgateway(t: Test): Promise<{ url: string; port: nu
     url,
     port,
     async groups() {
-      const body = (await (await fetch(`${url}/api/v1/metrics`)).json()) as { data: (Record<string, unknown> & { labels: Record<string, string> })[] }
+      const body = (await (await fetch(`${url}/api/v1/metrics`)).json()) as {
+        data: (Record<string, unknown> & { labels: Record<string, string> })[]
+      }
       return body.data.map(({ labels, ...metrics }) => ({ labels, metrics: metrics as Group['metrics'] }))
     },
   }

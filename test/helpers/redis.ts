@@ -13,9 +13,24 @@ export const redisExporterBin = new URL('../../collectors/redis/dist/main.js', i
 
 /** What promtool's linter says of redis_exporter 1.45's own names, kept for compatibility. */
 export const inheritedLintFindings = [
-  ...['aof_current_rewrite_duration_sec', 'aof_last_rewrite_duration_sec', 'rdb_current_bgsave_duration_sec', 'rdb_last_bgsave_duration_sec'].map((name) => `redis_${name} metric names should not contain abbreviated units`),
-  ...['dump_payload_sanitizations', 'io_threaded_reads_processed', 'io_threaded_writes_processed', 'total_error_replies', 'total_reads_processed', 'total_writes_processed', 'unexpected_error_replies'].map((name) => `redis_${name} counter metrics should have "_total" suffix`),
-  ...['expired_time_cap_reached_total', 'migrate_cached_sockets_total'].map((name) => `redis_${name} non-counter metrics should not have "_total" suffix`),
+  ...[
+    'aof_current_rewrite_duration_sec',
+    'aof_last_rewrite_duration_sec',
+    'rdb_current_bgsave_duration_sec',
+    'rdb_last_bgsave_duration_sec',
+  ].map((name) => `redis_${name} metric names should not contain abbreviated units`),
+  ...[
+    'dump_payload_sanitizations',
+    'io_threaded_reads_processed',
+    'io_threaded_writes_processed',
+    'total_error_replies',
+    'total_reads_processed',
+    'total_writes_processed',
+    'unexpected_error_replies',
+  ].map((name) => `redis_${name} counter metrics should have "_total" suffix`),
+  ...['expired_time_cap_reached_total', 'migrate_cached_sockets_total'].map(
+    (name) => `redis_${name} non-counter metrics should not have "_total" suffix`,
+  ),
 ].sort()
 
 /** A Debian redis-server started for a test, on loopback, with nothing saved to disk. */
@@ -39,7 +54,11 @@ export interface RunningRedis {
  * Starts `redis-server` on a free port with `extra` arguments (`--requirepass x`,
  * `--replicaof ...`, TLS ...); `tls: true` listens with TLS on the port instead of TCP.
  */
-export async function startRedis(t: Test, extra: string[] = [], options: { tls?: boolean } = {}): Promise<RunningRedis> {
+export async function startRedis(
+  t: Test,
+  extra: string[] = [],
+  options: { tls?: boolean } = {},
+): Promise<RunningRedis> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'promkit-redis-'))
   const listen = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)]
@@ -52,10 +71,15 @@ export async function startRedis(t: Test, extra: string[] = [], options: { tls?:
     child = started
     started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
     started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    await waitFor(`redis-server on port ${port}`, async () => {
-      if (started.exitCode !== null) throw new Error(`redis-server exited: ${output}`)
-      return output.includes('Ready to accept connections') ? true : undefined
-    }, 20_000, 10)
+    await waitFor(
+      `redis-server on port ${port}`,
+      async () => {
+        if (started.exitCode !== null) throw new Error(`redis-server exited: ${output}`)
+        return output.includes('Ready to accept connections') ? true : undefined
+      },
+      20_000,
+      10,
+    )
   }
   const stop = async (): Promise<void> => {
     if (child) await stopChild(child)
@@ -71,7 +95,14 @@ export async function startRedis(t: Test, extra: string[] = [], options: { tls?:
     url: `redis://127.0.0.1:${port}`,
     dir,
     async client(clientOptions: RedisOptions = {}) {
-      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, disableClientInfo: true, ...clientOptions })
+      const client = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        disableClientInfo: true,
+        ...clientOptions,
+      })
       clients.push(client)
       await client.connect()
       return client
@@ -87,13 +118,43 @@ export async function startRedis(t: Test, extra: string[] = [], options: { tls?:
   }
 }
 
-/** Three redis-server nodes made into a Redis Cluster (no replicas) by redis-cli, ready when every node says cluster_state:ok. */
+/**
+ * Three redis-server nodes made into a Redis Cluster (no replicas) by redis-cli, ready when every node says
+ * cluster_state:ok.
+ */
 export async function startRedisCluster(t: Test): Promise<RunningRedis[]> {
-  const nodes = await Promise.all([0, 1, 2].map(() => startRedis(t, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'])))
-  await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 })
+  const nodes = await Promise.all(
+    [0, 1, 2].map(() =>
+      startRedis(t, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
+      ]),
+    ),
+  )
+  await promisify(execFile)(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...nodes.map((node) => `127.0.0.1:${node.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { timeout: 30_000 },
+  )
   for (const node of nodes) {
     const client = await node.client()
-    await waitFor(`cluster_state:ok on port ${node.port}`, async () => (String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined), 30_000, 50)
+    await waitFor(
+      `cluster_state:ok on port ${node.port}`,
+      async () => (String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined),
+      30_000,
+      50,
+    )
   }
   return nodes
 }

@@ -9,7 +9,16 @@ export const systemExporter = new URL('../../collectors/system/dist/main.js', im
 
 /** The system exporter's `--path.*` flags for a fake root holding proc/, sys/, root/ and udev/. */
 export function pathArgs(root: string): string[] {
-  return ['--path.procfs', join(root, 'proc'), '--path.sysfs', join(root, 'sys'), '--path.rootfs', join(root, 'root'), '--path.udev.data', join(root, 'udev')]
+  return [
+    '--path.procfs',
+    join(root, 'proc'),
+    '--path.sysfs',
+    join(root, 'sys'),
+    '--path.rootfs',
+    join(root, 'root'),
+    '--path.udev.data',
+    join(root, 'udev'),
+  ]
 }
 
 /**
@@ -19,5 +28,8 @@ export function pathArgs(root: string): string[] {
 export function systemContext(root: string, flags: Record<string, string> = {}, lines: string[] = []): ExporterContext {
   const args = [...pathArgs(root), ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value])]
   const { options } = parseCommandLine(definition, ['node', 'system_exporter', ...args], {}, () => {})
-  return exporterContext(options as NonNullable<typeof options>, pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }))
+  return exporterContext(
+    options as NonNullable<typeof options>,
+    pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }),
+  )
 }

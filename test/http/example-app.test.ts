@@ -16,7 +16,10 @@ t.test('README shows the example app verbatim', async (t) => {
 
 t.test('the example shop serves business and request metrics, and Prometheus scrapes them', async (t) => {
   const port = await freePort()
-  const child = spawn(process.execPath, [built], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [built], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   t.teardown(() => void child.kill())
@@ -32,8 +35,10 @@ t.test('the example shop serves business and request metrics, and Prometheus scr
     'shop_orders_total{payment="card"} 1',
     'shop_orders_total{payment="invoice"} 1',
   ])
-  t.ok(samples(text, 'nodejs_heap_size_used_bytes').length === 1, 'and Node\'s process metrics')
-  const prometheus = await startPrometheus(`  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`)
+  t.ok(samples(text, 'nodejs_heap_size_used_bytes').length === 1, "and Node's process metrics")
+  const prometheus = await startPrometheus(
+    `  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
+  )
   t.teardown(() => prometheus.stop())
   const [sample] = await waitFor('Prometheus to scrape the shop', async () => {
     const found = await prometheus.query('shop_orders_total{job="shop",payment="invoice"}')
@@ -42,11 +47,19 @@ t.test('the example shop serves business and request metrics, and Prometheus scr
   t.equal(sample?.value[1], '1')
 })
 
-t.test('the example\'s default port is 3000, as README says', async (t) => {
-  const child = spawn(process.execPath, [built], { env: { ...process.env, PORT: undefined }, stdio: ['ignore', 'ignore', 'pipe'] })
+t.test("the example's default port is 3000, as README says", async (t) => {
+  const child = spawn(process.execPath, [built], {
+    env: { ...process.env, PORT: undefined },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   t.teardown(() => void child.kill())
-  await waitFor('the shop on :3000', async () => (stderr.includes('shop listening on http://127.0.0.1:3000') ? true : undefined), 20_000, 20)
+  await waitFor(
+    'the shop on :3000',
+    async () => (stderr.includes('shop listening on http://127.0.0.1:3000') ? true : undefined),
+    20_000,
+    20,
+  )
   t.equal((await get('http://127.0.0.1:3000/orders/1')).status, 200)
 })

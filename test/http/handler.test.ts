@@ -1,5 +1,4 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
-import { gunzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
 import {
   Desc,
@@ -45,16 +44,26 @@ t.test('a source function gets the query, the deadline and the signal, and may r
     },
     { timeoutMs: 2000, timeoutOffsetMs: 500 },
   )
-  t.same([(await get(`${base}/m?target=a&collect[]=x&collect[]=y`)).text], ['# HELP app_up Up.\n# TYPE app_up gauge\napp_up 1\n'])
+  t.same(
+    [(await get(`${base}/m?target=a&collect[]=x&collect[]=y`)).text],
+    ['# HELP app_up Up.\n# TYPE app_up gauge\napp_up 1\n'],
+  )
   t.same(calls[0]?.query, { target: 'a', 'collect[]': ['x', 'y'] })
-  t.equal(calls[0]?.options.timeoutMs, 2000, 'without the header, the handler\'s deadline')
+  t.equal(calls[0]?.options.timeoutMs, 2000, "without the header, the handler's deadline")
   t.ok(calls[0]?.options.signal instanceof AbortSignal)
   await get(`${base}/m`, { headers: { 'x-prometheus-scrape-timeout-seconds': '4' } })
   t.equal(calls[1]?.options.timeoutMs, 3500, 'the header less the offset')
   const refused = await get(`${base}/m?target=forbidden`)
-  t.same([refused.status, refused.headers['content-type'], refused.text], [403, 'text/plain; charset=utf-8', 'not this one\n'])
+  t.same(
+    [refused.status, refused.headers['content-type'], refused.text],
+    [403, 'text/plain; charset=utf-8', 'not this one\n'],
+  )
   const badHeader = await get(`${base}/m`, { headers: { 'x-prometheus-scrape-timeout-seconds': 'soon' } })
-  t.same([badHeader.status, badHeader.text, calls.length], [400, 'X-Prometheus-Scrape-Timeout-Seconds: "soon" is not a positive number of seconds\n', 3], 'refused before gathering')
+  t.same(
+    [badHeader.status, badHeader.text, calls.length],
+    [400, 'X-Prometheus-Scrape-Timeout-Seconds: "soon" is not a positive number of seconds\n', 3],
+    'refused before gathering',
+  )
 })
 
 t.test('errorHandling http500 answers 500 with every error; compression can be turned off', async (t) => {
@@ -62,56 +71,98 @@ t.test('errorHandling http500 answers 500 with every error; compression can be t
   registry.register({ name: 'broken', describe: () => [], collect: () => Promise.reject(new Error('db down')) })
   registry.register({ name: 'worse', describe: () => [], collect: () => Promise.reject(new Error('disk gone')) })
   const logged: string[] = []
-  const base = await serve(t, registry, { errorHandling: 'http500', compression: false, onGatherErrors: (errors) => logged.push(...errors.map((error) => error.source)) })
+  const base = await serve(t, registry, {
+    errorHandling: 'http500',
+    compression: false,
+    onGatherErrors: (errors) => logged.push(...errors.map((error) => error.source)),
+  })
   const answer = await get(base, { headers: { 'accept-encoding': 'gzip' } })
-  t.same([answer.status, answer.text, answer.headers.vary], [500, 'error gathering metrics:\nbroken: collect() failed: db down\nworse: collect() failed: disk gone\n', undefined])
+  t.same(
+    [answer.status, answer.text, answer.headers.vary],
+    [
+      500,
+      'error gathering metrics:\nbroken: collect() failed: db down\nworse: collect() failed: disk gone\n',
+      undefined,
+    ],
+  )
   t.same(logged, ['broken', 'worse'], 'and reports them')
   const wide = new Desc({ name: 'wide', help: 'Wide.', variableLabels: ['id'] })
   const big = new Registry()
-  big.register({ name: 'wide', describe: () => [wide], collect: (emit) => { for (let i = 0; i < 5000; i++) emit(constMetric(wide, 'gauge', i, [String(i)])) } })
+  big.register({
+    name: 'wide',
+    describe: () => [wide],
+    collect: (emit) => {
+      for (let i = 0; i < 5000; i++) emit(constMetric(wide, 'gauge', i, [String(i)]))
+    },
+  })
   const plain = await get(await serve(t, big, { compression: false }), { headers: { 'accept-encoding': 'gzip' } })
-  t.same([plain.headers['content-encoding'], plain.headers['transfer-encoding']], [undefined, 'chunked'], 'streamed as it is')
+  t.same(
+    [plain.headers['content-encoding'], plain.headers['transfer-encoding']],
+    [undefined, 'chunked'],
+    'streamed as it is',
+  )
   t.equal(plain.text, encode((await big.gather()).families, 'text'))
 })
 
-t.test('maxRequestsInFlight counts the requests of every handler sharing the count, and instrumentation sees each code', async (t) => {
-  let release: () => void = () => {}
-  const registry = upRegistry()
-  const held = new Promise<void>((resolve) => (release = resolve))
-  const codes: number[] = []
-  const instrumentation: HandlerInstrumentation = { started: () => codes.push(0), finished: (code) => codes.push(code) }
-  const inFlight = new RequestsInFlight()
-  const slow = await serve(t, async (_request, options) => held.then(() => registry.gather(options)), { maxRequestsInFlight: 1, inFlight, instrumentation })
-  const other = await serve(t, registry, { maxRequestsInFlight: 1, inFlight })
-  const first = get(slow)
-  while (inFlight.count === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-  const refused = await get(other)
-  t.same([refused.status, refused.text], [503, 'too many concurrent scrapes (at most 1)\n'], 'the other handler shares the count')
-  t.equal((await get(slow)).status, 503)
-  let drained = false
-  const draining = inFlight.drained().then(() => (drained = true))
-  t.equal(drained, false)
-  release()
-  t.equal((await first).status, 200)
-  await draining
-  t.equal(inFlight.count, 0)
-  t.same(codes, [0, 0, 503, 200], 'started twice; the refusal and the answer counted by code')
-  t.equal((await get(other)).status, 200, 'the slot is free again')
-})
+t.test(
+  'maxRequestsInFlight counts the requests of every handler sharing the count, and instrumentation sees each code',
+  async (t) => {
+    let release: () => void = () => {}
+    const registry = upRegistry()
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const codes: number[] = []
+    const instrumentation: HandlerInstrumentation = {
+      started: () => codes.push(0),
+      finished: (code) => codes.push(code),
+    }
+    const inFlight = new RequestsInFlight()
+    const slow = await serve(t, async (_request, options) => held.then(() => registry.gather(options)), {
+      maxRequestsInFlight: 1,
+      inFlight,
+      instrumentation,
+    })
+    const other = await serve(t, registry, { maxRequestsInFlight: 1, inFlight })
+    const first = get(slow)
+    while (inFlight.count === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    const refused = await get(other)
+    t.same(
+      [refused.status, refused.text],
+      [503, 'too many concurrent scrapes (at most 1)\n'],
+      'the other handler shares the count',
+    )
+    t.equal((await get(slow)).status, 503)
+    let drained = false
+    const draining = inFlight.drained().then(() => (drained = true))
+    t.equal(drained, false)
+    release()
+    t.equal((await first).status, 200)
+    await draining
+    t.equal(inFlight.count, 0)
+    t.same(codes, [0, 0, 503, 200], 'started twice; the refusal and the answer counted by code')
+    t.equal((await get(other)).status, 200, 'the slot is free again')
+  },
+)
 
 t.test('a client that goes away aborts the gather and is counted as 499', async (t) => {
   const codes: number[] = []
   let aborted: AbortSignal | undefined
-  const handler = new MetricsHandler(async (_request, options) => {
-    aborted = options.signal
-    await new Promise((resolve) => options.signal?.addEventListener('abort', resolve))
-    return upRegistry().gather()
-  }, { instrumentation: { started: () => {}, finished: (code) => codes.push(code) } })
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => void handler.respond(request, response))
+  const handler = new MetricsHandler(
+    async (_request, options) => {
+      aborted = options.signal
+      await new Promise((resolve) => options.signal?.addEventListener('abort', resolve))
+      return upRegistry().gather()
+    },
+    { instrumentation: { started: () => {}, finished: (code) => codes.push(code) } },
+  )
+  const server = createServer(
+    (request: IncomingMessage, response: ServerResponse) => void handler.respond(request, response),
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => server.close())
   const controller = new AbortController()
-  const request = fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, { signal: controller.signal }).catch(() => 'gone')
+  const request = fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, {
+    signal: controller.signal,
+  }).catch(() => 'gone')
   while (aborted === undefined) await new Promise((resolve) => setTimeout(resolve, 5))
   controller.abort()
   t.equal(await request, 'gone')
@@ -134,7 +185,13 @@ t.test('one scrape of an exporter: one gather of the registry, one collect() per
     defaultListenAddress: '127.0.0.1:0',
     namespace: 'counted',
     envPrefix: 'COUNTED',
-    collectors: [{ name: 'calls', defaultEnabled: true, create: () => ({ describe: () => [desc], collect: (emit) => emit(constMetric(desc, 'counter', ++collects)) }) }],
+    collectors: [
+      {
+        name: 'calls',
+        defaultEnabled: true,
+        create: () => ({ describe: () => [desc], collect: (emit) => emit(constMetric(desc, 'counter', ++collects)) }),
+      },
+    ],
   })
   const gather = Registry.prototype.gather
   let gathers = 0
@@ -142,7 +199,9 @@ t.test('one scrape of an exporter: one gather of the registry, one collect() per
     gathers++
     return gather.apply(this, args)
   }
-  t.teardown(() => void (Registry.prototype.gather = gather))
+  t.teardown(() => {
+    Registry.prototype.gather = gather
+  })
   const running = await exporter.start(['node', 'counted', '--log.level', 'error'], {})
   t.teardown(() => running?.stop())
   for (let scrape = 1; scrape <= 3; scrape++) {
@@ -150,6 +209,10 @@ t.test('one scrape of an exporter: one gather of the registry, one collect() per
     t.match(text, `counted_calls ${scrape}\n`)
     t.match(text, `counted_exporter_scrapes_total ${scrape}\n`)
     t.match(text, 'counted_scrape_collector_success{collector="calls"} 1\n')
-    t.same([collects, gathers], [scrape, scrape], `after scrape ${scrape}: ${collects} collect() calls, ${gathers} gathers`)
+    t.same(
+      [collects, gathers],
+      [scrape, scrape],
+      `after scrape ${scrape}: ${collects} collect() calls, ${gathers} gathers`,
+    )
   }
 })

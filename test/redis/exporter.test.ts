@@ -12,7 +12,16 @@ function value(text: string, series: string): number | undefined {
 }
 
 t.test('loaded data comes out as exactly these series', async (t) => {
-  const redis = await startRedis(t, ['--maxmemory', '104857600', '--enable-debug-command', 'local', '--latency-monitor-threshold', '10', '--slowlog-log-slower-than', '20000'])
+  const redis = await startRedis(t, [
+    '--maxmemory',
+    '104857600',
+    '--enable-debug-command',
+    'local',
+    '--latency-monitor-threshold',
+    '10',
+    '--slowlog-log-slower-than',
+    '20000',
+  ])
   const client = await redis.client()
   await client.set('counter', '42')
   await client.set('greeting', 'hello', 'EX', 3600)
@@ -33,10 +42,14 @@ t.test('loaded data comes out as exactly these series', async (t) => {
   await db2.set('word', 'not a number')
 
   const exporter = await startExporter(t, redisExporterBin, [
-    '--redis.addr', redis.url,
-    '--check-keys', 'queue,user:*,db2=oth*',
-    '--check-single-keys', 'counter,greeting,missing,visitors,events,tags,board,long-number,db2=word',
-    '--count-keys', 'user:*,db2=*',
+    '--redis.addr',
+    redis.url,
+    '--check-keys',
+    'queue,user:*,db2=oth*',
+    '--check-single-keys',
+    'counter,greeting,missing,visitors,events,tags,board,long-number,db2=word',
+    '--count-keys',
+    'user:*,db2=*',
     '--web.disable-exporter-metrics',
   ])
   const { status, text } = await get(`${exporter.base}/metrics`)
@@ -51,13 +64,23 @@ t.test('loaded data comes out as exactly these series', async (t) => {
     'redis_memory_max_bytes 104857600',
     'redis_up 1',
   ])
-  t.same(samples(text, 'redis_db_keys{db="db0"}', 'redis_db_keys{db="db1"}', 'redis_db_keys{db="db2"}', 'redis_db_keys_expiring{db="db0"}', 'redis_db_keys_expiring{db="db15"}'), [
-    'redis_db_keys{db="db0"} 11',
-    'redis_db_keys{db="db1"} 0',
-    'redis_db_keys{db="db2"} 2',
-    'redis_db_keys_expiring{db="db0"} 1',
-    'redis_db_keys_expiring{db="db15"} 0',
-  ])
+  t.same(
+    samples(
+      text,
+      'redis_db_keys{db="db0"}',
+      'redis_db_keys{db="db1"}',
+      'redis_db_keys{db="db2"}',
+      'redis_db_keys_expiring{db="db0"}',
+      'redis_db_keys_expiring{db="db15"}',
+    ),
+    [
+      'redis_db_keys{db="db0"} 11',
+      'redis_db_keys{db="db1"} 0',
+      'redis_db_keys{db="db2"} 2',
+      'redis_db_keys_expiring{db="db0"} 1',
+      'redis_db_keys_expiring{db="db15"} 0',
+    ],
+  )
   t.same(samples(text, 'redis_key_', 'redis_keys_count'), [
     'redis_key_size{db="db0",key="board"} 2',
     'redis_key_size{db="db0",key="counter"} 2',
@@ -77,18 +100,30 @@ t.test('loaded data comes out as exactly these series', async (t) => {
     'redis_keys_count{db="db0",key="user:*"} 2',
     'redis_keys_count{db="db2",key="*"} 2',
   ])
-  t.same(samples(text, 'redis_errors_total', 'redis_commands_failed_calls_total{cmd="lpush"}', 'redis_commands_total{cmd="rpush"}', 'redis_slowlog_'), [
-    'redis_commands_failed_calls_total{cmd="lpush"} 1',
-    'redis_commands_total{cmd="rpush"} 1',
-    'redis_errors_total{err="WRONGTYPE"} 1',
-    'redis_slowlog_last_id 0',
-    'redis_slowlog_length 1',
-  ])
+  t.same(
+    samples(
+      text,
+      'redis_errors_total',
+      'redis_commands_failed_calls_total{cmd="lpush"}',
+      'redis_commands_total{cmd="rpush"}',
+      'redis_slowlog_',
+    ),
+    [
+      'redis_commands_failed_calls_total{cmd="lpush"} 1',
+      'redis_commands_total{cmd="rpush"} 1',
+      'redis_errors_total{err="WRONGTYPE"} 1',
+      'redis_slowlog_last_id 0',
+      'redis_slowlog_length 1',
+    ],
+  )
   const slow = value(text, 'redis_last_slow_execution_duration_seconds') as number
   t.ok(slow >= 0.05 && slow < 5, `the slow command took ${slow} s (DEBUG SLEEP 0.05)`)
   const spike = value(text, 'redis_latency_spike_duration_seconds{event_name="command"}') as number
   t.ok(spike >= 0.05 && spike < 5, `the latency spike lasted ${spike} s`)
-  t.match(text, /\nredis_latency_percentiles_usec\{cmd="rpush",quantile="0\.99"\} [\d.]+\nredis_latency_percentiles_usec\{cmd="rpush",quantile="0\.999"\} [\d.]+\nredis_latency_percentiles_usec_sum\{cmd="rpush"\} \d+\nredis_latency_percentiles_usec_count\{cmd="rpush"\} 1\n/)
+  t.match(
+    text,
+    /\nredis_latency_percentiles_usec\{cmd="rpush",quantile="0\.99"\} [\d.]+\nredis_latency_percentiles_usec\{cmd="rpush",quantile="0\.999"\} [\d.]+\nredis_latency_percentiles_usec_sum\{cmd="rpush"\} \d+\nredis_latency_percentiles_usec_count\{cmd="rpush"\} 1\n/,
+  )
   t.same(samples(text, 'redis_exporter_last_scrape_error', 'redis_scrape_collector_success'), [
     'redis_exporter_last_scrape_error 0',
     'redis_scrape_collector_success{collector="keys"} 1',
@@ -97,43 +132,86 @@ t.test('loaded data comes out as exactly these series', async (t) => {
   const check = promtoolCheckMetrics(text)
   t.equal(check.status, 3, 'promtool parses it; it lints only names inherited from redis_exporter')
   const keysCountLint = 'redis_keys_count non-histogram and non-summary metrics should not have "_count" suffix'
-  t.same(check.stderr.trim().split('\n').sort(), [...inheritedLintFindings, keysCountLint].sort(), 'no lint finding but those of the inherited names')
+  t.same(
+    check.stderr.trim().split('\n').sort(),
+    [...inheritedLintFindings, keysCountLint].sort(),
+    'no lint finding but those of the inherited names',
+  )
 })
 
-t.test('Redis down: 200 with redis_up 0 and a log line that says why; back up: redis_up 1 without a restart', async (t) => {
-  const redis = await startRedis(t)
-  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
-  t.equal(value((await get(`${exporter.base}/metrics`)).text, 'redis_up'), 1)
-  await redis.stop()
-  const down = await get(`${exporter.base}/metrics`)
-  t.equal(down.status, 200)
-  t.same(samples(down.text, 'redis_up ', 'redis_exporter_last_scrape_error', 'redis_scrape_collector_success'), [
-    'redis_exporter_last_scrape_error 1',
-    'redis_scrape_collector_success{collector="keys"} 1',
-    'redis_scrape_collector_success{collector="redis"} 0',
-    'redis_up 0',
-  ])
-  t.ok(value(down.text, 'redis_exporter_last_scrape_connect_time_seconds') !== undefined, 'the connect time is reported even when connecting failed')
-  await expectLog(t, exporter, new RegExp(`level=warn .*collector=redis .*msg="redis: collect\\(\\) reported: cannot connect to redis://127\\.0\\.0\\.1:${redis.port}: connect ECONNREFUSED 127\\.0\\.0\\.1:${redis.port}"`))
-  await redis.start()
-  const back = await get(`${exporter.base}/metrics`)
-  t.same(samples(back.text, 'redis_up ', 'redis_exporter_last_scrape_error'), ['redis_exporter_last_scrape_error 0', 'redis_up 1'])
-})
+t.test(
+  'Redis down: 200 with redis_up 0 and a log line that says why; back up: redis_up 1 without a restart',
+  async (t) => {
+    const redis = await startRedis(t)
+    const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
+    t.equal(value((await get(`${exporter.base}/metrics`)).text, 'redis_up'), 1)
+    await redis.stop()
+    const down = await get(`${exporter.base}/metrics`)
+    t.equal(down.status, 200)
+    t.same(samples(down.text, 'redis_up ', 'redis_exporter_last_scrape_error', 'redis_scrape_collector_success'), [
+      'redis_exporter_last_scrape_error 1',
+      'redis_scrape_collector_success{collector="keys"} 1',
+      'redis_scrape_collector_success{collector="redis"} 0',
+      'redis_up 0',
+    ])
+    t.ok(
+      value(down.text, 'redis_exporter_last_scrape_connect_time_seconds') !== undefined,
+      'the connect time is reported even when connecting failed',
+    )
+    await expectLog(
+      t,
+      exporter,
+      new RegExp(
+        `level=warn .*collector=redis .*msg="redis: collect\\(\\) reported: cannot connect to redis://127\\.0\\.0\\.1:${redis.port}: connect ECONNREFUSED 127\\.0\\.0\\.1:${redis.port}"`,
+      ),
+    )
+    await redis.start()
+    const back = await get(`${exporter.base}/metrics`)
+    t.same(samples(back.text, 'redis_up ', 'redis_exporter_last_scrape_error'), [
+      'redis_exporter_last_scrape_error 0',
+      'redis_up 1',
+    ])
+  },
+)
 
-t.test('a Redis that accepts the connection but does not answer is reported down before the scrape deadline', async (t) => {
-  const redis = await startRedis(t, ['--enable-debug-command', 'local'])
-  const client = await redis.client()
-  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url, '--connection-timeout', '30s'])
-  // DEBUG SLEEP blocks the server: the exporter's connection is accepted, but its handshake waits.
-  const sleeping = client.call('DEBUG', 'SLEEP', '3')
-  const { status, text } = await get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' } })
-  t.equal(status, 200)
-  t.same(samples(text, 'redis_up '), ['redis_up 0'])
-  await expectLog(t, exporter, new RegExp(`msg="redis: collect\\(\\) reported: no connection to redis://127\\.0\\.0\\.1:${redis.port} before the scrape deadline"`))
-  await sleeping
-  t.notMatch(exporter.stderr(), /keys: collect\(\) did not finish/, 'the keys collector gives up quietly: the redis collector has said it')
-  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the connection opened meanwhile serves the next scrape')
-})
+t.test(
+  'a Redis that accepts the connection but does not answer is reported down before the scrape deadline',
+  async (t) => {
+    const redis = await startRedis(t, ['--enable-debug-command', 'local'])
+    const client = await redis.client()
+    const exporter = await startExporter(t, redisExporterBin, [
+      '--redis.addr',
+      redis.url,
+      '--connection-timeout',
+      '30s',
+    ])
+    // DEBUG SLEEP blocks the server: the exporter's connection is accepted, but its handshake waits.
+    const sleeping = client.call('DEBUG', 'SLEEP', '3')
+    const { status, text } = await get(`${exporter.base}/metrics`, {
+      headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' },
+    })
+    t.equal(status, 200)
+    t.same(samples(text, 'redis_up '), ['redis_up 0'])
+    await expectLog(
+      t,
+      exporter,
+      new RegExp(
+        `msg="redis: collect\\(\\) reported: no connection to redis://127\\.0\\.0\\.1:${redis.port} before the scrape deadline"`,
+      ),
+    )
+    await sleeping
+    t.notMatch(
+      exporter.stderr(),
+      /keys: collect\(\) did not finish/,
+      'the keys collector gives up quietly: the redis collector has said it',
+    )
+    t.same(
+      samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '),
+      ['redis_up 1'],
+      'the connection opened meanwhile serves the next scrape',
+    )
+  },
+)
 
 t.test('a Redis that blocks after the connection is open is reported down before the scrape deadline', async (t) => {
   const redis = await startRedis(t, ['--enable-debug-command', 'local'])
@@ -141,39 +219,73 @@ t.test('a Redis that blocks after the connection is open is reported down before
   const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url, '--connection-timeout', '30s'])
   t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'connected')
   const sleeping = client.call('DEBUG', 'SLEEP', '3')
-  const { status, text } = await get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' } })
+  const { status, text } = await get(`${exporter.base}/metrics`, {
+    headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' },
+  })
   t.equal(status, 200)
-  t.same(samples(text, 'redis_up ', 'redis_scrape_collector_success{collector="redis"}'), ['redis_scrape_collector_success{collector="redis"} 0', 'redis_up 0'], 'up 0 is served, not dropped with the collector')
-  await expectLog(t, exporter, new RegExp(`msg="redis: collect\\(\\) reported: redis://127\\.0\\.0\\.1:${redis.port} did not answer INFO before the scrape deadline"`))
+  t.same(
+    samples(text, 'redis_up ', 'redis_scrape_collector_success{collector="redis"}'),
+    ['redis_scrape_collector_success{collector="redis"} 0', 'redis_up 0'],
+    'up 0 is served, not dropped with the collector',
+  )
+  await expectLog(
+    t,
+    exporter,
+    new RegExp(
+      `msg="redis: collect\\(\\) reported: redis://127\\.0\\.0\\.1:${redis.port} did not answer INFO before the scrape deadline"`,
+    ),
+  )
   await sleeping
-  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the next scrape recovers on the same connection')
+  t.same(
+    samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '),
+    ['redis_up 1'],
+    'the next scrape recovers on the same connection',
+  )
 })
 
-t.test('Redis killed in the middle of a scrape: redis_up 0 with the reason, and up again once it is back', async (t) => {
-  const redis = await startRedis(t, ['--enable-debug-command', 'local'])
-  const client = await redis.client()
-  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
-  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'])
-  void client.call('DEBUG', 'SLEEP', '5').catch(() => {})
-  const scrape = get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '10' } })
-  // Bounded pause so that the scrape's INFO is queued behind DEBUG SLEEP before the kill.
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  await redis.kill()
-  const answer = await scrape
-  t.equal(answer.status, 200)
-  t.same(samples(answer.text, 'redis_up '), ['redis_up 0'])
-  await expectLog(t, exporter, new RegExp(`collector=redis .*msg="redis: collect\\(\\) reported: INFO on redis://127\\.0\\.0\\.1:${redis.port} failed: Connection is closed\\."`))
-  await redis.start()
-  t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'], 'the next scrape reconnects')
-})
+t.test(
+  'Redis killed in the middle of a scrape: redis_up 0 with the reason, and up again once it is back',
+  async (t) => {
+    const redis = await startRedis(t, ['--enable-debug-command', 'local'])
+    const client = await redis.client()
+    const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
+    t.same(samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '), ['redis_up 1'])
+    void client.call('DEBUG', 'SLEEP', '5').catch(() => {})
+    const scrape = get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '10' } })
+    // Bounded pause so that the scrape's INFO is queued behind DEBUG SLEEP before the kill.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await redis.kill()
+    const answer = await scrape
+    t.equal(answer.status, 200)
+    t.same(samples(answer.text, 'redis_up '), ['redis_up 0'])
+    await expectLog(
+      t,
+      exporter,
+      new RegExp(
+        `collector=redis .*msg="redis: collect\\(\\) reported: INFO on redis://127\\.0\\.0\\.1:${redis.port} failed: Connection is closed\\."`,
+      ),
+    )
+    await redis.start()
+    t.same(
+      samples((await get(`${exporter.base}/metrics`)).text, 'redis_up '),
+      ['redis_up 1'],
+      'the next scrape reconnects',
+    )
+  },
+)
 
 t.test('one connection per target, whatever the number of overlapping scrapes', async (t) => {
   const redis = await startRedis(t)
   const client = await redis.client()
   const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url, '--web.max-requests', '0'])
   const answers = await Promise.all(Array.from({ length: 20 }, () => get(`${exporter.base}/metrics`)))
-  t.same(answers.map((answer) => value(answer.text, 'redis_up')), Array.from({ length: 20 }, () => 1))
-  const clients = String(await client.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=redis_exporter'))
+  t.same(
+    answers.map((answer) => value(answer.text, 'redis_up')),
+    Array.from({ length: 20 }, () => 1),
+  )
+  const clients = String(await client.call('CLIENT', 'LIST'))
+    .split('\n')
+    .filter((line) => line.includes('name=redis_exporter'))
   t.equal(clients.length, 1, 'twenty overlapping scrapes shared one connection')
 })
 
@@ -181,15 +293,30 @@ t.test('a slow --check-keys SCAN stops at the scrape deadline; the other metrics
   const redis = await startRedis(t, ['--enable-debug-command', 'local'])
   const client = await redis.client()
   await client.call('DEBUG', 'POPULATE', '300000')
-  const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url, '--check-keys', 'no-such-key-*', '--check-keys-batch-size', '10', '--scrape.timeout-offset', '0s'])
-  const { status, text } = await get(`${exporter.base}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' } })
+  const exporter = await startExporter(t, redisExporterBin, [
+    '--redis.addr',
+    redis.url,
+    '--check-keys',
+    'no-such-key-*',
+    '--check-keys-batch-size',
+    '10',
+    '--scrape.timeout-offset',
+    '0s',
+  ])
+  const { status, text } = await get(`${exporter.base}/metrics`, {
+    headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' },
+  })
   t.equal(status, 200)
   t.same(samples(text, 'redis_up ', 'redis_scrape_collector_success', 'redis_key_size'), [
     'redis_scrape_collector_success{collector="keys"} 0',
     'redis_scrape_collector_success{collector="redis"} 1',
     'redis_up 1',
   ])
-  await expectLog(t, exporter, /collector=keys .*msg="keys: collect\(\) did not finish before the scrape deadline \(500 ms\)"/)
+  await expectLog(
+    t,
+    exporter,
+    /collector=keys .*msg="keys: collect\(\) did not finish before the scrape deadline \(500 ms\)"/,
+  )
   const scans = async () => Number((await client.info('commandstats')).match(/cmdstat_scan:calls=(\d+)/)?.[1])
   const before = await scans()
   await new Promise((resolve) => setTimeout(resolve, 300))

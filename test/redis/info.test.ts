@@ -3,7 +3,7 @@ import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { redisDescs } from '../../collectors/redis/descs.js'
 import { emitInfoMetrics } from '../../collectors/redis/info-metrics.js'
-import { infoNumber, parseAttributes, parseInfo } from '../../collectors/redis/info.js'
+import { parseInfo } from '../../collectors/redis/info.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 import { inheritedLintFindings } from '../helpers/redis.js'
 
@@ -15,10 +15,18 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/redis/${name
 const goldenFile = (name: string) => new URL(`../golden/${name}`, import.meta.url)
 
 /** The exposition of emitInfoMetrics for an INFO text, with the `redis` namespace. */
-async function exposition(info: string, options: { databases?: number; includeSystemMetrics?: boolean; namespace?: string } = {}): Promise<string> {
+async function exposition(
+  info: string,
+  options: { databases?: number; includeSystemMetrics?: boolean; namespace?: string } = {},
+): Promise<string> {
   const descs = redisDescs(options.namespace ?? 'redis', options.includeSystemMetrics ?? false)
   const registry = new Registry()
-  registry.register({ name: 'info', describe: () => descs.redis, collect: (emit) => emitInfoMetrics(parseInfo(info), descs, emit, { databases: options.databases ?? 16, nowSeconds: 1_800_000_000 }) })
+  registry.register({
+    name: 'info',
+    describe: () => descs.redis,
+    collect: (emit) =>
+      emitInfoMetrics(parseInfo(info), descs, emit, { databases: options.databases ?? 16, nowSeconds: 1_800_000_000 }),
+  })
   const { families, errors } = await registry.gather()
   if (errors.length > 0) throw errors[0]
   return encode(families, 'text')

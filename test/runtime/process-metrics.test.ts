@@ -17,14 +17,17 @@ const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)
 
 t.test('/proc/<pid>/stat and limits', async (t) => {
   // The command name may hold spaces and parentheses: fields are counted after its last ")".
-  const stat = parseProcSelfStat('42 (node (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 11 0 5000 1076637696 19197 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n')
+  const stat = parseProcSelfStat(
+    '42 (node (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 11 0 5000 1076637696 19197 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n',
+  )
   t.same(stat, { virtualBytes: 1076637696, residentPages: 19197 })
-  const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                1048576              files\nMax address space         unlimited            unlimited            bytes\n'
+  const limits =
+    'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                1048576              files\nMax address space         unlimited            unlimited            bytes\n'
   t.equal(softLimit(limits, 'Max open files'), 20000)
   t.equal(softLimit(limits, 'Max address space'), 2 ** 64 - 1, 'unlimited, as client_golang reports it')
 })
 
-t.test('process metrics with client_golang\'s names, from /proc/self', async (t) => {
+t.test("process metrics with client_golang's names, from /proc/self", async (t) => {
   const { families, text } = await scrape(t)
   for (const [name, type] of [
     ['process_cpu_seconds_total', 'counter'],
@@ -34,16 +37,36 @@ t.test('process metrics with client_golang\'s names, from /proc/self', async (t)
     ['process_virtual_memory_max_bytes', 'gauge'],
     ['process_resident_memory_bytes', 'gauge'],
     ['process_start_time_seconds', 'gauge'],
-  ]) t.equal(families.get(name as string)?.type, type, `${name} is a ${type}`)
+  ])
+    t.equal(families.get(name as string)?.type, type, `${name} is a ${type}`)
   const maxFds = Number(/^Max open files +(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1])
   t.equal(value(text, 'process_max_fds'), maxFds, 'the soft limit of open files')
-  t.ok(value(text, 'process_open_fds') >= 3 && value(text, 'process_open_fds') <= readdirSync('/proc/self/fd').length + 2, 'about as many open descriptors as /proc/self/fd lists')
-  t.ok(Math.abs(value(text, 'process_resident_memory_bytes') - process.memoryUsage().rss) < 64 * 1024 * 1024, 'the resident size agrees with Node\'s rss')
-  t.ok(Math.abs(value(text, 'process_start_time_seconds') - (Date.now() / 1000 - process.uptime())) < 2, 'the start time agrees with process.uptime()')
+  t.ok(
+    value(text, 'process_open_fds') >= 3 && value(text, 'process_open_fds') <= readdirSync('/proc/self/fd').length + 2,
+    'about as many open descriptors as /proc/self/fd lists',
+  )
+  t.ok(
+    Math.abs(value(text, 'process_resident_memory_bytes') - process.memoryUsage().rss) < 64 * 1024 * 1024,
+    "the resident size agrees with Node's rss",
+  )
+  t.ok(
+    Math.abs(value(text, 'process_start_time_seconds') - (Date.now() / 1000 - process.uptime())) < 2,
+    'the start time agrees with process.uptime()',
+  )
   // process.cpuUsage() counts whole microseconds: compare in those, not in sums of floating-point seconds.
   const micros = (name: string) => Math.round(value(text, name) * 1e6)
-  t.equal(micros('process_cpu_seconds_total'), micros('process_cpu_user_seconds_total') + micros('process_cpu_system_seconds_total'), 'user plus system')
-  t.match(text, new RegExp(`^nodejs_version_info\\{major="\\d+",minor="\\d+",patch="\\d+",version="${process.version.replace(/\./g, '\\.')}"\\} 1$`, 'm'))
+  t.equal(
+    micros('process_cpu_seconds_total'),
+    micros('process_cpu_user_seconds_total') + micros('process_cpu_system_seconds_total'),
+    'user plus system',
+  )
+  t.match(
+    text,
+    new RegExp(
+      `^nodejs_version_info\\{major="\\d+",minor="\\d+",patch="\\d+",version="${process.version.replace(/\./g, '\\.')}"\\} 1$`,
+      'm',
+    ),
+  )
   t.ok(value(text, 'nodejs_eventloop_lag_max_seconds') >= value(text, 'nodejs_eventloop_lag_min_seconds'))
   const lint = promtoolCheckMetrics(text)
   t.same([lint.status, lint.stderr], [0, ''], 'promtool has no finding')
@@ -64,5 +87,11 @@ t.test('GC pauses are recorded as they happen, by kind', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 50))
   const gc = (await registry.gather()).families.find((family) => family.name === 'nodejs_gc_duration_seconds')
   t.equal(gc?.type, 'histogram')
-  t.ok((gc?.metrics.length ?? 0) >= 1 && gc?.metrics.every((metric) => ['major', 'minor', 'incremental', 'weakcb'].includes(metric.labelValues[0] as string)), `kinds: ${gc?.metrics.map((metric) => metric.labelValues[0]).join(', ')}`)
+  t.ok(
+    (gc?.metrics.length ?? 0) >= 1 &&
+      gc?.metrics.every((metric) =>
+        ['major', 'minor', 'incremental', 'weakcb'].includes(metric.labelValues[0] as string),
+      ),
+    `kinds: ${gc?.metrics.map((metric) => metric.labelValues[0]).join(', ')}`,
+  )
 })

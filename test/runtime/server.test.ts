@@ -8,7 +8,15 @@ import { createServer } from '../../src/runtime/server.js'
 import { emptyWebConfig } from '../../src/runtime/web-config.js'
 
 // In-process: what the server does when the scrape itself crashes, which no request can cause from outside.
-const definition: ExporterDefinition = { name: 'crash_exporter', description: 'd', version: '1', defaultListenAddress: ':1', namespace: 'crash', envPrefix: 'CRASH', collectors: [] }
+const definition: ExporterDefinition = {
+  name: 'crash_exporter',
+  description: 'd',
+  version: '1',
+  defaultListenAddress: ':1',
+  namespace: 'crash',
+  envPrefix: 'CRASH',
+  collectors: [],
+}
 
 async function serverWith(failure: Error) {
   const lines: string[] = []
@@ -32,7 +40,12 @@ t.test('an unexpected crash while scraping is a logged 500, never an unlogged on
   const { app, lines } = await serverWith(new Error('encoder exploded'))
   const answer = await app.inject({ method: 'GET', url: '/metrics' })
   t.same([answer.statusCode, answer.body], [500, 'internal error\n'])
-  t.match(JSON.parse(lines[0] as string), { level: 50, path: '/metrics', err: 'encoder exploded', msg: 'request failed' })
+  t.match(JSON.parse(lines[0] as string), {
+    level: 50,
+    path: '/metrics',
+    err: 'encoder exploded',
+    msg: 'request failed',
+  })
   await app.close()
 })
 

@@ -14,15 +14,48 @@ const definition = (create: () => never) => ({
   collectors: [{ name: 'c', defaultEnabled: true, create }],
 })
 
-t.test('a collector factory\'s error keeps its code and gets the collector\'s name', async (t) => {
+t.test("a collector factory's error keeps its code and gets the collector's name", async (t) => {
   const argv = ['node', 'embedded', '--log.level', 'error']
-  await rejects(t, () => defineExporter(definition(() => { throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--collector.c.mode: "x" is not a mode') })).start(argv, {}), 'PROMKIT_ERR_INVALID_FLAG', 'collector c: --collector.c.mode: "x" is not a mode')
-  await rejects(t, () => defineExporter(definition(() => { throw new Error('no such device') })).start(argv, {}), 'PROMKIT_ERR_INVALID_OPTION', 'collector c: no such device')
-  await rejects(t, () => defineExporter(definition(() => { throw 'plain' })).start(argv, {}), 'PROMKIT_ERR_INVALID_OPTION', 'collector c: "plain"')
+  await rejects(
+    t,
+    () =>
+      defineExporter(
+        definition(() => {
+          throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', '--collector.c.mode: "x" is not a mode')
+        }),
+      ).start(argv, {}),
+    'PROMKIT_ERR_INVALID_FLAG',
+    'collector c: --collector.c.mode: "x" is not a mode',
+  )
+  await rejects(
+    t,
+    () =>
+      defineExporter(
+        definition(() => {
+          throw new Error('no such device')
+        }),
+      ).start(argv, {}),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'collector c: no such device',
+  )
+  await rejects(
+    t,
+    () =>
+      defineExporter(
+        definition(() => {
+          throw 'plain'
+        }),
+      ).start(argv, {}),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'collector c: "plain"',
+  )
 })
 
 t.test('start() returns a handle that serves and stops; --version answers with undefined', async (t) => {
-  const exporter = defineExporter({ ...definition(() => ({ describe: () => [], collect() {} }) as never), collectors: [{ name: 'c', defaultEnabled: true, create: () => ({ describe: () => [], collect() {} }) }] })
+  const exporter = defineExporter({
+    ...definition(() => ({ describe: () => [], collect() {} }) as never),
+    collectors: [{ name: 'c', defaultEnabled: true, create: () => ({ describe: () => [], collect() {} }) }],
+  })
   const running = await exporter.start(['node', 'embedded', '--log.level', 'error'], {})
   t.ok(running)
   t.match(running?.addresses, [/^127\.0\.0\.1:\d+$/])
@@ -32,5 +65,9 @@ t.test('start() returns a handle that serves and stops; --version answers with u
   await running?.stop()
   await running?.stop()
   t.pass('stop() twice is harmless')
-  t.equal(await exporter.start(['node', 'embedded', '--version'], {}), undefined, '--version answers (on stdout) and start() resolves to undefined')
+  t.equal(
+    await exporter.start(['node', 'embedded', '--version'], {}),
+    undefined,
+    '--version answers (on stdout) and start() resolves to undefined',
+  )
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { PromkitError } from '../../src/errors.js'
+import type { PromkitError } from '../../src/errors.js'
 import { TargetPool } from '../../src/runtime/target-pool.js'
 
 /** A connection that records when it is closed. */
@@ -37,7 +37,10 @@ t.test('a connection held by a running scrape is never closed; when all are held
   await new Promise((resolve) => setTimeout(resolve, 5))
   const other = pool.scope()
   const error = t.throws(() => other.connections.get('b', open('b'))) as PromkitError
-  t.same([error.code, error.message], ['PROMKIT_ERR_POOL_FULL', 'all 1 target connections are in use by scrapes (--multi-target.max-connections)'])
+  t.same(
+    [error.code, error.message],
+    ['PROMKIT_ERR_POOL_FULL', 'all 1 target connections are in use by scrapes (--multi-target.max-connections)'],
+  )
   t.same(closed, [], 'not closed while held, even past the idle time')
   t.same(pool.stats, { open: 1, evicted: 0, refused: 1 })
   running.release()

@@ -30,7 +30,9 @@ function instructions(text: string): Instruction[] {
 }
 
 const dockerfile = instructions(readFileSync(join(repo, 'Dockerfile'), 'utf8'))
-const ignored = readFileSync(join(repo, '.dockerignore'), 'utf8').split('\n').filter((line) => line.trim() !== '')
+const ignored = readFileSync(join(repo, '.dockerignore'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
 
 /** One stage as the test carries it out: a directory for its filesystem, and what its instructions set. */
 interface Stage {
@@ -44,7 +46,10 @@ interface Stage {
 
 /** `KEY=value` pairs of ENV, ARG and LABEL, values quoted or not. */
 function pairs(args: string): [string, string][] {
-  return [...args.matchAll(/([\w.-]+)(?:=("(?:[^"\\]|\\.)*"|\S*))?/g)].map(([, key, value = '']) => [key as string, value.replace(/^"(.*)"$/, '$1')])
+  return [...args.matchAll(/([\w.-]+)(?:=("(?:[^"\\]|\\.)*"|\S*))?/g)].map(([, key, value = '']) => [
+    key as string,
+    value.replace(/^"(.*)"$/, '$1'),
+  ])
 }
 
 t.test('the Dockerfile builds and runs, step by step, and its images serve metrics', async (t) => {
@@ -64,7 +69,13 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
           t.match(image, /^node:22-/, 'the base image is Node 22 LTS')
           mkdirSync(dir)
         }
-        stage = { dir, workdir: parent?.workdir ?? '/', env: { ...parent?.env }, meta: { ...parent?.meta }, labels: { ...parent?.labels } }
+        stage = {
+          dir,
+          workdir: parent?.workdir ?? '/',
+          env: { ...parent?.env },
+          meta: { ...parent?.meta },
+          labels: { ...parent?.labels },
+        }
         stages.set(name ?? `stage-${stages.size}`, stage)
         break
       }
@@ -78,23 +89,38 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
         for (const [name, value] of pairs(args)) stage.env[name] = value
         break
       case 'LABEL':
-        for (const [name, value] of pairs(args)) stage.labels[name] = value.replace(/\$\{(\w+)\}/g, (_, arg: string) => stage.env[arg] ?? '')
+        for (const [name, value] of pairs(args))
+          stage.labels[name] = value.replace(/\$\{(\w+)\}/g, (_, arg: string) => stage.env[arg] ?? '')
         break
       case 'COPY': {
         const from = /^--from=(\S+)\s+/.exec(args)
         const parts = args.replace(/^--from=\S+\s+/, '').split(/\s+/)
         const destination = inStage(parts.pop() as string)
         for (const source of parts) {
-          if (!from) t.notOk(ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)), `${source} is not in .dockerignore`)
-          const origin = from ? join((stages.get(from[1] as string) as Stage).dir, source.startsWith('/') ? source : join('/', source)) : join(repo, source)
+          if (!from)
+            t.notOk(
+              ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)),
+              `${source} is not in .dockerignore`,
+            )
+          const origin = from
+            ? join((stages.get(from[1] as string) as Stage).dir, source.startsWith('/') ? source : join('/', source))
+            : join(repo, source)
           t.ok(existsSync(origin), `COPY ${source}: it exists`)
-          const target = parts.length > 1 || destination.endsWith('/') ? join(destination, source.split('/').pop() as string) : destination
+          const target =
+            parts.length > 1 || destination.endsWith('/')
+              ? join(destination, source.split('/').pop() as string)
+              : destination
           cpSync(origin, target, { recursive: true })
         }
         break
       }
       case 'RUN': {
-        const run = spawnSync('bash', ['-c', args], { cwd: inStage('.'), env: { ...process.env, ...stage.env }, encoding: 'utf8', timeout: 300_000 })
+        const run = spawnSync('bash', ['-c', args], {
+          cwd: inStage('.'),
+          env: { ...process.env, ...stage.env },
+          encoding: 'utf8',
+          timeout: 300_000,
+        })
         t.equal(run.status, 0, `RUN ${args}${run.status === 0 ? '' : `\n${run.stderr}`}`)
         break
       }
@@ -104,17 +130,40 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   }
   const image = (name: string) => stages.get(name) as Stage
   t.equal([...stages.keys()].pop(), 'system_exporter', 'the default target (the last stage) is the system exporter')
-  for (const [name, port] of [['system_exporter', '9100'], ['redis_exporter', '9121'], ['kafka_exporter', '9308']] as const) {
+  for (const [name, port] of [
+    ['system_exporter', '9100'],
+    ['redis_exporter', '9121'],
+    ['kafka_exporter', '9308'],
+  ] as const) {
     const { meta, labels, env } = image(name)
     t.match(meta.USER, /^(?!root$)\S+/, `${name}: runs as a non-root user`)
     t.same([meta.EXPOSE, JSON.parse(meta.CMD as string)], [port, [name]], `${name}: exposes its port and runs itself`)
-    t.same(Object.keys(labels).filter((label) => /^org\.opencontainers\.image\.(version|revision|source)$/.test(label)).sort(), ['org.opencontainers.image.revision', 'org.opencontainers.image.source', 'org.opencontainers.image.version'], `${name}: OCI labels`)
-    t.equal(labels['org.opencontainers.image.revision'], 'unknown', `${name}: the revision is the --build-arg, unknown by default`)
-    t.equal(env.PROMKIT_HEALTH_URL ?? 'http://127.0.0.1:9100/healthz', `http://127.0.0.1:${port}/healthz`, `${name}: the HEALTHCHECK asks its own port`)
+    t.same(
+      Object.keys(labels)
+        .filter((label) => /^org\.opencontainers\.image\.(version|revision|source)$/.test(label))
+        .sort(),
+      ['org.opencontainers.image.revision', 'org.opencontainers.image.source', 'org.opencontainers.image.version'],
+      `${name}: OCI labels`,
+    )
+    t.equal(
+      labels['org.opencontainers.image.revision'],
+      'unknown',
+      `${name}: the revision is the --build-arg, unknown by default`,
+    )
+    t.equal(
+      env.PROMKIT_HEALTH_URL ?? 'http://127.0.0.1:9100/healthz',
+      `http://127.0.0.1:${port}/healthz`,
+      `${name}: the HEALTHCHECK asks its own port`,
+    )
   }
   const { meta, env } = image('system_exporter')
   const app = join(image('system_exporter').dir, image('system_exporter').workdir)
-  t.notOk(existsSync(join(app, 'src')) || existsSync(join(app, 'node_modules', 'typescript')) || existsSync(join(app, 'node_modules', 'tap')), 'the runtime stage has dist/ and production dependencies only')
+  t.notOk(
+    existsSync(join(app, 'src')) ||
+      existsSync(join(app, 'node_modules', 'typescript')) ||
+      existsSync(join(app, 'node_modules', 'tap')),
+    'the runtime stage has dist/ and production dependencies only',
+  )
   t.ok(existsSync(join(app, 'node_modules', 'fastify')), 'the production dependencies came from the build stage')
 
   const entrypoint = JSON.parse(meta.ENTRYPOINT as string) as string[]
@@ -125,18 +174,58 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   const text = (await get(`${exporter.base}/metrics`)).text
   t.equal(samples(text, 'node_memory_MemTotal_bytes').length, 1, 'real host metrics from the built image tree')
   const health = JSON.parse((meta.HEALTHCHECK as string).replace(/^.*?CMD\s+/, '')) as string[]
-  const probe = spawnSync(health[0] === 'node' ? process.execPath : (health[0] as string), health.slice(1), { cwd: app, env: { ...process.env, PROMKIT_HEALTH_URL: `${exporter.base}/healthz` }, timeout: 10_000 })
+  const probe = spawnSync(health[0] === 'node' ? process.execPath : (health[0] as string), health.slice(1), {
+    cwd: app,
+    env: { ...process.env, PROMKIT_HEALTH_URL: `${exporter.base}/healthz` },
+    timeout: 10_000,
+  })
   t.equal(probe.status, 0, 'the HEALTHCHECK passes against the running exporter')
-  const down = spawnSync(process.execPath, health.slice(1), { cwd: app, env: { ...process.env, PROMKIT_HEALTH_URL: 'http://127.0.0.1:1/healthz' }, timeout: 10_000 })
+  const down = spawnSync(process.execPath, health.slice(1), {
+    cwd: app,
+    env: { ...process.env, PROMKIT_HEALTH_URL: 'http://127.0.0.1:1/healthz' },
+    timeout: 10_000,
+  })
   t.equal(down.status, 1, 'and fails when nothing answers')
-  const list = execFileSync(process.execPath, [join(app, entrypoint[1] as string), '--help'], { cwd: app, encoding: 'utf8' })
-  t.match(list, /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}directory_exporter .*\n$/, '`docker run <image> --help` lists every shipped exporter')
-  const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], { cwd: app, encoding: 'utf8' })
-  t.match(version, /^system_exporter, version 0\.1\.0 \(branch: unknown, revision: unknown\)\n {2}build date: +\S+\n/, 'the image says its version; its revision is the --build-arg, unknown by default')
+  const list = execFileSync(process.execPath, [join(app, entrypoint[1] as string), '--help'], {
+    cwd: app,
+    encoding: 'utf8',
+  })
+  t.match(
+    list,
+    /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}directory_exporter .*\n$/,
+    '`docker run <image> --help` lists every shipped exporter',
+  )
+  const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], {
+    cwd: app,
+    encoding: 'utf8',
+  })
+  t.match(
+    version,
+    /^system_exporter, version 0\.1\.0 \(branch: unknown, revision: unknown\)\n {2}build date: +\S+\n/,
+    'the image says its version; its revision is the --build-arg, unknown by default',
+  )
   const redisApp = join(image('redis_exporter').dir, image('redis_exporter').workdir)
-  const redis = await startExporter(t, join(redisApp, entrypoint[1] as string), [...JSON.parse(image('redis_exporter').meta.CMD as string), '--redis.addr', 'redis://127.0.0.1:1'], { cwd: redisApp, env: image('redis_exporter').env })
-  t.same(samples((await get(`${redis.base}/metrics`)).text, 'redis_up '), ['redis_up 0'], 'the redis_exporter image runs its exporter (no Redis here: up 0)')
+  const redis = await startExporter(
+    t,
+    join(redisApp, entrypoint[1] as string),
+    [...JSON.parse(image('redis_exporter').meta.CMD as string), '--redis.addr', 'redis://127.0.0.1:1'],
+    { cwd: redisApp, env: image('redis_exporter').env },
+  )
+  t.same(
+    samples((await get(`${redis.base}/metrics`)).text, 'redis_up '),
+    ['redis_up 0'],
+    'the redis_exporter image runs its exporter (no Redis here: up 0)',
+  )
   const kafkaApp = join(image('kafka_exporter').dir, image('kafka_exporter').workdir)
-  const kafka = await startExporter(t, join(kafkaApp, entrypoint[1] as string), [...JSON.parse(image('kafka_exporter').meta.CMD as string), '--kafka.server', '127.0.0.1:1'], { cwd: kafkaApp, env: image('kafka_exporter').env })
-  t.same(samples((await get(`${kafka.base}/metrics`)).text, 'kafka_up'), ['kafka_up 0'], 'the kafka_exporter image runs its exporter (no Kafka here: up 0)')
+  const kafka = await startExporter(
+    t,
+    join(kafkaApp, entrypoint[1] as string),
+    [...JSON.parse(image('kafka_exporter').meta.CMD as string), '--kafka.server', '127.0.0.1:1'],
+    { cwd: kafkaApp, env: image('kafka_exporter').env },
+  )
+  t.same(
+    samples((await get(`${kafka.base}/metrics`)).text, 'kafka_up'),
+    ['kafka_up 0'],
+    'the kafka_exporter image runs its exporter (no Kafka here: up 0)',
+  )
 })

@@ -21,44 +21,113 @@ function projectWith(t: Test, tarballs: readonly string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-e2e-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'package.json'), '{ "name": "promkit-user", "private": true }\n')
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', ...tarballs], { cwd: dir, stdio: 'pipe', timeout: 300_000 })
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', ...tarballs], {
+    cwd: dir,
+    stdio: 'pipe',
+    timeout: 300_000,
+  })
   return dir
 }
 
-t.test('every shipped exporter, installed from the packed packages, is scraped by Prometheus; the framework alone brings no exporter client', async (t) => {
-  const packed = mkdtempSync(join(tmpdir(), 'promkit-packed-'))
-  t.teardown(() => rmSync(packed, { recursive: true, force: true }))
-  execFileSync('npm', ['pack', '--workspaces', '--include-workspace-root', '--ignore-scripts', '--pack-destination', packed, '--silent'], { cwd: repo, stdio: 'pipe' })
-  const tarballs = readdirSync(packed).filter((file) => file.endsWith('.tgz')).sort()
-  t.same(tarballs, ['promkit-0.1.0.tgz', 'promkit-exporters-0.1.0.tgz', 'promkit-kafka-exporter-0.1.0.tgz', 'promkit-redis-exporter-0.1.0.tgz', 'promkit-system-exporter-0.1.0.tgz'])
+t.test(
+  'every shipped exporter, installed from the packed packages, is scraped by Prometheus; the framework alone brings no exporter client',
+  async (t) => {
+    const packed = mkdtempSync(join(tmpdir(), 'promkit-packed-'))
+    t.teardown(() => rmSync(packed, { recursive: true, force: true }))
+    execFileSync(
+      'npm',
+      [
+        'pack',
+        '--workspaces',
+        '--include-workspace-root',
+        '--ignore-scripts',
+        '--pack-destination',
+        packed,
+        '--silent',
+      ],
+      { cwd: repo, stdio: 'pipe' },
+    )
+    const tarballs = readdirSync(packed)
+      .filter((file) => file.endsWith('.tgz'))
+      .sort()
+    t.same(tarballs, [
+      'promkit-0.1.0.tgz',
+      'promkit-exporters-0.1.0.tgz',
+      'promkit-kafka-exporter-0.1.0.tgz',
+      'promkit-redis-exporter-0.1.0.tgz',
+      'promkit-system-exporter-0.1.0.tgz',
+    ])
 
-  const framework = projectWith(t, [join(packed, 'promkit-0.1.0.tgz')])
-  const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: framework, encoding: 'utf8' })
-  t.notMatch(production, /node_modules\/(ioredis|kafkajs|@promkit)\b/, 'the framework package brings no exporter and no exporter\'s client')
-  t.match(production, /node_modules\/fastify\n/)
+    const framework = projectWith(t, [join(packed, 'promkit-0.1.0.tgz')])
+    const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: framework,
+      encoding: 'utf8',
+    })
+    t.notMatch(
+      production,
+      /node_modules\/(ioredis|kafkajs|@promkit)\b/,
+      "the framework package brings no exporter and no exporter's client",
+    )
+    t.match(production, /node_modules\/fastify\n/)
 
-  const dir = projectWith(t, tarballs.map((tarball) => join(packed, tarball)))
-  const bin = (name: string) => join(dir, 'node_modules', '.bin', name)
-  const shipped = [
-    { job: 'system', exporter: await startExporter(t, bin('system_exporter'), []), series: 'node_load1' },
-    { job: 'directory', exporter: await startExporter(t, bin('directory_exporter'), ['--collector.files.path', dir]), series: `directory_files{path="${dir}"}` },
-    { job: 'cli', exporter: await startExporter(t, bin('promkit'), ['system_exporter']), series: 'node_boot_time_seconds' },
-    { job: 'redis', exporter: await startExporter(t, bin('redis_exporter'), ['--redis.addr', 'redis://127.0.0.1:1']), series: 'redis_up' },
-    { job: 'kafka', exporter: await startExporter(t, bin('kafka_exporter'), ['--kafka.server', '127.0.0.1:1']), series: 'kafka_up' },
-  ]
-  for (const { job, exporter } of shipped) {
-    const lint = promtoolCheckMetrics((await get(`${exporter.base}/metrics`)).text)
-    const findings = lint.stderr.trim().split('\n').filter((line) => line !== '')
-    t.same(findings.filter((line) => !compatibilityFinding.test(line)), [], `${job}: promtool has no finding on our own metrics`)
-    t.ok(lint.status === 0 || lint.status === 3, `${job}: promtool parses it (exit ${lint.status})`)
-  }
+    const dir = projectWith(
+      t,
+      tarballs.map((tarball) => join(packed, tarball)),
+    )
+    const bin = (name: string) => join(dir, 'node_modules', '.bin', name)
+    const shipped = [
+      { job: 'system', exporter: await startExporter(t, bin('system_exporter'), []), series: 'node_load1' },
+      {
+        job: 'directory',
+        exporter: await startExporter(t, bin('directory_exporter'), ['--collector.files.path', dir]),
+        series: `directory_files{path="${dir}"}`,
+      },
+      {
+        job: 'cli',
+        exporter: await startExporter(t, bin('promkit'), ['system_exporter']),
+        series: 'node_boot_time_seconds',
+      },
+      {
+        job: 'redis',
+        exporter: await startExporter(t, bin('redis_exporter'), ['--redis.addr', 'redis://127.0.0.1:1']),
+        series: 'redis_up',
+      },
+      {
+        job: 'kafka',
+        exporter: await startExporter(t, bin('kafka_exporter'), ['--kafka.server', '127.0.0.1:1']),
+        series: 'kafka_up',
+      },
+    ]
+    for (const { job, exporter } of shipped) {
+      const lint = promtoolCheckMetrics((await get(`${exporter.base}/metrics`)).text)
+      const findings = lint.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+      t.same(
+        findings.filter((line) => !compatibilityFinding.test(line)),
+        [],
+        `${job}: promtool has no finding on our own metrics`,
+      )
+      t.ok(lint.status === 0 || lint.status === 3, `${job}: promtool parses it (exit ${lint.status})`)
+    }
 
-  const prometheus = await startPrometheus(shipped.map(({ job, exporter }) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['127.0.0.1:${exporter.port}']\n`).join(''))
-  t.teardown(() => prometheus.stop())
-  for (const { job, series } of shipped) {
-    await waitFor(`${job} to be up`, async () => ((await prometheus.query(`up{job="${job}"}`))[0]?.value[1] === '1' ? true : undefined))
-    const selector = series.includes('{') ? series.replace('{', `{job="${job}",`) : `${series}{job="${job}"}`
-    const [sample] = await prometheus.query(selector)
-    t.ok(sample, `${job}: up == 1 and ${series} is queryable (${sample?.value[1]})`)
-  }
-})
+    const prometheus = await startPrometheus(
+      shipped
+        .map(
+          ({ job, exporter }) =>
+            `  - job_name: ${job}\n    static_configs:\n      - targets: ['127.0.0.1:${exporter.port}']\n`,
+        )
+        .join(''),
+    )
+    t.teardown(() => prometheus.stop())
+    for (const { job, series } of shipped) {
+      await waitFor(`${job} to be up`, async () =>
+        (await prometheus.query(`up{job="${job}"}`))[0]?.value[1] === '1' ? true : undefined,
+      )
+      const selector = series.includes('{') ? series.replace('{', `{job="${job}",`) : `${series}{job="${job}"}`
+      const [sample] = await prometheus.query(selector)
+      t.ok(sample, `${job}: up == 1 and ${series} is queryable (${sample?.value[1]})`)
+    }
+  },
+)

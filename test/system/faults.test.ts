@@ -26,32 +26,69 @@ t.test('a FIFO and a directory in place of /proc files fail only their collector
     const answer = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '1.5' } })
     t.equal(answer.status, 200)
     const failed = samples(answer.text, 'node_scrape_collector_success').filter((line) => line.endsWith(' 0'))
-    t.same(failed, ['node_scrape_collector_success{collector="loadavg"} 0', 'node_scrape_collector_success{collector="meminfo"} 0'], `scrape ${scrape}: only the two broken files' collectors fail`)
+    t.same(
+      failed,
+      ['node_scrape_collector_success{collector="loadavg"} 0', 'node_scrape_collector_success{collector="meminfo"} 0'],
+      `scrape ${scrape}: only the two broken files' collectors fail`,
+    )
   }
-  await expectLog(t, exporter, new RegExp(`collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED .*msg="loadavg: collect\\(\\) failed: a read of ${fifo} has been pending for over 1 s \\(a FIFO, or a hung filesystem\\?\\): not starting another until it ends"`))
-  await expectLog(t, exporter, /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED .*EISDIR: illegal operation on a directory, read/)
+  await expectLog(
+    t,
+    exporter,
+    new RegExp(
+      `collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED .*msg="loadavg: collect\\(\\) failed: a read of ${fifo} has been pending for over 1 s \\(a FIFO, or a hung filesystem\\?\\): not starting another until it ends"`,
+    ),
+  )
+  await expectLog(
+    t,
+    exporter,
+    /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED .*EISDIR: illegal operation on a directory, read/,
+  )
 })
 
-t.test('hung mounts: at most two statfs calls are ever stuck, the rest report device_error without asking', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'promkit-mounts-'))
-  t.teardown(() => rmSync(root, { recursive: true, force: true }))
-  mkdirSync(join(root, 'proc', '1'), { recursive: true })
-  const mounts = ['/a', '/b', '/c', '/d']
-  writeFileSync(join(root, 'proc', '1', 'mounts'), mounts.map((mount, i) => `/dev/vd${i} ${mount} ext4 rw 0 0\n`).join(''))
-  const asked: string[] = []
-  const actual = await import('node:fs/promises')
-  const { filesystemCollector } = await t.mockImport<typeof import('../../collectors/system/filesystem.js')>('../../collectors/system/filesystem.js', {
-    'node:fs/promises': { ...actual, statfs: (path: string) => (asked.push(path), new Promise(() => {})) },
-    promkit: await import('promkit'),
-  })
-  const lines: string[] = []
-  const registry = new Registry()
-  const flags = { 'path.rootfs': '/', 'collector.filesystem.mount-timeout': '30ms', 'collector.filesystem.mount-points-exclude': '^$', 'collector.filesystem.fs-types-exclude': '^$' }
-  registry.register({ ...(await filesystemCollector.create(systemContext(root, flags, lines))), name: 'filesystem' })
-  for (let scrape = 0; scrape < 3; scrape++) {
-    const text = encode((await registry.gather()).families, 'text')
-    t.same(samples(text, 'node_filesystem_device_error').map((line) => line.slice(-1)), ['1', '1', '1', '1'])
-  }
-  t.same(asked, ['/a', '/b'], 'two statfs calls hang; no third is started')
-  t.match(lines.join(''), /"msg":"2 mount points are stuck; no statfs is started until one answers"/)
-})
+t.test(
+  'hung mounts: at most two statfs calls are ever stuck, the rest report device_error without asking',
+  async (t) => {
+    const root = mkdtempSync(join(tmpdir(), 'promkit-mounts-'))
+    t.teardown(() => rmSync(root, { recursive: true, force: true }))
+    mkdirSync(join(root, 'proc', '1'), { recursive: true })
+    const mounts = ['/a', '/b', '/c', '/d']
+    writeFileSync(
+      join(root, 'proc', '1', 'mounts'),
+      mounts.map((mount, i) => `/dev/vd${i} ${mount} ext4 rw 0 0\n`).join(''),
+    )
+    const asked: string[] = []
+    const actual = await import('node:fs/promises')
+    const { filesystemCollector } = await t.mockImport<typeof import('../../collectors/system/filesystem.js')>(
+      '../../collectors/system/filesystem.js',
+      {
+        'node:fs/promises': {
+          ...actual,
+          statfs: (path: string) => {
+            asked.push(path)
+            return new Promise(() => {})
+          },
+        },
+        promkit: await import('promkit'),
+      },
+    )
+    const lines: string[] = []
+    const registry = new Registry()
+    const flags = {
+      'path.rootfs': '/',
+      'collector.filesystem.mount-timeout': '30ms',
+      'collector.filesystem.mount-points-exclude': '^$',
+      'collector.filesystem.fs-types-exclude': '^$',
+    }
+    registry.register({ ...(await filesystemCollector.create(systemContext(root, flags, lines))), name: 'filesystem' })
+    for (let scrape = 0; scrape < 3; scrape++) {
+      const text = encode((await registry.gather()).families, 'text')
+      t.same(
+        samples(text, 'node_filesystem_device_error').map((line) => line.slice(-1)),
+        ['1', '1', '1', '1'],
+      )
+    }
+    t.same(asked, ['/a', '/b'], 'two statfs calls hang; no third is started')
+    t.match(lines.join(''), /"msg":"2 mount points are stuck; no statfs is started until one answers"/)
+  },
+)

@@ -8,9 +8,11 @@ import { systemExporter } from '../helpers/system.js'
 // The live machine, read by Debian's node_exporter 1.5 and by ours, side by side.
 
 /** node_exporter families that belong to the collectors system_exporter implements. */
-const ourCollectors = /^node_(cpu_(seconds|guest_seconds)_total|memory_|load(1|5|15)$|network_(receive|transmit)_|filesystem_|disk_|boot_time_seconds|context_switches_total|forks_total|intr_total|procs_(running|blocked)|uname_info|os_|time_(seconds|zone|clocksource)|filefd_|vmstat_|pressure_)/
+const ourCollectors =
+  /^node_(cpu_(seconds|guest_seconds)_total|memory_|load(1|5|15)$|network_(receive|transmit)_|filesystem_|disk_|boot_time_seconds|context_switches_total|forks_total|intr_total|procs_(running|blocked)|uname_info|os_|time_(seconds|zone|clocksource)|filefd_|vmstat_|pressure_)/
 /** Collectors whose series (label sets) must be the same in both. */
-const sameSeries = /^node_(cpu_seconds_total|memory_|load|network_(receive|transmit)_|filesystem_|boot_time|context_switches|forks|intr|procs_)/
+const sameSeries =
+  /^node_(cpu_seconds_total|memory_|load|network_(receive|transmit)_|filesystem_|boot_time|context_switches|forks|intr|procs_)/
 
 interface Family {
   type: string
@@ -25,14 +27,23 @@ function families(text: string): Map<string, Family> {
   for (const [name, type] of parsed.type) {
     const own = parsed.samples.filter((s) => s.name === name)
     const labelNames = [...new Set(own.flatMap((s) => Object.keys(s.labels)))].sort().join(',')
-    result.set(name, { type, labelNames, series: new Set(own.map((s) => JSON.stringify(Object.entries(s.labels).sort()))), samples: own })
+    result.set(name, {
+      type,
+      labelNames,
+      series: new Set(own.map((s) => JSON.stringify(Object.entries(s.labels).sort()))),
+      samples: own,
+    })
   }
   return result
 }
 
 async function nodeExporter(t: Test): Promise<string> {
   const port = await freePort()
-  const child = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, '--no-collector.systemd'], { stdio: 'ignore' })
+  const child = spawn(
+    'prometheus-node-exporter',
+    [`--web.listen-address=127.0.0.1:${port}`, '--no-collector.systemd'],
+    { stdio: 'ignore' },
+  )
   t.teardown(() => void child.kill())
   const url = `http://127.0.0.1:${port}/metrics`
   return waitFor('node_exporter', async () => ((await fetch(url)).ok ? url : undefined), 20_000, 50)
@@ -41,14 +52,19 @@ async function nodeExporter(t: Test): Promise<string> {
 t.test('system_exporter and node_exporter 1.5 agree on the live machine', async (t) => {
   const theirsUrl = await nodeExporter(t)
   const ours = await startExporter(t, systemExporter, ['--web.disable-exporter-metrics'])
-  const [theirsText, oursText] = await Promise.all([fetch(theirsUrl).then((r) => r.text()), get(`${ours.base}/metrics`).then((r) => r.text)])
+  const [theirsText, oursText] = await Promise.all([
+    fetch(theirsUrl).then((r) => r.text()),
+    get(`${ours.base}/metrics`).then((r) => r.text),
+  ])
   const theirs = families(theirsText)
   const mine = families(oursText)
 
   const wanted = [...theirs.keys()].filter((name) => ourCollectors.test(name))
   const covered = wanted.filter((name) => mine.has(name))
   const missing = wanted.filter((name) => !mine.has(name))
-  t.comment(`family coverage for the implemented collectors: ${covered.length}/${wanted.length} = ${((covered.length / wanted.length) * 100).toFixed(1)}%; missing: ${missing.join(', ') || 'none'}`)
+  t.comment(
+    `family coverage for the implemented collectors: ${covered.length}/${wanted.length} = ${((covered.length / wanted.length) * 100).toFixed(1)}%; missing: ${missing.join(', ') || 'none'}`,
+  )
   t.ok(covered.length / wanted.length >= 0.95, `${covered.length} of ${wanted.length} node_exporter families`)
 
   for (const name of covered) {
@@ -62,13 +78,24 @@ t.test('system_exporter and node_exporter 1.5 agree on the live machine', async 
   t.same(extra, [], 'no family that node_exporter does not have')
 
   const value = (set: Map<string, Family>, name: string, labels?: Record<string, string>) =>
-    set.get(name)?.samples.find((s) => labels === undefined || JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()))?.value
+    set
+      .get(name)
+      ?.samples.find(
+        (s) =>
+          labels === undefined ||
+          JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()),
+      )?.value
   t.equal(value(mine, 'node_memory_MemTotal_bytes'), value(theirs, 'node_memory_MemTotal_bytes'), 'MemTotal')
   t.equal(value(mine, 'node_boot_time_seconds'), value(theirs, 'node_boot_time_seconds'), 'boot time')
-  const cpus = (set: Map<string, Family>) => new Set(set.get('node_cpu_seconds_total')?.samples.map((s) => s.labels.cpu)).size
+  const cpus = (set: Map<string, Family>) =>
+    new Set(set.get('node_cpu_seconds_total')?.samples.map((s) => s.labels.cpu)).size
   t.equal(cpus(mine), cpus(theirs), `${cpus(mine)} CPUs`)
   for (const sample of theirs.get('node_filesystem_size_bytes')?.samples ?? []) {
-    t.equal(value(mine, 'node_filesystem_size_bytes', sample.labels), sample.value, `size of ${sample.labels.mountpoint}`)
+    t.equal(
+      value(mine, 'node_filesystem_size_bytes', sample.labels),
+      sample.value,
+      `size of ${sample.labels.mountpoint}`,
+    )
   }
   t.same(mine.get('node_uname_info')?.samples[0]?.labels, theirs.get('node_uname_info')?.samples[0]?.labels, 'uname')
   t.same(mine.get('node_os_info')?.samples[0]?.labels, theirs.get('node_os_info')?.samples[0]?.labels, 'os-release')
