@@ -1,3 +1,4 @@
+// Peers: promtool
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { type ExpositionFormat, Registry, encode } from '../src/index.js'

@@ -1,3 +1,4 @@
+// Peers: promtool
 import * as client from 'prom-client'
 import t from 'tap'
 import { Desc, Registry, constMetric, encode, promClientCollector } from '../src/index.js'

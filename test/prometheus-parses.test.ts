@@ -1,3 +1,4 @@
+// Peers: promtool prometheus
 import { readFileSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import fc from 'fast-check'

@@ -1,3 +1,4 @@
+// Peers: promtool
 import fc from 'fast-check'
 import t from 'tap'
 import {

@@ -1,3 +1,4 @@
+// Peers: promtool prometheus
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'

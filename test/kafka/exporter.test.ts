@@ -1,3 +1,4 @@
+// Peers: promtool go sarama openssl
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

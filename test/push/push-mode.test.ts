@@ -1,3 +1,4 @@
+// Peers: promtool prometheus prometheus-pushgateway
 import { spawn } from 'node:child_process'
 import t, { type Test } from 'tap'
 import { runToExit, testExporter } from '../helpers/exporter-process.js'

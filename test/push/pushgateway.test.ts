@@ -1,3 +1,4 @@
+// Peers: prometheus-pushgateway
 import { type IncomingHttpHeaders, createServer } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { gunzipSync } from 'node:zlib'

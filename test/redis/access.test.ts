@@ -1,3 +1,4 @@
+// Peers: redis-server openssl
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,3 +1,4 @@
+// Peers: redis-server redis-cli prometheus-redis-exporter
 import { spawn } from 'node:child_process'
 import { Cluster } from 'ioredis'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// Peers: promtool redis-server
 import t from 'tap'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'

@@ -1,3 +1,4 @@
+// Peers: promtool
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Registry, encode } from 'promkit'
 import t from 'tap'

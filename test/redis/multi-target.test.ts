@@ -1,3 +1,4 @@
+// Peers: redis-server
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

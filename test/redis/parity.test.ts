@@ -1,3 +1,4 @@
+// Peers: redis-server prometheus-redis-exporter
 import { spawn } from 'node:child_process'
 import t, { type Test } from 'tap'
 import { familiesOf } from '../helpers/exposition-parser.js'

@@ -1,3 +1,4 @@
+// Peers: redis-server
 import { Registry, encode } from 'promkit'
 import t from 'tap'
 import { keysCollector, redisCollector } from '../../collectors/redis/collector.js'

@@ -1,3 +1,4 @@
+// Peers: promtool
 import { readFileSync, readdirSync } from 'node:fs'
 import { setImmediate as tick } from 'node:timers/promises'
 import t, { type Test } from 'tap'

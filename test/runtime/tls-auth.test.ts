@@ -1,3 +1,4 @@
+// Peers: promtool prometheus openssl
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:tls'
 import { tmpdir } from 'node:os'

@@ -1,3 +1,4 @@
+// Peers: promtool
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'

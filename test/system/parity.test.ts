@@ -1,3 +1,4 @@
+// Peers: prometheus-node-exporter
 import { spawn } from 'node:child_process'
 import t, { type Test } from 'tap'
 import { type ParsedSample, parseExposition } from '../helpers/exposition-parser.js'
