@@ -11,11 +11,8 @@ import { kafkaExporterBin, seedSpec, startHungBroker, startKafkaMock } from '../
 import { freePort } from '../helpers/ports.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 
-// kafka_exporter 1.7.0's answer for the seed data, recorded where it runs (../shared/peers/reference-outputs).
-const reference = readFileSync(
-  new URL('../../../shared/peers/reference-outputs/kafka_exporter-1.7.0-seed.prom', import.meta.url),
-  'utf8',
-)
+// kafka_exporter 1.7.0's answer for the seed data, recorded by the team (test/fixtures/kafka/README.md).
+const reference = readFileSync(new URL('../fixtures/kafka/kafka_exporter-1.7.0-seed.prom', import.meta.url), 'utf8')
 
 /** Samples as comparable text, with the parts that differ per run (the broker's port, the build) set aside. */
 function comparable(text: string): Map<string, { type: string; labelNames: string; samples: string[] }> {
