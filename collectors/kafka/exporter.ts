@@ -1,30 +1,74 @@
-import type { Collector } from 'promkit'
-import { type ExporterContext, type ExporterDefinition, perExporter } from 'promkit/exporter'
+import { type Collector, PromkitError } from 'promkit'
+import {
+  type ExporterContext,
+  type ExporterDefinition,
+  type Logger,
+  type PooledConnection,
+  perExporter,
+} from 'promkit/exporter'
 import { KafkaCluster } from './cluster.js'
 import { TopicList, brokersCollector, groupsCollector, topicsCollector } from './collectors.js'
-import { kafkaDescs } from './descs.js'
+import { type KafkaDescs, kafkaDescs } from './descs.js'
 import { EndOffsetHistory } from './offset-history.js'
-import { kafkaFlags, kafkaSettings } from './settings.js'
+import { type KafkaSettings, kafkaFlags, kafkaSettings } from './settings.js'
 
-/** What the collectors of one exporter share: settings, descriptors, the cluster's client and its topic list. */
+/** One cluster's client, topic list and end-offset history: what every scrape of that cluster reuses. */
+class ClusterState implements PooledConnection {
+  readonly cluster: KafkaCluster
+  readonly topics: TopicList
+  readonly history = new EndOffsetHistory()
+
+  constructor(
+    readonly settings: KafkaSettings,
+    logger: Logger,
+    requestTimeoutMs: number,
+  ) {
+    this.cluster = new KafkaCluster(settings, logger, requestTimeoutMs)
+    this.topics = new TopicList(this.cluster, settings)
+  }
+
+  /** The three collectors of the cluster, named as the exporter's collectors are. */
+  collectors(descs: KafkaDescs): Collector[] {
+    return [
+      { ...brokersCollector(this.cluster, descs), name: 'brokers' },
+      { ...topicsCollector(this.cluster, this.topics, descs), name: 'topics' },
+      { ...groupsCollector(this.cluster, this.settings, descs, this.history), name: 'groups' },
+    ]
+  }
+
+  close(): Promise<void> {
+    return this.cluster.close()
+  }
+}
+
+/** What the collectors of one exporter share: settings, descriptors, and the `--kafka.server` cluster. */
 const state = perExporter((context: ExporterContext) => {
   const settings = kafkaSettings(context)
-  const cluster = new KafkaCluster(settings, context.logger, context.scrapeTimeoutMs)
   return {
     settings,
-    cluster,
-    topics: new TopicList(cluster, settings),
-    history: new EndOffsetHistory(),
     descs: kafkaDescs(context.namespace, settings.labels),
+    cluster: new ClusterState(settings, context.logger, context.scrapeTimeoutMs),
   }
 })
 
 /**
- * A collector that disconnects the shared client at shutdown (whichever collectors are on; disconnecting twice is
- * harmless).
+ * The telemetry path's collector `index` of the `--kafka.server` cluster, which disconnects the shared client at
+ * shutdown (whichever collectors are on; disconnecting twice is harmless).
  */
-function closing(context: ExporterContext, collector: Collector): Collector {
-  return { ...collector, close: () => state(context).cluster.close() }
+function telemetryCollector(context: ExporterContext, index: number): Collector {
+  const { cluster, descs } = state(context)
+  return { ...(cluster.collectors(descs)[index] as Collector), close: () => cluster.close() }
+}
+
+/** A `?target=`: one broker's `host:port`, from which the cluster is found; anything else is refused (400). */
+export function brokerAddress(target: string): string {
+  if (!/^([a-z0-9.-]+|\[[0-9a-f:.]+\]):\d{1,5}$/i.test(target)) {
+    throw new PromkitError(
+      'PROMKIT_ERR_TARGET_REFUSED',
+      `target ${JSON.stringify(target)} is not a Kafka broker address (want host:port)`,
+    )
+  }
+  return target.toLowerCase()
 }
 
 /** The Kafka exporter: kafka_exporter 1.7's metric names, port and flags, on promkit. */
@@ -37,26 +81,20 @@ export const kafkaExporter: ExporterDefinition = {
   envPrefix: 'KAFKA_EXPORTER',
   flags: Object.values(kafkaFlags),
   collectors: [
-    {
-      name: 'brokers',
-      defaultEnabled: true,
-      create: (context) => closing(context, brokersCollector(state(context).cluster, state(context).descs)),
-    },
-    {
-      name: 'topics',
-      defaultEnabled: true,
-      create(context) {
-        const { cluster, topics, descs } = state(context)
-        return closing(context, topicsCollector(cluster, topics, descs))
-      },
-    },
-    {
-      name: 'groups',
-      defaultEnabled: true,
-      create(context) {
-        const { cluster, settings, descs, history } = state(context)
-        return closing(context, groupsCollector(cluster, settings, descs, history))
-      },
-    },
+    { name: 'brokers', defaultEnabled: true, create: (context) => telemetryCollector(context, 0) },
+    { name: 'topics', defaultEnabled: true, create: (context) => telemetryCollector(context, 1) },
+    { name: 'groups', defaultEnabled: true, create: (context) => telemetryCollector(context, 2) },
   ],
+  // kafka_exporter has no multi-target path; ours reads other clusters, each through one of its brokers, with the
+  // same flags (TLS, SASL, filters), one long-lived client per cluster in the runtime's pool.
+  multiTarget: {
+    path: '/scrape',
+    collectors(target, context, connections) {
+      const { settings, descs } = state(context)
+      const broker = brokerAddress(target)
+      const open = () => new ClusterState({ ...settings, brokers: [broker] }, context.logger, context.scrapeTimeoutMs)
+      return connections.get(`kafka\u0000${broker}`, open).collectors(descs)
+    },
+    close: (context) => state(context).cluster.close(),
+  },
 }

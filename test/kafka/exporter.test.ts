@@ -39,7 +39,7 @@ t.test('the seed cluster: every family of kafka_exporter 1.7.0, with its type, l
   for (const [name, family] of theirs) t.same(ours.get(name), family, name)
   const extra = [...ours.keys()].filter((name) => !theirs.has(name)).sort()
   t.same(
-    extra.filter((name) => !/^kafka_(exporter|scrape)_/.test(name)),
+    extra.filter((name) => !/^kafka_(exporter|scrape|target_scrape)_/.test(name)),
     ['kafka_consumergroup_lag_seconds', 'kafka_up'],
     'what we add besides the self-metrics',
   )
@@ -257,5 +257,53 @@ t.test(
     ])
     t.same(samples((await get(`${refused.base}/metrics`)).text, 'kafka_up'), ['kafka_up 0'])
     await expectLog(t, refused, /msg="brokers: collect\(\) reported: describing the cluster: [^"]*SASL/)
+  },
+)
+
+t.test(
+  'multi-target: other clusters through one of their brokers, behind --web.allowed-targets, a client each',
+  async (t) => {
+    const billing = await startKafkaMock(t, seedSpec)
+    const audit = await startKafkaMock(t, { topics: { audit: { oldest: [0], newest: [7] } }, groups: {} })
+    const exporter = await startExporter(t, kafkaExporterBin, [
+      '--kafka.server',
+      billing.address,
+      '--web.allowed-targets',
+      '127.0.0.1:*',
+    ])
+    const scrape = async (target: string) => get(`${exporter.base}/scrape?target=${encodeURIComponent(target)}`)
+    const first = await scrape(billing.address)
+    t.same(samples(first.text, 'kafka_up', 'kafka_topic_partitions', 'kafka_scrape_collector_success'), [
+      'kafka_scrape_collector_success{collector="brokers"} 1',
+      'kafka_scrape_collector_success{collector="groups"} 1',
+      'kafka_scrape_collector_success{collector="topics"} 1',
+      'kafka_topic_partitions{topic="audit"} 1',
+      'kafka_topic_partitions{topic="orders"} 3',
+      'kafka_up 1',
+    ])
+    t.same(
+      samples(
+        (await scrape(audit.address)).text,
+        'kafka_topic_partition_current_offset',
+        'kafka_consumergroup_members',
+      ),
+      ['kafka_topic_partition_current_offset{partition="0",topic="audit"} 7'],
+    )
+    await scrape(audit.address.toUpperCase())
+    t.same(
+      samples((await get(`${exporter.base}/metrics`)).text, 'kafka_exporter_target_connections '),
+      ['kafka_exporter_target_connections 2'],
+      'one client per cluster, however the target is spelled',
+    )
+    const refused = await scrape('10.0.0.1:9092')
+    t.same([refused.status, refused.text], [400, 'target "10.0.0.1:9092" is not allowed (allowed: 127.0.0.1:*)\n'])
+    const malformed = await scrape('127.0.0.1:9092/topics')
+    t.equal(malformed.status, 400)
+    const down = await scrape('127.0.0.1:1')
+    t.same(
+      [down.status, samples(down.text, 'kafka_up')],
+      [200, ['kafka_up 0']],
+      'a cluster that is down is kafka_up 0, as on /metrics',
+    )
   },
 )
