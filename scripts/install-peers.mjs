@@ -2,9 +2,15 @@
 // installs nothing: it says what is missing and how to install it, and the test files that need it are skipped
 // (scripts/select-tests.mjs); CI runs as root and installs everything.
 import { spawnSync } from 'node:child_process'
-import { missingPackages } from './peers.mjs'
+import { peers, present } from './peers.mjs'
 
-const missing = missingPackages()
+const missing = [
+  ...new Set(
+    Object.keys(peers)
+      .filter((name) => !present(name))
+      .map((name) => peers[name].package),
+  ),
+].sort()
 if (missing.length > 0) {
   const install = `apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${missing.join(' ')}`
   if (process.getuid?.() !== 0) {

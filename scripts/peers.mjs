@@ -36,8 +36,3 @@ export function present(name) {
     }
   })
 }
-
-/** The Debian packages of the missing peers, sorted, once each. */
-export function missingPackages(names = Object.keys(peers)) {
-  return [...new Set(names.filter((name) => !present(name)).map((name) => peers[name].package))].sort()
-}

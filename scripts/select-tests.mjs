@@ -16,7 +16,8 @@ function* testFiles(dir) {
 
 const run = []
 const skipped = []
-for (const file of [...testFiles('test')].sort()) {
+// The directory of test files: `test`, or another for this script's own test.
+for (const file of [...testFiles(process.argv[2] ?? 'test')].sort()) {
   const header = readFileSync(file, 'utf8').split('\n').slice(0, 10)
   const needs =
     header

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -13,15 +13,8 @@ t.test('with every peer here, tap gets no arguments and runs everything', async 
   t.equal(execFileSync(process.execPath, ['scripts/select-tests.mjs'], { cwd: repo, encoding: 'utf8' }), '')
 })
 
-t.test('with no peer on PATH, the files that need one are skipped with the command that installs it', async (t) => {
-  const bin = mkdtempSync(join(tmpdir(), 'promkit-no-peers-'))
-  t.teardown(() => rmSync(bin, { recursive: true, force: true }))
-  symlinkSync(process.execPath, join(bin, 'node'))
-  const run = spawnSync(join(bin, 'node'), ['scripts/select-tests.mjs'], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { PATH: bin },
-  })
+t.test('with no PATH at all, the files that need a peer are skipped with the command that installs it', async (t) => {
+  const run = spawnSync(process.execPath, ['scripts/select-tests.mjs'], { cwd: repo, encoding: 'utf8', env: {} })
   const args = run.stdout.trim().split(' ')
   t.equal(args[0], '--allow-incomplete-coverage')
   t.ok(
@@ -39,4 +32,13 @@ t.test('with no peer on PATH, the files that need one are skipped with the comma
     'a file peer (sarama) is still here',
   )
   t.equal(run.stderr.split('\n').filter((line) => line !== '').length, 24, 'one line per skipped file')
+})
+
+t.test('a peer no one knows is a mistake in the test file, and says which', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-peers-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'a.test.ts'), '// Peers: postgres\n')
+  const run = spawnSync(process.execPath, ['scripts/select-tests.mjs', dir], { cwd: repo, encoding: 'utf8' })
+  t.equal(run.status, 1)
+  t.match(run.stderr, /Error: unknown peer "postgres" \(known: promtool, prometheus, /)
 })
