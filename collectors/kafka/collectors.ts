@@ -73,7 +73,7 @@ export function brokersCollector(cluster: KafkaCalls, descs: KafkaDescs): Collec
   }
 }
 
-/** `topics`: partitions, offsets, leaders and replicas of every reported topic, `--topic.workers` topics at a time. */
+/** `topics`: partitions, offsets, leaders and replicas of every reported topic, offsets in one request per broker. */
 export function topicsCollector(cluster: KafkaCalls, topics: TopicList, descs: KafkaDescs): Collector {
   return {
     describe: () => [

@@ -12,6 +12,10 @@ import { type KafkaDescs, kafkaDescs } from './descs.js'
 import { EndOffsetHistory } from './offset-history.js'
 import { type KafkaSettings, kafkaFlags, kafkaSettings } from './settings.js'
 
+/** The exporter's collectors, in the order they run and are listed. */
+const collectorNames = ['brokers', 'topics', 'groups'] as const
+type CollectorName = (typeof collectorNames)[number]
+
 /** One cluster's client, topic list and end-offset history: what every scrape of that cluster reuses. */
 class ClusterState implements PooledConnection {
   readonly cluster: KafkaCluster
@@ -27,13 +31,14 @@ class ClusterState implements PooledConnection {
     this.topics = new TopicList(this.cluster, settings)
   }
 
-  /** The three collectors of the cluster, named as the exporter's collectors are. */
-  collectors(descs: KafkaDescs): Collector[] {
-    return [
-      { ...brokersCollector(this.cluster, descs), name: 'brokers' },
-      { ...topicsCollector(this.cluster, this.topics, descs), name: 'topics' },
-      { ...groupsCollector(this.cluster, this.settings, descs, this.history), name: 'groups' },
-    ]
+  /** One of the cluster's three collectors, named as the exporter's collectors are. */
+  collector(name: CollectorName, descs: KafkaDescs): Collector {
+    const make = {
+      brokers: () => brokersCollector(this.cluster, descs),
+      topics: () => topicsCollector(this.cluster, this.topics, descs),
+      groups: () => groupsCollector(this.cluster, this.settings, descs, this.history),
+    }
+    return { ...make[name](), name }
   }
 
   close(): Promise<void> {
@@ -52,12 +57,12 @@ const state = perExporter((context: ExporterContext) => {
 })
 
 /**
- * The telemetry path's collector `index` of the `--kafka.server` cluster, which disconnects the shared client at
- * shutdown (whichever collectors are on; disconnecting twice is harmless).
+ * A telemetry-path collector of the `--kafka.server` cluster, which disconnects the shared client at shutdown
+ * (whichever collectors are on; disconnecting twice is harmless).
  */
-function telemetryCollector(context: ExporterContext, index: number): Collector {
+function telemetryCollector(context: ExporterContext, name: CollectorName): Collector {
   const { cluster, descs } = state(context)
-  return { ...(cluster.collectors(descs)[index] as Collector), close: () => cluster.close() }
+  return { ...cluster.collector(name, descs), close: () => cluster.close() }
 }
 
 /** A `?target=`: one broker's `host:port`, from which the cluster is found; anything else is refused (400). */
@@ -81,9 +86,11 @@ export const kafkaExporter: ExporterDefinition = {
   envPrefix: 'KAFKA_EXPORTER',
   flags: Object.values(kafkaFlags),
   collectors: [
-    { name: 'brokers', defaultEnabled: true, create: (context) => telemetryCollector(context, 0) },
-    { name: 'topics', defaultEnabled: true, create: (context) => telemetryCollector(context, 1) },
-    { name: 'groups', defaultEnabled: true, create: (context) => telemetryCollector(context, 2) },
+    ...collectorNames.map((name) => ({
+      name,
+      defaultEnabled: true,
+      create: (context: ExporterContext) => telemetryCollector(context, name),
+    })),
   ],
   // kafka_exporter has no multi-target path; ours reads other clusters, each through one of its brokers, with the
   // same flags (TLS, SASL, filters), one long-lived client per cluster in the runtime's pool.
@@ -93,7 +100,8 @@ export const kafkaExporter: ExporterDefinition = {
       const { settings, descs } = state(context)
       const broker = brokerAddress(target)
       const open = () => new ClusterState({ ...settings, brokers: [broker] }, context.logger, context.scrapeTimeoutMs)
-      return connections.get(`kafka\u0000${broker}`, open).collectors(descs)
+      const cluster = connections.get(`kafka\u0000${broker}`, open)
+      return collectorNames.map((name) => cluster.collector(name, descs))
     },
     close: (context) => state(context).cluster.close(),
   },

@@ -36,10 +36,13 @@ export const kafkaFlags = {
   }),
   concurrent: flag.boolean('concurrent.enable', {
     description:
-      "Accepted for kafka_exporter's sake: topics and groups are always read concurrently, --topic.workers and " +
-      '--group.workers at a time.',
+      "Accepted for kafka_exporter's sake: groups are always read concurrently, --group.workers at a time, and " +
+      "all topics' offsets in one request per broker.",
   }),
-  topicWorkers: flag.integer('topic.workers', { default: 100, description: 'Topics whose offsets are read at once.' }),
+  topicWorkers: flag.integer('topic.workers', {
+    default: 100,
+    description: "Accepted for kafka_exporter's sake: all topics' offsets are read in one request per broker.",
+  }),
   groupWorkers: flag.integer('group.workers', {
     default: 100,
     description: 'Consumer groups whose offsets are read at once.',
@@ -100,7 +103,6 @@ export interface KafkaSettings {
   readonly topics: (topic: string) => boolean
   readonly groups: (group: string) => boolean
   readonly showAll: boolean
-  readonly topicWorkers: number
   readonly groupWorkers: number
   readonly refreshMetadataMs: number
   readonly ssl: ConnectionOptions | undefined
@@ -195,7 +197,6 @@ export function kafkaSettings(context: ExporterContext): KafkaSettings {
     topics: (topic) => topicFilter.test(topic) && !topicExclude.test(topic),
     groups: (group) => groupFilter.test(group) && !groupExclude.test(group),
     showAll: context.value(kafkaFlags.showAll),
-    topicWorkers: context.value(kafkaFlags.topicWorkers),
     groupWorkers: context.value(kafkaFlags.groupWorkers),
     refreshMetadataMs: context.value(kafkaFlags.refreshMetadata),
     ssl: tlsOptions(context),
