@@ -105,6 +105,19 @@ function declare<T extends FlagValue>(
   }
 }
 
+/** A flag whose text, the default's included (so a bad default fails at once), becomes its value through `parse`. */
+function parsedText<T extends FlagValue>(
+  name: string,
+  kind: FlagKind,
+  options: FlagOptions & { readonly default?: string },
+  parse: (text: string, where: string) => T,
+): Flag<T | undefined> {
+  const value = options.default === undefined ? undefined : parse(options.default, `--${name}`)
+  return declare<T | undefined>(name, kind, options, value, options.default, (text, _previous, { where }) =>
+    parse(text, where),
+  )
+}
+
 /**
  * Declares a flag by kind. Defaults are written as on the command line
  * (`'10s'`, `'^lo$'`) and parsed like what users type, so a bad default fails
@@ -142,27 +155,11 @@ export const flag = {
     name: string,
     options: O,
   ): Flag<Defaulted<number, O>> {
-    const value = options.default === undefined ? undefined : parseDuration(options.default, `--${name}`)
-    return declare(
-      name,
-      'duration',
-      options,
-      value as Defaulted<number, O>,
-      options.default,
-      (text, _previous, { where }) => parseDuration(text, where),
-    )
+    return parsedText(name, 'duration', options, parseDuration) as Flag<Defaulted<number, O>>
   },
   /** A regular expression, compiled when the flag is read (a bad one names the flag). */
   regexp<O extends FlagOptions & { readonly default?: string }>(name: string, options: O): Flag<Defaulted<RegExp, O>> {
-    const value = options.default === undefined ? undefined : compile(options.default, `--${name}`)
-    return declare(
-      name,
-      'regexp',
-      options,
-      value as Defaulted<RegExp, O>,
-      options.default,
-      (text, _previous, { where }) => compile(text, where),
-    )
+    return parsedText(name, 'regexp', options, compile) as Flag<Defaulted<RegExp, O>>
   },
   /** The path of a file that must exist and be readable when the exporter starts. */
   file<O extends FlagOptions>(name: string, options: O): Flag<string | undefined> {
