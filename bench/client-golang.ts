@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { debianGoPath, goBuildOffline } from '../test/helpers/go-build.js'
 
 const source = new URL('../../bench/go', import.meta.url).pathname
-const debianGoPath = '/usr/share/gocode'
 
 /** Builds the client_golang peer; undefined (and why) when Go or Debian's client_golang sources are missing. */
 export function buildGoPeer(): { bin: string } | { missing: string } {
@@ -15,12 +15,7 @@ export function buildGoPeer(): { bin: string } | { missing: string } {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-bench-go-'))
   const bin = join(dir, 'bench-peer')
   try {
-    // GOPATH mode against Debian's source packages: no module download, no network.
-    execFileSync('go', ['build', '-o', bin, '.'], {
-      cwd: source,
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: debianGoPath, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
-      stdio: 'pipe',
-    })
+    goBuildOffline(source, bin, dir)
   } catch (error) {
     return { missing: `go build failed: ${(error as Error).message.split('\n')[0]}` }
   }

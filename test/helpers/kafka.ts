@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { type Socket, createServer } from 'node:net'
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { stopChild } from './child.js'
+import { goBuildOffline } from './go-build.js'
 import { waitFor } from './ports.js'
 
 /** The built kafka_exporter binary. */
@@ -58,15 +59,7 @@ function mockBinary(): string {
   if (existsSync(bin)) return bin
   mkdirSync(dir, { recursive: true })
   const building = `${bin}.${process.pid}`
-  const env = {
-    ...process.env,
-    GO111MODULE: 'off',
-    GOPATH: '/usr/share/gocode',
-    GOPROXY: 'off',
-    GOFLAGS: '',
-    GOCACHE: join(dir, 'cache'),
-  }
-  execFileSync('go', ['build', '-o', building, '.'], { cwd: mockSource, env, stdio: 'pipe', timeout: 300_000 })
+  goBuildOffline(mockSource, building, dir)
   renameSync(building, bin)
   return bin
 }
