@@ -2,6 +2,8 @@ import kafkajs, { type Admin } from 'kafkajs'
 import { beforeDeadline, errorMessage } from 'promkit'
 import type { Logger } from 'promkit/exporter'
 import type { KafkaCalls } from './collectors.js'
+import { groupBy } from './group-by.js'
+import type { PartitionOffsets } from './lag.js'
 import type { KafkaSettings } from './settings.js'
 
 const { Kafka, logLevel } = kafkajs
@@ -13,18 +15,36 @@ const connectionTimeoutMs = 3000
  * The part of kafkajs' internal cluster (behind the admin client) the exporter
  * uses for what the public API lacks: the offsets of many topics in one
  * ListOffsets request per broker (the admin client asks per topic, and
- * refreshes the metadata of every topic seen so far for each new one), and
- * adding many topics to the metadata in one refresh. kafkajs is pinned to
- * 2.2.4, whose internals these are.
+ * refreshes the metadata of every topic seen so far for each new one; the
+ * cluster's own many-topic call merges the answers in time quadratic in the
+ * number of topics), and adding many topics to the metadata in one refresh.
+ * kafkajs is pinned to 2.2.4, whose internals these are.
  */
 interface InternalCluster {
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>
   refreshMetadataIfNecessary(): Promise<void>
-  findTopicPartitionMetadata(topic: string): readonly { readonly partitionId: number }[]
-  fetchTopicsOffset(
-    topics: readonly { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>
+  readonly brokerPool: { readonly metadata: { readonly brokers: readonly { readonly nodeId: number }[] } }
+  findTopicPartitionMetadata(topic: string): readonly { readonly partitionId: number; readonly leader: number }[]
+  findBroker(node: { nodeId: number }): Promise<InternalBroker>
 }
+
+/** The part of kafkajs' internal broker connection the exporter uses: requests as the protocol has them. */
+interface InternalBroker {
+  listGroups(): Promise<{ groups: { groupId: string }[] }>
+  describeGroups(request: { groupIds: string[] }): Promise<{ groups: GroupDescription[] }>
+  /** With no topics, the offsets of every topic the group committed to (kafkajs sends null from OffsetFetch v3). */
+  offsetFetch(request: { groupId: string; topics: [] }): Promise<{ responses: CommittedOffsets }>
+  listOffsets(request: {
+    isolationLevel: number
+    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[]
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>
+}
+
+/** ListOffsets' timestamps that ask for a partition's end offset and its oldest one. */
+const latestOffset = -1
+const earliestOffset = -2
+/** ListOffsets' isolation level that answers the high watermark, as kafka_exporter (sarama's default) reads it. */
+const readUncommitted = 0
 
 /**
  * kafkajs' private "createCluster" of a Kafka instance, wrapped to hand over the cluster it creates for the admin
@@ -43,6 +63,18 @@ export function captureCluster(kafka: object, captured: (cluster: InternalCluste
     return cluster
   }
 }
+
+/** A consumer group as DescribeGroups answers: its members, of which the exporter counts the number. */
+export interface GroupDescription {
+  readonly groupId: string
+  readonly members: readonly unknown[]
+}
+
+/** A consumer group's committed offsets as OffsetFetch answers, by topic (-1 for a partition never committed). */
+export type CommittedOffsets = readonly {
+  readonly topic: string
+  readonly partitions: readonly { readonly partition: number; readonly offset: string }[]
+}[]
 
 /** End offsets (`high`) and oldest offsets (`low`) by topic and partition. */
 export type TopicOffsets = ReadonlyMap<
@@ -129,35 +161,64 @@ export class KafkaCluster implements KafkaCalls {
    */
   topicOffsets(topics: readonly string[], deadline: number): Promise<TopicOffsets> {
     return this.on(`reading offsets of ${topics.length} topics`, deadline, async ({ internal }) => {
-      await internal.addMultipleTargetTopics(topics)
-      await internal.refreshMetadataIfNecessary()
-      const request = (fromBeginning: boolean) =>
-        internal.fetchTopicsOffset(
-          topics.map((topic) => ({
-            topic,
-            fromBeginning,
-            partitions: internal
-              .findTopicPartitionMetadata(topic)
-              .map(({ partitionId }) => ({ partition: partitionId })),
-          })),
-        )
-      const [high, low] = await Promise.all([request(false), request(true)])
+      const [high, low] = await Promise.all([
+        listOffsets(internal, topics, latestOffset),
+        listOffsets(internal, topics, earliestOffset),
+      ])
       // Both requests asked for the same partitions, so each end offset has its oldest one.
-      const lows = new Map(
-        low.flatMap(({ topic, partitions }) =>
-          partitions.map(({ partition, offset }) => [`${topic}\u0000${partition}`, Number(offset)] as const),
-        ),
-      )
       return new Map(
-        high.map(({ topic, partitions }) => [
+        [...high].map(([topic, ends]) => [
           topic,
-          partitions.map(({ partition, offset }) => ({
+          [...ends].map(([partition, end]) => ({
             partition,
-            high: Number(offset),
-            low: lows.get(`${topic}\u0000${partition}`) as number,
+            high: end,
+            low: (low.get(topic) as ReadonlyMap<number, number>).get(partition) as number,
           })),
         ]),
       )
+    })
+  }
+
+  /** The end offsets of `topics`, in one ListOffsets request per broker. */
+  endOffsets(topics: readonly string[], deadline: number): Promise<PartitionOffsets> {
+    return this.on(`reading end offsets of ${topics.length} topics`, deadline, ({ internal }) =>
+      listOffsets(internal, topics, latestOffset),
+    )
+  }
+
+  /**
+   * The consumer groups, by the node id of the broker that coordinates them:
+   * each broker answers ListGroups with the groups it coordinates (kafka_exporter
+   * asks the same way), so describing a group or reading its offsets needs no
+   * FindCoordinator round trip of its own.
+   */
+  coordinatedGroups(deadline: number): Promise<ReadonlyMap<number, readonly string[]>> {
+    return this.on('listing consumer groups', deadline, async ({ internal }) => {
+      await internal.refreshMetadataIfNecessary()
+      const nodes = internal.brokerPool.metadata.brokers.map(({ nodeId }) => nodeId)
+      const lists = await Promise.all(
+        nodes.map(async (nodeId) => {
+          const { groups } = await (await internal.findBroker({ nodeId })).listGroups()
+          return [nodeId, groups.map(({ groupId }) => groupId)] as const
+        }),
+      )
+      return new Map(lists)
+    })
+  }
+
+  /** Describes `groups`, which the broker `coordinator` coordinates, in one DescribeGroups request. */
+  describeGroups(coordinator: number, groups: readonly string[], deadline: number): Promise<GroupDescription[]> {
+    return this.on(`describing ${groups.length} consumer groups`, deadline, async ({ internal }) => {
+      const broker = await internal.findBroker({ nodeId: coordinator })
+      return (await broker.describeGroups({ groupIds: [...groups] })).groups
+    })
+  }
+
+  /** A consumer group's committed offsets, from the broker `coordinator` that coordinates it. */
+  committedOffsets(coordinator: number, group: string, deadline: number): Promise<CommittedOffsets> {
+    return this.on(`reading offsets of group ${group}`, deadline, async ({ internal }) => {
+      const broker = await internal.findBroker({ nodeId: coordinator })
+      return (await broker.offsetFetch({ groupId: group, topics: [] })).responses
     })
   }
 
@@ -198,4 +259,45 @@ export class KafkaCluster implements KafkaCalls {
     this.admin = undefined
     await admin?.then((client) => client.admin.disconnect()).catch(() => {})
   }
+}
+
+/**
+ * The offsets at `timestamp` (`latestOffset` or `earliestOffset`) of every
+ * partition of `topics`, in one ListOffsets request to each partition's leader
+ * (after one metadata refresh for topics not seen before), topics in the order
+ * given and partitions by number, as the series are emitted.
+ */
+async function listOffsets(
+  internal: InternalCluster,
+  topics: readonly string[],
+  timestamp: number,
+): Promise<PartitionOffsets> {
+  await internal.addMultipleTargetTopics(topics)
+  await internal.refreshMetadataIfNecessary()
+  const partitions = topics.flatMap((topic) =>
+    internal.findTopicPartitionMetadata(topic).map(({ partitionId, leader }) => ({ topic, partitionId, leader })),
+  )
+  const byLeader = groupBy(partitions, ({ leader }) => leader)
+  const answers = await Promise.all(
+    [...byLeader].map(async ([nodeId, led]) => {
+      const broker = await internal.findBroker({ nodeId })
+      const requested = [...groupBy(led, ({ topic }) => topic)].map(([topic, ofTopic]) => ({
+        topic,
+        partitions: ofTopic.map(({ partitionId }) => ({ partition: partitionId, timestamp })),
+      }))
+      return (await broker.listOffsets({ isolationLevel: readUncommitted, topics: requested })).responses
+    }),
+  )
+  const answered = new Map(topics.map((topic) => [topic, [] as { partition: number; offset: string }[]]))
+  for (const { topic, partitions } of answers.flat()) (answered.get(topic) as unknown[]).push(...partitions)
+  return new Map(
+    [...answered].map(([topic, partitions]) => [
+      topic,
+      new Map(
+        partitions
+          .sort((a, b) => a.partition - b.partition)
+          .map(({ partition, offset }) => [partition, Number(offset)]),
+      ),
+    ]),
+  )
 }

@@ -149,7 +149,7 @@ t.test('flags that cannot work stop the exporter at start with one line', async 
 
 /**
  * A fake cluster: each request runs on this admin at once; many topics' offsets are its fetchTopicOffsets, topic by
- * topic (the live peer tests cover the real client).
+ * topic, and every group is coordinated by node 0 (the live peer tests cover the real client).
  */
 function fakeCluster(admin: Partial<Record<keyof Admin, unknown>>): KafkaCalls {
   const fake = admin as unknown as Admin
@@ -172,7 +172,31 @@ function fakeCluster(admin: Partial<Record<keyof Admin, unknown>>): KafkaCalls {
       )
       return new Map(read)
     })
-  return { call, topicOffsets }
+  const endOffsets: KafkaCalls['endOffsets'] = async (topics, deadline) =>
+    new Map(
+      [...(await topicOffsets(topics, deadline))].map(([topic, partitions]) => [
+        topic,
+        new Map(partitions.map(({ partition, high }) => [partition, high])),
+      ]),
+    )
+  return {
+    call,
+    topicOffsets,
+    endOffsets,
+    coordinatedGroups: (deadline) =>
+      call('listing consumer groups', deadline, async () => {
+        const { groups } = await fake.listGroups()
+        return new Map([[0, groups.map(({ groupId }) => groupId)]])
+      }),
+    describeGroups: (_coordinator, groups, deadline) =>
+      call(
+        `describing ${groups.length} consumer groups`,
+        deadline,
+        async () => (await fake.describeGroups([...groups])).groups,
+      ),
+    committedOffsets: (_coordinator, group, deadline) =>
+      call(`reading offsets of group ${group}`, deadline, () => fake.fetchOffsets({ groupId: group })),
+  }
 }
 
 /** What a collector emits and reports in one collect. */
@@ -221,15 +245,15 @@ t.test(
       topicsCollector(cluster, new TopicList(cluster, settings), kafkaDescs('kafka', {})),
     )
     const metadata = [
+      'kafka_topic_partitions{broken} 0',
       'kafka_topic_partitions{moved} 1',
       'kafka_topic_partition_leader{moved,0} 2',
       'kafka_topic_partition_replicas{moved,0} 2',
       'kafka_topic_partition_in_sync_replica{moved,0} 1',
       'kafka_topic_partition_leader_is_preferred{moved,0} 0',
       'kafka_topic_partition_under_replicated_partition{moved,0} 1',
-      'kafka_topic_partitions{broken} 0',
     ]
-    t.same(lines, metadata, 'offsets that cannot be read leave the metadata to serve')
+    t.same(lines, metadata, 'topics in name order; offsets that cannot be read leave the metadata to serve')
     t.same(errors, ['reading offsets of 2 topics: NOT_LEADER_FOR_PARTITION'])
     const healthy = fakeCluster({ ...admin, listTopics: async () => ['moved'] })
     t.same(
