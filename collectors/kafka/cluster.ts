@@ -1,7 +1,7 @@
-import kafkajs, { type Admin } from 'kafkajs'
+import kafkajs, { type Admin, type PartitionMetadata } from 'kafkajs'
 import { beforeDeadline, errorMessage } from 'promkit'
 import type { Logger } from 'promkit/exporter'
-import type { KafkaCalls } from './collectors.js'
+import type { ClusterMetadata, KafkaCalls } from './collectors.js'
 import { groupBy } from './group-by.js'
 import type { PartitionOffsets } from './lag.js'
 import type { KafkaSettings } from './settings.js'
@@ -24,6 +24,11 @@ interface InternalCluster {
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>
   refreshMetadataIfNecessary(): Promise<void>
   readonly brokerPool: { readonly metadata: { readonly brokers: readonly { readonly nodeId: number }[] } }
+  /** One Metadata request for `topics` (for none, Kafka answers with every topic). */
+  metadata(request: { topics: string[] }): Promise<{
+    brokers: ClusterMetadata['brokers']
+    topicMetadata: { topic: string; partitionMetadata: PartitionMetadata[] }[]
+  }>
   findTopicPartitionMetadata(topic: string): readonly { readonly partitionId: number; readonly leader: number }[]
   findBroker(node: { nodeId: number }): Promise<InternalBroker>
 }
@@ -107,6 +112,8 @@ export function lostConnection(error: unknown): boolean {
  */
 export class KafkaCluster implements KafkaCalls {
   private admin: Promise<{ admin: Admin; internal: InternalCluster }> | undefined
+  /** The Metadata request under way, shared by calls for the same topics. */
+  private metadataUnderWay: { readonly topics: string; readonly metadata: Promise<ClusterMetadata> } | undefined
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -153,6 +160,31 @@ export class KafkaCluster implements KafkaCalls {
    */
   async call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T> {
     return this.on(what, deadline, ({ admin }) => request(admin))
+  }
+
+  /**
+   * The brokers and the partitions of `topics` in one Metadata request,
+   * shared by the calls that ask for the same topics while it is under way:
+   * the brokers and topics collectors of one scrape.
+   */
+  metadata(topics: readonly string[], deadline: number): Promise<ClusterMetadata> {
+    const key = topics.join('\u0000')
+    if (this.metadataUnderWay?.topics !== key) {
+      const metadata = this.on('reading the cluster metadata', deadline, async ({ internal }) => {
+        const { brokers, topicMetadata } = await internal.metadata({ topics: [...topics] })
+        return {
+          brokers,
+          topics: topicMetadata.map(({ topic, partitionMetadata }) => ({ name: topic, partitions: partitionMetadata })),
+        }
+      })
+      const underWay = { topics: key, metadata }
+      this.metadataUnderWay = underWay
+      const done = () => {
+        if (this.metadataUnderWay === underWay) this.metadataUnderWay = undefined
+      }
+      metadata.then(done, done)
+    }
+    return this.metadataUnderWay.metadata
   }
 
   /**

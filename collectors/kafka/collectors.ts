@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs'
+import type { Admin, PartitionMetadata } from 'kafkajs'
 import type { CommittedOffsets, GroupDescription, TopicOffsets } from './cluster.js'
 import { groupBy } from './group-by.js'
 import { type Collector, type Emit, constMetric, deadlineMarginMs, errorMessage, mapWithin } from 'promkit'
@@ -7,11 +7,19 @@ import { type PartitionOffsets, groupLag } from './lag.js'
 import { type EndOffsetHistory, lagSeconds } from './offset-history.js'
 import type { KafkaSettings } from './settings.js'
 
+/** The brokers and the partitions of some topics, as one Metadata request answers. */
+export interface ClusterMetadata {
+  readonly brokers: readonly { readonly nodeId: number; readonly host: string; readonly port: number }[]
+  readonly topics: readonly { readonly name: string; readonly partitions: readonly PartitionMetadata[] }[]
+}
+
 /**
  * How the collectors ask the cluster: a request on the admin client, given up at the scrape deadline (`KafkaCluster`).
  */
 export interface KafkaCalls {
   call<T>(what: string, deadline: number, request: (admin: Admin) => Promise<T>): Promise<T>
+  /** The brokers and the partitions of `topics`, one request shared by the collectors that ask at once. */
+  metadata(topics: readonly string[], deadline: number): Promise<ClusterMetadata>
   /** End and oldest offsets of many topics at once, partitions in number order. */
   topicOffsets(topics: readonly string[], deadline: number): Promise<TopicOffsets>
   /** End offsets of many topics at once, partitions in number order. */
@@ -62,13 +70,14 @@ function unfinishedError(
  * `brokers`: `kafka_up`, `kafka_brokers`, `kafka_broker_info`. A cluster that does not answer is `kafka_up 0` before
  * the deadline.
  */
-export function brokersCollector(cluster: KafkaCalls, descs: KafkaDescs): Collector {
+export function brokersCollector(cluster: KafkaCalls, topics: TopicList, descs: KafkaDescs): Collector {
   return {
     describe: () => [descs.up, descs.brokers, descs.brokerInfo],
     async collect(emit: Emit, { deadline, reportError }) {
-      let brokers: { nodeId: number; host: string; port: number }[]
+      let brokers: ClusterMetadata['brokers']
       try {
-        ;({ brokers } = await cluster.call('describing the cluster', deadline, (admin) => admin.describeCluster()))
+        // The metadata the topics collector asks for: one request for both (asking for no topic gets every topic).
+        ;({ brokers } = await cluster.metadata(await topics.names(deadline), deadline))
       } catch (error) {
         emit(constMetric(descs.up, 'gauge', 0))
         reportError(error)
@@ -98,13 +107,11 @@ export function topicsCollector(cluster: KafkaCalls, topics: TopicList, descs: K
     async collect(emit: Emit, { deadline, reportError }) {
       const names = await topics.names(deadline)
       if (names.length === 0) return
-      const metadata = await cluster.call('reading topic metadata', deadline, (admin) =>
-        admin.fetchTopicMetadata({ topics: names }),
-      )
+      const metadata = await cluster.metadata(names, deadline)
       // In name and number order, the order of every scrape, which makes finding each series' entry cheap.
-      for (const topic of metadata.topics.sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const topic of [...metadata.topics].sort((a, b) => a.name.localeCompare(b.name))) {
         emit(constMetric(descs.topicPartitions, 'gauge', topic.partitions.length, [topic.name]))
-        for (const p of topic.partitions.sort((a, b) => a.partitionId - b.partitionId)) {
+        for (const p of [...topic.partitions].sort((a, b) => a.partitionId - b.partitionId)) {
           const labels = [topic.name, String(p.partitionId)]
           emit(constMetric(descs.leader, 'gauge', p.leader, labels))
           emit(constMetric(descs.replicas, 'gauge', p.replicas.length, labels))

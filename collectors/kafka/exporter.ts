@@ -34,7 +34,7 @@ class ClusterState implements PooledConnection {
   /** One of the cluster's three collectors, named as the exporter's collectors are. */
   collector(name: CollectorName, descs: KafkaDescs): Collector {
     const make = {
-      brokers: () => brokersCollector(this.cluster, descs),
+      brokers: () => brokersCollector(this.cluster, this.topics, descs),
       topics: () => topicsCollector(this.cluster, this.topics, descs),
       groups: () => groupsCollector(this.cluster, this.settings, descs, this.history),
     }

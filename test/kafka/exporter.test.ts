@@ -127,7 +127,7 @@ t.test(
       t,
       exporter,
       new RegExp(
-        `collector=brokers code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="brokers: collect\\(\\) reported: describing the cluster: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}"`,
+        `collector=brokers code=PROMKIT_ERR_COLLECT_FAILED occurrences=1 msg="brokers: collect\\(\\) reported: listing topics: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}"`,
       ),
     )
     const kafka = await startKafkaMock(t, { ...seedSpec, port })
@@ -169,7 +169,7 @@ t.test('a broker that accepts and never answers: kafka_up 0 within a 2 s scrape 
   await expectLog(
     t,
     exporter,
-    /msg="brokers: collect\(\) reported: describing the cluster: Kafka \(127\.0\.0\.1:\d+\) did not answer before the scrape deadline"/,
+    /msg="brokers: collect\(\) reported: listing topics: Kafka \(127\.0\.0\.1:\d+\) did not answer before the scrape deadline"/,
   )
 })
 
@@ -242,7 +242,7 @@ t.test(
     await expectLog(
       t,
       untrusted,
-      /msg="brokers: collect\(\) reported: describing the cluster: Connection error: unable to verify the first certificate"/,
+      /msg="brokers: collect\(\) reported: listing topics: Connection error: unable to verify the first certificate"/,
     )
 
     const refusing = await startKafkaMock(t, { ...seedSpec, sasl: 'refuse' })
@@ -256,7 +256,7 @@ t.test(
       secret('sasl-pass-4a'),
     ])
     t.same(samples((await get(`${refused.base}/metrics`)).text, 'kafka_up'), ['kafka_up 0'])
-    await expectLog(t, refused, /msg="brokers: collect\(\) reported: describing the cluster: [^"]*SASL/)
+    await expectLog(t, refused, /msg="brokers: collect\(\) reported: listing topics: [^"]*SASL/)
   },
 )
 

@@ -181,6 +181,11 @@ function fakeCluster(admin: Partial<Record<keyof Admin, unknown>>): KafkaCalls {
     )
   return {
     call,
+    metadata: (topics, deadline) =>
+      call('reading the cluster metadata', deadline, async () => ({
+        brokers: [],
+        topics: (await fake.fetchTopicMetadata({ topics: [...topics] })).topics,
+      })),
     topicOffsets,
     endOffsets,
     coordinatedGroups: (deadline) =>
