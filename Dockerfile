@@ -2,6 +2,7 @@
 #   docker build -t promkit .                                            system_exporter (the last stage), :9100
 #   docker build --target redis_exporter -t promkit-redis-exporter .     redis_exporter, :9121
 #   docker build --target kafka_exporter -t promkit-kafka-exporter .     kafka_exporter, :9308
+#   docker build --target probe_exporter -t promkit-probe-exporter .     probe_exporter, :9115
 # Every image holds every exporter: `docker run <image> <exporter> [flags]` runs another one
 # (`docker run <image> --help` lists them). An image has no git checkout, so say what it is built from:
 #   --build-arg PROMKIT_VERSION=$(node -p "require('./package.json').version") \
@@ -16,6 +17,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY collectors/system/package.json ./collectors/system/
 COPY collectors/redis/package.json ./collectors/redis/
 COPY collectors/kafka/package.json ./collectors/kafka/
+COPY collectors/probe/package.json ./collectors/probe/
 COPY collectors/all/package.json ./collectors/all/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 ARG PROMKIT_REVISION=unknown
@@ -32,7 +34,7 @@ ARG PROMKIT_VERSION=unknown
 ARG PROMKIT_REVISION=unknown
 ARG PROMKIT_SOURCE=unknown
 LABEL org.opencontainers.image.title="promkit exporters" \
-      org.opencontainers.image.description="Prometheus exporters written with promkit: system (node_exporter's names), Redis (redis_exporter's names), Kafka (kafka_exporter's names)" \
+      org.opencontainers.image.description="Prometheus exporters written with promkit: system (node_exporter's names), Redis (redis_exporter's names), Kafka (kafka_exporter's names), HTTP and TCP probes (blackbox_exporter's)" \
       org.opencontainers.image.version="${PROMKIT_VERSION}" \
       org.opencontainers.image.revision="${PROMKIT_REVISION}" \
       org.opencontainers.image.source="${PROMKIT_SOURCE}" \
@@ -57,6 +59,13 @@ FROM runtime AS kafka_exporter
 ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9308/healthz
 EXPOSE 9308
 CMD ["kafka_exporter"]
+
+FROM runtime AS probe_exporter
+ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9115/healthz
+# blackbox_exporter's example modules; mount your own module file and point this (or --config.file) at it.
+ENV PROBE_EXPORTER_CONFIG_FILE=/app/collectors/probe/blackbox.yml
+EXPOSE 9115
+CMD ["probe_exporter"]
 
 FROM runtime AS system_exporter
 EXPOSE 9100

@@ -12,6 +12,7 @@ import { promClientGauges, promClientHistograms, promkitGauges, promkitHistogram
 import { type EncodeTime, buildGoPeer, goDump, goEncode } from './client-golang.js'
 import { freePort } from './free-port.js'
 import { kafkaScrapes } from './kafka.js'
+import { probeLoads } from './probe.js'
 import { redisScrapeLatency } from './redis.js'
 import { soakHeading } from './soak-heading.js'
 
@@ -301,6 +302,18 @@ for (const { groups, warmupMs, lagSeries, medianMs, maxMs, rssMiB } of kafka)
     `| ${groups.toLocaleString('en')} | ${fixed(warmupMs / 1000, 1)} s | ${lagSeries.toLocaleString('en')} | ${fixed(medianMs, 0)} / ${fixed(maxMs, 0)} ms | ${fixed(rssMiB, 0)} MiB |`,
   )
 out()
+out(
+  '## probe_exporter: probes of one loopback HTTP target, ours against blackbox_exporter 0.23 (autocannon, 5 s after 2 s)',
+)
+out()
+out('| connections | ours probes/s | p50 / p99 | blackbox_exporter probes/s | p50 / p99 | ratio |')
+out('|---|---|---|---|---|---|')
+const probes = await probeLoads(freePort)
+for (const { connections, ours: mine, blackbox } of probes)
+  out(
+    `| ${connections} | ${fixed(mine.rps, 0)} | ${mine.p50} / ${mine.p99} ms | ${fixed(blackbox.rps, 0)} | ${blackbox.p50} / ${blackbox.p99} ms | **${fixed(mine.rps / blackbox.rps)}×** |`,
+  )
+out()
 out('## Targets')
 out()
 const at = (series: number) => gauges.find((g) => g.series === series) as (typeof gauges)[number]
@@ -323,6 +336,16 @@ out(
 const thousand = kafka[kafka.length - 1] as (typeof kafka)[number]
 out(
   `- Kafka, 1,000 groups × 50 partitions: ≤ 0.4 s and ≤ 100 MB RSS: ${fixed(thousand.medianMs / 1000, 2)} s, ${fixed(thousand.rssMiB, 0)} MiB, ${check(thousand.medianMs <= 400 && thousand.rssMiB <= 100)}`,
+)
+out(
+  `- Probes: at least blackbox_exporter's probes per second, no higher median or p99: ${probes
+    .map(
+      ({ connections, ours: mine, blackbox }) =>
+        `${fixed(mine.rps / blackbox.rps)}× at ${connections} connection${connections > 1 ? 's' : ''} (p50 ${mine.p50} vs ${blackbox.p50} ms, p99 ${mine.p99} vs ${blackbox.p99} ms)`,
+    )
+    .join(
+      ', ',
+    )}, ${check(probes.every(({ ours: mine, blackbox }) => mine.rps >= blackbox.rps && mine.p50 <= blackbox.p50 && mine.p99 <= blackbox.p99))}`,
 )
 out(
   `- Own metrics ≤ 0.1 ms a scrape: ${fixed((selfCost.ownUs - selfCost.bareUs) / 1000, 3)} ms, ${check(selfCost.ownUs - selfCost.bareUs <= 100)}`,

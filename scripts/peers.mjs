@@ -19,6 +19,7 @@ export const peers = {
     package: 'golang-github-shopify-sarama-dev',
   },
   openssl: { command: 'openssl', package: 'openssl' },
+  'prometheus-blackbox-exporter': { command: 'prometheus-blackbox-exporter', package: 'prometheus-blackbox-exporter' },
 }
 
 /** Whether a peer is on this machine: its command on PATH, or its file. */

@@ -25,6 +25,7 @@ t.test("README's top-level sections come in this order", async (t) => {
     'System exporter',
     'Redis exporter',
     'Kafka exporter',
+    'Probe exporter',
     'Core API',
     'Exporter runtime',
     'Metrics from inside your own service',

@@ -44,13 +44,22 @@ export interface MultiTargetDefinition {
    * connections from `connections`: the runtime's pool reuses them across
    * scrapes, bounds them (`--multi-target.max-connections`) and closes them.
    * Throw a PromkitError with code PROMKIT_ERR_TARGET_REFUSED for a target that
-   * cannot be scraped (400), anything else for a failure (500).
+   * cannot be scraped (400), a ScrapeRefused to answer with its own status and
+   * message, anything else for a failure (500). `parameters` holds the
+   * request's other query parameters, the first value of each (blackbox's
+   * `module`).
    */
   collectors(
     target: string,
     context: ExporterContext,
     connections: TargetConnections,
+    parameters: Readonly<Record<string, string>>,
   ): readonly Collector[] | Promise<readonly Collector[]>
+  /**
+   * Whether a target's answer carries `<namespace>_scrape_collector_*` for its collectors. Default true; a probe
+   * answers with its own metrics only, as blackbox_exporter's `/probe` does.
+   */
+  readonly collectorOutcomes?: boolean
   close?(context: ExporterContext): Promise<void> | void
 }
 
@@ -75,4 +84,14 @@ export interface ExporterDefinition {
   readonly flags?: readonly Flag[]
   readonly collectors: readonly CollectorDefinition[]
   readonly multiTarget?: MultiTargetDefinition
+  /**
+   * Runs once the flags are parsed, before the collectors are built: a throw stops the exporter with its message
+   * (exit 1); a returned text is printed and the exporter exits 0 without serving (a `--config.check`).
+   */
+  preflight?(context: ExporterContext): Promise<string | undefined> | string | undefined
+  /**
+   * Re-reads the exporter's own configuration, on SIGHUP and on `POST /-/reload` (which answers 500 with the error's
+   * message when it throws, and is only served when this is defined).
+   */
+  reload?(context: ExporterContext): Promise<void> | void
 }

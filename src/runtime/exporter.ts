@@ -42,7 +42,10 @@ export interface RunningExporter {
   readonly addresses: readonly string[]
   readonly options: RuntimeOptions
   readonly logger: Logger
-  /** Re-reads `--web.config.file`; a bad file is logged and the old one kept. */
+  /**
+   * Re-reads `--web.config.file` and the exporter's own configuration (its `reload()`); a bad file is logged and the
+   * old one kept.
+   */
   reload(): Promise<void>
   /** Stops accepting, lets in-flight scrapes finish (bounded), closes collectors. */
   stop(): Promise<void>
@@ -264,9 +267,33 @@ async function start(
   await security.load()
 
   const context = exporterContext(options, logger)
+  const checked = await definition.preflight?.(context)
+  if (checked !== undefined) {
+    process.stdout.write(`${checked}\n`)
+    return undefined
+  }
   const collectors = await createCollectors(definition, options.enabledCollectors, context)
   const { registry, telemetry, target, inFlight, pool } = scrapePipeline(definition, options, context, collectors)
-  const deps: ServerDeps = { definition, options, logger, telemetry, target, security: () => security.current }
+  const reloadConfig = definition.reload
+    ? async (): Promise<void> => {
+        try {
+          await definition.reload?.(context)
+          logger.info('reloaded the configuration')
+        } catch (error) {
+          logger.error(`kept the previous configuration: ${errorMessage(error)}`)
+          throw error
+        }
+      }
+    : undefined
+  const deps: ServerDeps = {
+    definition,
+    options,
+    logger,
+    telemetry,
+    target,
+    security: () => security.current,
+    reloadConfig,
+  }
 
   // Serving, or pushing instead.
   const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
@@ -275,8 +302,11 @@ async function start(
     pushing ? [] : options.listenAddresses,
     security.current.webConfig.tls,
   )
-  const reload = (): Promise<void> => security.reload(servers)
-  if (configFile) watchFile(configFile, { interval: configPollMs }, () => void reload()).unref()
+  const reload = async (): Promise<void> => {
+    await security.reload(servers)
+    await reloadConfig?.().catch(() => {})
+  }
+  if (configFile) watchFile(configFile, { interval: configPollMs }, () => void security.reload(servers)).unref()
 
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> =>

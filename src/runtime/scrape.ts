@@ -22,6 +22,13 @@ function list(value: unknown): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]
 }
 
+/** A request's query parameters but `target`, the first value of each. */
+function queryParameters(query: Readonly<Record<string, unknown>>): Record<string, string> {
+  const parameters: Record<string, string> = {}
+  for (const [name, value] of Object.entries(query)) if (name !== 'target') parameters[name] = list(value)[0] as string
+  return parameters
+}
+
 /**
  * Which collectors `?collect[]=a&collect[]=b` or `?exclude[]=c` runs, checked
  * against the enabled ones: undefined for all, or the message to answer 400 with.
@@ -95,16 +102,23 @@ export function targetSource(multiTarget: MultiTarget): MetricsSource {
     // check() refuses a missing target, so from here on there is one.
     const target = asked as string
     const registry = new Registry()
-    registry.registerReporter(outcomes)
+    if (definition.collectorOutcomes !== false) registry.registerReporter(outcomes)
     const scope = pool.scope()
     try {
       try {
-        const collectors: readonly Collector[] = await definition.collectors(target, context, scope.connections)
+        const parameters = queryParameters(request.query)
+        const collectors: readonly Collector[] = await definition.collectors(
+          target,
+          context,
+          scope.connections,
+          parameters,
+        )
         for (const collector of collectors) {
           self.checkNames(collectorName(collector), collector)
           registry.register(collector)
         }
       } catch (error) {
+        if (error instanceof ScrapeRefused) throw error
         const shown = redactTarget(target)
         const message = `cannot scrape target ${quote(shown)}: ${errorMessage(error)}`
         logger.error({ target: shown }, message)

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { PromkitError } from '../errors.js'
+import { PromkitError, errorMessage } from '../errors.js'
 import { metricsRoute } from '../http/fastify-route.js'
 import type { MetricsHandler } from '../http/handler.js'
 import type { BasicAuth } from './basic-auth.js'
@@ -30,6 +30,8 @@ export interface ServerDeps {
   readonly target: MetricsHandler | undefined
   /** Read on every request, so a reload applies at once. */
   security(): Security
+  /** Re-reads the exporter's own configuration for `POST /-/reload`, when the exporter has one. */
+  readonly reloadConfig: (() => Promise<void>) | undefined
 }
 
 const plainText = 'text/plain; charset=utf-8'
@@ -144,6 +146,24 @@ export async function createServer(deps: ServerDeps, tls: TlsSettings | undefine
 
   app.get(deps.options.telemetryPath, metricsRoute(deps.telemetry))
   if (deps.options.scrapePath && deps.target) app.get(deps.options.scrapePath, metricsRoute(deps.target))
+  const { reloadConfig } = deps
+  if (reloadConfig) {
+    // As Prometheus and blackbox_exporter answer it.
+    app.post('/-/reload', async (_request, reply) => {
+      try {
+        await reloadConfig()
+        return reply.type(plainText).send('')
+      } catch (error) {
+        return reply
+          .code(500)
+          .type(plainText)
+          .send(`failed to reload config: ${errorMessage(error)}\n`)
+      }
+    })
+    app.get('/-/reload', async (_request, reply) =>
+      reply.code(405).type(plainText).send('This endpoint requires a POST request.\n'),
+    )
+  }
 
   // As Go's net/http answers an unknown path (fastify's default is JSON).
   app.setNotFoundHandler((_request, reply) => reply.code(404).type(plainText).send('404 page not found\n'))

@@ -1,9 +1,7 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import type { X509Certificate } from 'node:crypto'
 import type { SecureVersion } from 'node:tls'
-import { parse as parseYaml } from 'yaml'
-import { PromkitError, quote } from '../errors.js'
+import { quote } from '../errors.js'
+import { ConfigReader } from './config-reader.js'
 
 /** exporter-toolkit's client authentication policies (Go's tls.ClientAuthType names). */
 export type ClientAuthType =
@@ -63,7 +61,6 @@ const tlsVersions: Readonly<Record<string, SecureVersion>> = {
 }
 /** The versions from oldest to newest, as `tlsVersions` lists them. */
 const tlsVersionOrder: readonly SecureVersion[] = Object.values(tlsVersions)
-const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
 const allowedHeaders = [
   'Content-Security-Policy',
   'X-Frame-Options',
@@ -76,87 +73,6 @@ const headerValues: Readonly<Record<string, readonly string[]>> = {
   'X-Content-Type-Options': ['nosniff'],
 }
 const bcryptHash = /^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/
-
-type Fields = Record<string, unknown>
-
-/** PEM text from the config, with where it came from: for messages, which never show the text. */
-interface Material {
-  readonly text: string
-  /** The key's path: `tls_server_config.cert_file` or `tls_server_config.cert`. */
-  readonly key: string
-  /** What the text is: `"server.crt"` for a file, `the inline text` for a key holding PEM. */
-  readonly named: string
-  /** The key and what it names: `cert_file "server.crt"`, or `cert`. */
-  readonly source: string
-}
-
-class ConfigReader {
-  constructor(private readonly path: string) {}
-
-  fail(key: string, problem: string): never {
-    throw new PromkitError('PROMKIT_ERR_INVALID_CONFIG', `web config ${this.path}: ${key}: ${problem}`)
-  }
-
-  section(value: unknown, key: string, known: readonly string[]): Fields {
-    if (value === undefined || value === null) return {}
-    if (typeof value !== 'object' || Array.isArray(value)) this.fail(key, 'must be a mapping')
-    for (const field of Object.keys(value)) {
-      if (!known.includes(field))
-        this.fail(`${key}${key === '' ? '' : '.'}${field}`, `unknown key (known: ${known.join(', ')})`)
-    }
-    return value as Fields
-  }
-
-  string(fields: Fields, key: string, where: string): string | undefined {
-    const value = fields[key]
-    if (value === undefined || value === null) return undefined
-    if (typeof value !== 'string') this.fail(`${where}.${key}`, 'must be a string')
-    return value
-  }
-
-  async file(fields: Fields, inline: string, file: string, where: string): Promise<Material | undefined> {
-    const text = this.string(fields, inline, where)
-    const path = this.string(fields, file, where)
-    if (text !== undefined && path !== undefined) this.fail(where, `set ${inline} or ${file}, not both`)
-    if (path === undefined)
-      return text === undefined
-        ? undefined
-        : { text, key: `${where}.${inline}`, named: 'the inline text', source: inline }
-    try {
-      return {
-        text: await readFile(resolve(dirname(this.path), path), 'utf8'),
-        key: `${where}.${file}`,
-        named: quote(path),
-        source: `${file} ${quote(path)}`,
-      }
-    } catch (error) {
-      return this.fail(`${where}.${file}`, `cannot read ${quote(path)}: ${(error as NodeJS.ErrnoException).code}`)
-    }
-  }
-
-  /**
-   * Every certificate of a PEM bundle, refusing the material, by key and file, unless it holds at least one and all
-   * parse.
-   */
-  certificates(material: Material): X509Certificate[] {
-    const blocks = material.text.match(pemCertificate) ?? []
-    try {
-      if (blocks.length === 0) throw new Error('no certificate')
-      return blocks.map((block) => new X509Certificate(block))
-    } catch {
-      return this.fail(material.key, `${material.named} is not a PEM certificate`)
-    }
-  }
-
-  /** The private key, refusing the material by key and file (never by content) unless it is an unencrypted PEM key. */
-  privateKey(material: Material): ReturnType<typeof createPrivateKey> {
-    try {
-      return createPrivateKey(material.text)
-    } catch {
-      return this.fail(material.key, `${material.named} is not an unencrypted PEM private key`)
-    }
-  }
-}
 
 async function readTls(
   reader: ConfigReader,
@@ -238,19 +154,8 @@ async function readTls(
  * file's folder.
  */
 export async function loadWebConfig(path: string): Promise<WebConfig> {
-  const reader: ConfigReader = new ConfigReader(path)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    return reader.fail('file', `cannot be read: ${(error as NodeJS.ErrnoException).code}`)
-  }
-  let document: unknown
-  try {
-    document = parseYaml(text)
-  } catch (error) {
-    return reader.fail('file', `is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '')}`)
-  }
+  const reader: ConfigReader = new ConfigReader('web config', path)
+  const document = await reader.document()
   const top = reader.section(document, '', [
     'tls_server_config',
     'http_server_config',

@@ -30,6 +30,7 @@ async function serverWith(failure: Error) {
       telemetry: new MetricsHandler({ gather: () => Promise.reject(failure) }),
       target: undefined,
       security: () => ({ webConfig: emptyWebConfig, auth: new BasicAuth(new Map()) }),
+      reloadConfig: undefined,
     },
     undefined,
   )

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
+import { probeExporter } from '../../collectors/probe/exporter.js'
 import { redisExporter } from '../../collectors/redis/exporter.js'
 import { systemExporter } from '../../collectors/system/exporter.js'
 import { directoryExporter } from '../../examples/directory-exporter.js'
@@ -27,7 +28,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([key, value]) => labels[key] === value)
 
 const defaults = new Map(
-  [systemExporter, redisExporter, kafkaExporter, directoryExporter].map((exporter) => [
+  [systemExporter, redisExporter, kafkaExporter, probeExporter, directoryExporter].map((exporter) => [
     exporter.name,
     exporter.defaultListenAddress,
   ]),
@@ -45,7 +46,7 @@ t.test(
   'every workload: a named metrics port that is the one the exporter listens on, /healthz probes, limits, non-root',
   async (t) => {
     const workloads = [...byKind('DaemonSet'), ...byKind('Deployment')]
-    t.equal(workloads.length, 4)
+    t.equal(workloads.length, 5)
     for (const workload of workloads) {
       const name = workload.metadata.name as string
       const pod = workload.spec.template
@@ -111,7 +112,7 @@ t.test(
   },
 )
 
-t.test('the Prometheus config passes promtool check config and shows the three patterns', async (t) => {
+t.test('the Prometheus config passes promtool check config and shows the four patterns', async (t) => {
   const file = join(deploy, 'prometheus', 'prometheus.yml')
   const check = spawnSync('promtool', ['check', 'config', file], { encoding: 'utf8' })
   t.equal(check.status, 0, check.stdout + check.stderr)
@@ -124,4 +125,9 @@ t.test('the Prometheus config passes promtool check config and shows the three p
     ['__param_target', 'instance', '__address__'],
   )
   t.equal(jobs.get('pushgateway')?.honor_labels, true)
+  t.same([jobs.get('probe')?.metrics_path, jobs.get('probe')?.params], ['/probe', { module: ['http_2xx'] }])
+  t.same(
+    jobs.get('probe')?.relabel_configs.map((rule: Doc) => rule.target_label),
+    ['__param_target', 'instance', '__address__'],
+  )
 })

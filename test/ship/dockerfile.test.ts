@@ -134,6 +134,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
     ['system_exporter', '9100'],
     ['redis_exporter', '9121'],
     ['kafka_exporter', '9308'],
+    ['probe_exporter', '9115'],
   ] as const) {
     const { meta, labels, env } = image(name)
     t.match(meta.USER, /^(?!root$)\S+/, `${name}: runs as a non-root user`)
@@ -192,7 +193,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   })
   t.match(
     list,
-    /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}directory_exporter .*\n$/,
+    /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}probe_exporter .*\n {2}directory_exporter .*\n$/,
     '`docker run <image> --help` lists every shipped exporter',
   )
   const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], {
@@ -228,4 +229,22 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
     ['kafka_up 0'],
     'the kafka_exporter image runs its exporter (no Kafka here: up 0)',
   )
+  const probeImage = image('probe_exporter')
+  const probeApp = join(probeImage.dir, probeImage.workdir)
+  const prober = await startExporter(
+    t,
+    join(probeApp, entrypoint[1] as string),
+    JSON.parse(probeImage.meta.CMD as string),
+    // The image's module file is an absolute path in the image: here, under the stage's tree.
+    {
+      cwd: probeApp,
+      env: { ...probeImage.env, PROBE_EXPORTER_CONFIG_FILE: join(probeApp, 'collectors/probe/blackbox.yml') },
+    },
+  )
+  t.same(
+    samples((await get(`${prober.base}/metrics`)).text, 'blackbox_exporter_config_last_reload_successful'),
+    ['blackbox_exporter_config_last_reload_successful 1'],
+    "the probe_exporter image runs its exporter with the image's module file",
+  )
+  t.equal(probeImage.env.PROBE_EXPORTER_CONFIG_FILE, '/app/collectors/probe/blackbox.yml')
 })

@@ -55,6 +55,7 @@ t.test(
       'promkit-0.1.0.tgz',
       'promkit-exporters-0.1.0.tgz',
       'promkit-kafka-exporter-0.1.0.tgz',
+      'promkit-probe-exporter-0.1.0.tgz',
       'promkit-redis-exporter-0.1.0.tgz',
       'promkit-system-exporter-0.1.0.tgz',
     ])
@@ -97,6 +98,14 @@ t.test(
         job: 'kafka',
         exporter: await startExporter(t, bin('kafka_exporter'), ['--kafka.server', '127.0.0.1:1']),
         series: 'kafka_up',
+      },
+      {
+        job: 'probe',
+        exporter: await startExporter(t, bin('probe_exporter'), [
+          '--config.file',
+          join(dir, 'node_modules', '@promkit', 'probe-exporter', 'blackbox.yml'),
+        ]),
+        series: 'blackbox_exporter_config_last_reload_successful',
       },
     ]
     for (const { job, exporter } of shipped) {

@@ -31,7 +31,7 @@ t.test('with no PATH at all, the files that need a peer are skipped with the com
     'select-tests: skipping test/kafka/exporter.test.ts: needs promtool, go, openssl (install: sudo apt-get install -y prometheus golang-go openssl)\n',
     'a file peer (sarama) is still here',
   )
-  t.equal(run.stderr.split('\n').filter((line) => line !== '').length, 24, 'one line per skipped file')
+  t.equal(run.stderr.split('\n').filter((line) => line !== '').length, 26, 'one line per skipped file')
 })
 
 t.test('a peer no one knows is a mistake in the test file, and says which', async (t) => {

@@ -1,0 +1,135 @@
+import { type Collector, Desc, type Emit, ScrapeRefused, constMetric, quote } from 'promkit'
+import { ConfigReader, type ExporterContext, type ExporterDefinition, flag, perExporter } from 'promkit/exporter'
+import { type ProbeModule, readModules } from './config.js'
+import { type ProbeReport, probeCollector } from './probe-collector.js'
+
+/** The probe exporter's own flags, blackbox_exporter's names. */
+export const probeFlags = {
+  configFile: flag.string('config.file', { default: 'blackbox.yml', description: 'The module file (blackbox.yml).' }),
+  configCheck: flag.boolean('config.check', { description: 'Check the module file, then exit (0 when it is valid).' }),
+}
+
+/** The module blackbox_exporter probes with when `/probe` names none. */
+const defaultModule = 'http_2xx'
+
+/** The module file as last read, and what the exporter counts about probes. */
+class ProbeState {
+  modules: ReadonlyMap<string, ProbeModule> = new Map()
+  lastReloadSuccessful = false
+  /** Unix seconds of the last successful read, 0 before one. */
+  lastReloadSeconds = 0
+  unknownModules = 0
+  /** Probes by module, then result. */
+  readonly probes = new Map<string, { success: number; failure: number }>()
+  readonly descs: ReturnType<typeof stateDescs>
+
+  constructor(
+    private readonly file: string,
+    namespace: string,
+  ) {
+    this.descs = stateDescs(namespace)
+  }
+
+  /** Reads the module file; a bad one keeps the modules in force and is thrown with its one-line reason. */
+  async load(): Promise<void> {
+    try {
+      this.modules = await readModules(new ConfigReader('config file', this.file))
+      this.lastReloadSuccessful = true
+      this.lastReloadSeconds = Date.now() / 1000
+    } catch (error) {
+      this.lastReloadSuccessful = false
+      throw error
+    }
+  }
+
+  /** Counts a finished probe. */
+  count(module: string, report: ProbeReport): void {
+    const counts = this.probes.get(module) ?? { success: 0, failure: 0 }
+    counts[report.success ? 'success' : 'failure']++
+    this.probes.set(module, counts)
+  }
+}
+
+function stateDescs(namespace: string) {
+  return {
+    reloadSuccessful: new Desc({
+      namespace,
+      name: 'exporter_config_last_reload_successful',
+      help: 'Blackbox exporter config loaded successfully.',
+    }),
+    reloadSeconds: new Desc({
+      namespace,
+      name: 'exporter_config_last_reload_success_timestamp_seconds',
+      help: 'Timestamp of the last successful configuration reload.',
+    }),
+    unknownModules: new Desc({
+      namespace,
+      name: 'module_unknown_total',
+      help: 'Count of unknown modules requested by probes',
+    }),
+    probes: new Desc({
+      namespace,
+      name: 'probes_total',
+      help: 'Probes run, by module and result (success or failure).',
+      variableLabels: ['module', 'result'],
+    }),
+  }
+}
+
+const state = perExporter(
+  (context: ExporterContext) => new ProbeState(context.value(probeFlags.configFile), context.namespace),
+)
+
+/** `config` on the telemetry path: the module file's reload status and the probe counters. */
+function configCollector(context: ExporterContext): Collector {
+  const probes = state(context)
+  const { descs } = probes
+  return {
+    describe: () => Object.values(descs),
+    async collect(emit: Emit) {
+      emit(constMetric(descs.reloadSuccessful, 'gauge', probes.lastReloadSuccessful ? 1 : 0))
+      emit(constMetric(descs.reloadSeconds, 'gauge', probes.lastReloadSeconds))
+      emit(constMetric(descs.unknownModules, 'counter', probes.unknownModules))
+      for (const [module, counts] of probes.probes) {
+        emit(constMetric(descs.probes, 'counter', counts.success, [module, 'success']))
+        emit(constMetric(descs.probes, 'counter', counts.failure, [module, 'failure']))
+      }
+    },
+  }
+}
+
+/** The probe exporter: blackbox_exporter 0.23's `/probe`, module file, flags and families, on promkit. */
+export const probeExporter: ExporterDefinition = {
+  name: 'probe_exporter',
+  description: "HTTP and TCP probes of other endpoints, blackbox_exporter 0.23's modules and metrics.",
+  defaultListenAddress: ':9115',
+  namespace: 'blackbox',
+  envPrefix: 'PROBE_EXPORTER',
+  flags: Object.values(probeFlags),
+  collectors: [{ name: 'config', defaultEnabled: true, create: configCollector }],
+  async preflight(context) {
+    await state(context).load()
+    return context.value(probeFlags.configCheck) ? 'Config file is ok exiting...' : undefined
+  },
+  reload: (context) => state(context).load(),
+  multiTarget: {
+    path: '/probe',
+    collectorOutcomes: false,
+    collectors(target, context, _connections, parameters) {
+      const probes = state(context)
+      const name = parameters.module ?? defaultModule
+      const module = probes.modules.get(name)
+      if (module === undefined) {
+        probes.unknownModules++
+        throw new ScrapeRefused(400, `Unknown module ${quote(name)}`)
+      }
+      const logger = context.logger.child({ module: name, target })
+      return [
+        probeCollector(target, module, (report) => {
+          probes.count(name, report)
+          for (const line of report.log.lines) logger.debug(line)
+        }),
+      ]
+    },
+  },
+}

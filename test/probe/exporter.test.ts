@@ -1,0 +1,243 @@
+// Peers: prometheus-blackbox-exporter openssl promtool
+// The probe exporter side by side with Debian's blackbox_exporter 0.23 on one module file and the same loopback
+// targets: families, types, label names and values, plus what only ours says (why a probe failed, the certificate of
+// a server it does not trust).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { makeCertificates } from '../helpers/certificates.js'
+import { expectLog, get, runToExit, startExporter } from '../helpers/exporter-process.js'
+import { type ComparedFamily, familiesOf } from '../helpers/exposition-parser.js'
+import { freePort, waitFor } from '../helpers/ports.js'
+import { probeModules, startProbeTargets } from '../helpers/probe-targets.js'
+import { promtoolCheckMetrics } from '../helpers/promtool.js'
+
+const probeExporterBin = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
+
+const dir = mkdtempSync(join(tmpdir(), 'promkit-probe-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+const certificates = makeCertificates(dir)
+const moduleFile = join(dir, 'blackbox.yml')
+writeFileSync(moduleFile, probeModules)
+
+/** Debian's blackbox_exporter on a free port, reading the same module file from the same folder. */
+async function startBlackbox(): Promise<string> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(
+    'prometheus-blackbox-exporter',
+    ['--config.file', moduleFile, '--web.listen-address', `127.0.0.1:${port}`],
+    { cwd: dir, stdio: 'ignore' },
+  )
+  t.teardown(() => void child.kill())
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(
+    'blackbox_exporter to answer',
+    () =>
+      fetch(`${base}/metrics`).then(
+        (r) => r.ok || undefined,
+        () => undefined,
+      ),
+    20_000,
+    50,
+  )
+  return base
+}
+
+/** The values compared exactly between the two exporters (the others are times, or ours on purpose). */
+const comparedValues = [
+  'probe_success',
+  'probe_failed_due_to_regex',
+  'probe_http_status_code',
+  'probe_http_redirects',
+  'probe_http_ssl',
+  'probe_http_version',
+  'probe_http_content_length',
+  'probe_http_uncompressed_body_length',
+  'probe_ip_protocol',
+  'probe_ip_addr_hash',
+  'probe_tls_version_info',
+  'probe_ssl_last_chain_info',
+]
+
+const shape = (families: Map<string, ComparedFamily>) =>
+  [...families].map(([name, family]) => `${name} ${family.type} {${family.labelNames}}`).sort()
+
+t.test('side by side with blackbox_exporter 0.23: every case of its recorded answers, and more', async (t) => {
+  const targets = await startProbeTargets(t, certificates)
+  const blackbox = await startBlackbox()
+  const ours = await startExporter(t, probeExporterBin, ['--config.file', moduleFile, '--web.allowed-targets', '*'], {
+    cwd: dir,
+  })
+  const cases: { name: string; target: string; module: string; reason?: string; oursOnly?: string[] }[] = [
+    { name: 'http', target: `${targets.http}/`, module: 'http_2xx' },
+    { name: '500', target: `${targets.http}/500`, module: 'http_2xx', reason: 'status_code' },
+    { name: 'redirect followed', target: `${targets.http}/redirect`, module: 'http_2xx' },
+    { name: 'redirect not followed', target: `${targets.http}/redirect`, module: 'http_body', reason: 'status_code' },
+    { name: 'status before body', target: `${targets.http}/500`, module: 'http_body', reason: 'status_code' },
+    { name: 'body regexp', target: `${targets.http}/other`, module: 'http_body', reason: 'body_regexp' },
+    { name: 'slow past the timeout', target: `${targets.http}/slow`, module: 'http_body', reason: 'timeout' },
+    { name: 'refused', target: 'http://127.0.0.1:1/', module: 'http_2xx', reason: 'connection_refused' },
+    { name: 'https with a CA file', target: `${targets.https}/`, module: 'http_2xx_ca' },
+    {
+      name: 'https, untrusted',
+      target: `${targets.untrusted}/`,
+      module: 'http_2xx',
+      reason: 'tls_unknown_authority',
+      oursOnly: [
+        'probe_ssl_earliest_cert_expiry gauge {}',
+        'probe_ssl_last_chain_expiry_timestamp_seconds gauge {}',
+        'probe_ssl_last_chain_info gauge {fingerprint_sha256,issuer,subject,subjectalternative}',
+        'probe_tls_version_info gauge {version}',
+      ],
+    },
+    { name: 'https, insecure', target: `${targets.untrusted}/`, module: 'http_2xx_insecure' },
+    {
+      name: 'https, expired',
+      target: `${targets.expired}/`,
+      module: 'http_expired',
+      reason: 'tls_expired_certificate',
+      oursOnly: [
+        'probe_ssl_earliest_cert_expiry gauge {}',
+        'probe_ssl_last_chain_expiry_timestamp_seconds gauge {}',
+        'probe_ssl_last_chain_info gauge {fingerprint_sha256,issuer,subject,subjectalternative}',
+        'probe_tls_version_info gauge {version}',
+      ],
+    },
+    { name: 'tcp', target: targets.banner, module: 'tcp_connect' },
+    { name: 'tcp query_response', target: targets.banner, module: 'tcp_banner' },
+    { name: 'tcp expect never answered', target: targets.banner, module: 'tcp_ssh', reason: 'timeout' },
+    { name: 'tcp refused', target: '127.0.0.1:1', module: 'tcp_connect', reason: 'connection_refused' },
+    { name: 'tcp, no module timeout', target: targets.banner, module: 'tcp_no_timeout' },
+    { name: 'a name that does not resolve', target: 'http://nonexistent.invalid/', module: 'http_2xx', reason: 'dns' },
+  ]
+  for (const { name, target, module, reason, oursOnly = [] } of cases) {
+    const query = `/probe?target=${encodeURIComponent(target)}&module=${module}`
+    const [theirs, mine] = await Promise.all([get(`${blackbox}${query}`), get(`${ours.base}${query}`)])
+    t.equal(mine.status, 200, `${name}: 200`)
+    const [reference, ourFamilies] = [familiesOf(theirs.text, 'probe_'), familiesOf(mine.text, 'probe_')]
+    const failure = ourFamilies.get('probe_failure_info')
+    t.same(
+      failure?.samples.map((sample) => sample.labels.reason),
+      reason === undefined ? undefined : [reason],
+      `${name}: ${reason ?? 'no failure'}`,
+    )
+    ourFamilies.delete('probe_failure_info')
+    const extra = shape(ourFamilies).filter((family) => !shape(reference).includes(family))
+    t.same(extra, oursOnly, `${name}: the same families, types and label names${oursOnly.length ? ', and ours' : ''}`)
+    t.same(
+      shape(reference).filter((family) => !shape(ourFamilies).includes(family)),
+      [],
+      `${name}: none missing`,
+    )
+    for (const family of comparedValues) {
+      const [expected, actual] = [reference.get(family), ourFamilies.get(family)]
+      if (expected !== undefined) t.same(actual?.samples, expected.samples, `${name}: ${family}`)
+    }
+    const lint = promtoolCheckMetrics(mine.text)
+    t.same([lint.status, lint.stderr], [0, ''], `${name}: promtool finds nothing`)
+  }
+  // Past the recorded cases: ours keeps the certificate of a server it does not trust, so its expiry can page someone.
+  const untrusted = familiesOf(
+    (await get(`${ours.base}/probe?target=${targets.untrusted}/&module=http_2xx`)).text,
+    'probe_ssl_',
+  )
+  const rogue = new (await import('node:crypto')).X509Certificate(certificates.pem.rogue)
+  t.same(untrusted.get('probe_ssl_earliest_cert_expiry')?.samples[0]?.value, Date.parse(rogue.validTo) / 1000)
+  t.same(untrusted.get('probe_ssl_last_chain_info')?.samples[0]?.labels, {
+    fingerprint_sha256: rogue.fingerprint256.replaceAll(':', '').toLowerCase(),
+    issuer: 'CN=rogue',
+    subject: 'CN=rogue',
+    subjectalternative: 'prometheus.internal',
+  })
+  const metrics = (await get(`${ours.base}/metrics`)).text
+  t.match(
+    metrics,
+    /^blackbox_probes_total\{module="http_2xx",result="failure"\} 5$/m,
+    'probes counted by module and result',
+  )
+  t.match(metrics, /^blackbox_probes_total\{module="http_2xx",result="success"\} 2$/m)
+  t.match(metrics, /^blackbox_exporter_config_last_reload_successful 1$/m)
+})
+
+t.test('refusals: an unknown module, no target, a target the allow-list does not name', async (t) => {
+  const open = await startExporter(t, probeExporterBin, ['--config.file', moduleFile, '--web.allowed-targets', '*'])
+  const unknown = await get(`${open.base}/probe?target=127.0.0.1:1&module=nope`)
+  t.same([unknown.status, unknown.text], [400, 'Unknown module "nope"\n'])
+  t.match((await get(`${open.base}/metrics`)).text, /^blackbox_module_unknown_total 1$/m)
+  const byDefault = await get(`${open.base}/probe?target=${encodeURIComponent('http://127.0.0.1:1/')}`)
+  t.match(byDefault.text, /^probe_http_status_code 0$/m, 'no module: http_2xx, as blackbox_exporter')
+  const none = await get(`${open.base}/probe?module=http_2xx`)
+  t.equal(none.status, 400)
+  const closed = await startExporter(t, probeExporterBin, ['--config.file', moduleFile])
+  const refused = await get(`${closed.base}/probe?target=http://169.254.169.254/&module=http_2xx`)
+  t.equal(refused.status, 400, 'without --web.allowed-targets, /probe reaches nothing')
+  await expectLog(t, closed, /refused scrape/)
+})
+
+t.test(
+  'the module file: --config.check, bad files refused with the key, reload by POST /-/reload and SIGHUP',
+  async (t) => {
+    const check = await runToExit(probeExporterBin, ['--config.file', moduleFile, '--config.check'])
+    t.same([check.code, check.stdout], [0, 'Config file is ok exiting...\n'])
+    const bad = join(dir, 'bad.yml')
+    const cases: [string, string][] = [
+      ['modules:\n  web:\n    prober: http\n    http:\n      methd: GET\n', 'modules.web.http.methd: unknown key'],
+      [
+        'modules:\n  web:\n    prober: dns\n',
+        'modules.web.prober: dns is not supported by probe_exporter yet (http and tcp are)',
+      ],
+      ['modules:\n  web:\n    prober: http\n    timeout: 5q\n', 'modules.web.timeout: "5q" is not a duration'],
+      [
+        'modules:\n  web:\n    prober: http\n    http:\n      fail_if_body_matches_regexp: ["("]\n',
+        'modules.web.http.fail_if_body_matches_regexp[0]: "(" is not a valid regular expression',
+      ],
+      [
+        'modules:\n  web:\n    prober: http\n    http:\n      tls_config:\n        ca_file: missing.pem\n',
+        'modules.web.http.tls_config.ca_file: cannot read "missing.pem": ENOENT',
+      ],
+      [
+        'modules:\n  web:\n    prober: tcp\n    tcp:\n      query_response:\n        - expct: x\n',
+        'modules.web.tcp.query_response[0].expct: unknown key',
+      ],
+    ]
+    for (const [text, problem] of cases) {
+      writeFileSync(bad, text)
+      const run = await runToExit(probeExporterBin, ['--config.file', bad, '--config.check'])
+      t.equal(run.code, 1, problem)
+      t.match(run.stderr, `probe_exporter: config file ${bad}: ${problem}`)
+      t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
+    }
+    const live = join(dir, 'live.yml')
+    writeFileSync(live, probeModules)
+    const exporter = await startExporter(t, probeExporterBin, ['--config.file', live, '--web.allowed-targets', '*'])
+    writeFileSync(live, 'modules:\n  only:\n    prober: tcp\n    tcp:\n      no_such_key: 1\n')
+    const failed = await fetch(`${exporter.base}/-/reload`, { method: 'POST' })
+    t.same(
+      [failed.status, await failed.text()],
+      [
+        500,
+        `failed to reload config: config file ${live}: modules.only.tcp.no_such_key: unknown key (known: query_response, tls, tls_config, preferred_ip_protocol, ip_protocol_fallback)\n`,
+      ],
+    )
+    t.match((await get(`${exporter.base}/metrics`)).text, /^blackbox_exporter_config_last_reload_successful 0$/m)
+    t.equal(
+      (await get(`${exporter.base}/probe?target=127.0.0.1:1&module=tcp_connect`)).status,
+      200,
+      'the previous modules stay',
+    )
+    writeFileSync(live, 'modules:\n  only:\n    prober: tcp\n')
+    exporter.child.kill('SIGHUP')
+    await expectLog(t, exporter, /msg="reloaded the configuration"/)
+    t.match((await get(`${exporter.base}/metrics`)).text, /^blackbox_exporter_config_last_reload_successful 1$/m)
+    t.equal(
+      (await get(`${exporter.base}/probe?target=127.0.0.1:1&module=tcp_connect`)).status,
+      400,
+      'the new modules are in force',
+    )
+    const reloaded = await fetch(`${exporter.base}/-/reload`, { method: 'POST' })
+    t.same([reloaded.status, await reloaded.text()], [200, ''], 'POST /-/reload of a good file')
+    t.equal((await fetch(`${exporter.base}/-/reload`)).status, 405, 'GET /-/reload: 405')
+  },
+)
