@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { maxTimerMs } from './gather.js'
 
 /**
@@ -11,16 +10,25 @@ import { maxTimerMs } from './gather.js'
  */
 export async function withTimeLimit<T, L>(work: Promise<T>, ms: number, late: () => L): Promise<T | L> {
   if (ms > maxTimerMs) return work
-  const cancel = new AbortController()
-  // Cancelled once the work has won: that rejection is not a timeout, so it settles to nothing.
-  const timeout = sleep(Math.max(ms, 0), undefined, { signal: cancel.signal }).then(
-    late,
-    () => new Promise<never>(() => {}),
-  )
+  // A plain timer, cleared once the work has won: cancelling a timers/promises sleep through an AbortSignal would
+  // build an AbortError, stack trace and all, on every call.
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<L>((resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        try {
+          resolve(late())
+        } catch (error) {
+          reject(error)
+        }
+      },
+      Math.max(ms, 0),
+    )
+  })
   try {
     return await Promise.race([work, timeout])
   } finally {
-    cancel.abort()
+    clearTimeout(timer)
   }
 }
 

@@ -25,4 +25,11 @@ t.test('withTimeLimit: the work, or what late() gives once the time is up', asyn
   t.equal(await withTimeLimit(slowFailure, 5, () => 'late'), 'late')
   await sleep(40)
   t.pass('a failure after the time is up is not left unhandled')
+  await t.rejects(
+    withTimeLimit(sleep(1000), 5, () => {
+      throw new Error('given up')
+    }),
+    { message: 'given up' },
+    'late() throwing fails the wait with its error',
+  )
 })

@@ -1,13 +1,23 @@
-import { type Collector, Desc, type Emit, ScrapeRefused, constMetric, quote } from 'promkit'
+import { readFile } from 'node:fs/promises'
+import { type Collector, Desc, type Emit, PromkitError, ScrapeRefused, constMetric, mapWithin, quote } from 'promkit'
 import { ConfigReader, type ExporterContext, type ExporterDefinition, flag, perExporter } from 'promkit/exporter'
 import { type ProbeModule, readModules } from './config.js'
-import { type ProbeReport, probeCollector } from './probe-collector.js'
+import { type ProbeReport, type Sample, listedProbeDescs, probeCollector, runProbe } from './probe-collector.js'
+import { type ListedTarget, parseTargets } from './targets.js'
 
 /** The probe exporter's own flags, blackbox_exporter's names. */
 export const probeFlags = {
   configFile: flag.string('config.file', { default: 'blackbox.yml', description: 'The module file (blackbox.yml).' }),
   configCheck: flag.boolean('config.check', { description: 'Check the module file, then exit (0 when it is valid).' }),
+  targetsFile: flag.string('probe.targets-file', {
+    description:
+      'Probe these targets (a target and its module per line) at every scrape of the telemetry path or push, ' +
+      'each labelled with module and target.',
+  }),
 }
+
+/** Listed targets probed at once, at most. */
+const listedConcurrency = 16
 
 /** The module blackbox_exporter probes with when `/probe` names none. */
 const defaultModule = 'http_2xx'
@@ -21,19 +31,36 @@ class ProbeState {
   unknownModules = 0
   /** Probes by module, then result. */
   readonly probes = new Map<string, { success: number; failure: number }>()
+  /** `--probe.targets-file`'s targets. */
+  targets: readonly ListedTarget[] = []
   readonly descs: ReturnType<typeof stateDescs>
 
   constructor(
     private readonly file: string,
+    private readonly targetsFile: string | undefined,
     namespace: string,
   ) {
     this.descs = stateDescs(namespace)
   }
 
-  /** Reads the module file; a bad one keeps the modules in force and is thrown with its one-line reason. */
+  /**
+   * Reads the module file and the targets file; a bad one keeps what is in force and is thrown with its one-line
+   * reason.
+   */
   async load(): Promise<void> {
     try {
-      this.modules = await readModules(new ConfigReader('config file', this.file))
+      const modules = await readModules(new ConfigReader('config file', this.file))
+      const { targetsFile } = this
+      if (targetsFile !== undefined) {
+        const text = await readFile(targetsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new PromkitError(
+            'PROMKIT_ERR_INVALID_CONFIG',
+            `targets file ${targetsFile}: cannot be read: ${error.code}`,
+          )
+        })
+        this.targets = parseTargets(text, targetsFile, (module) => modules.has(module))
+      }
+      this.modules = modules
       this.lastReloadSuccessful = true
       this.lastReloadSeconds = Date.now() / 1000
     } catch (error) {
@@ -77,7 +104,8 @@ function stateDescs(namespace: string) {
 }
 
 const state = perExporter(
-  (context: ExporterContext) => new ProbeState(context.value(probeFlags.configFile), context.namespace),
+  (context: ExporterContext) =>
+    new ProbeState(context.value(probeFlags.configFile), context.value(probeFlags.targetsFile), context.namespace),
 )
 
 /** `config` on the telemetry path: the module file's reload status and the probe counters. */
@@ -98,6 +126,24 @@ function configCollector(context: ExporterContext): Collector {
   }
 }
 
+/**
+ * `targets` on the telemetry path (and in push mode): every target of `--probe.targets-file` probed with its module,
+ * 16 at a time, each series labelled with `module` and `target`; nothing without the file.
+ */
+function targetsCollector(context: ExporterContext): Collector {
+  const probes = state(context)
+  return {
+    describe: () => Object.values(listedProbeDescs),
+    async collect(emit: Emit, { deadline }) {
+      await mapWithin(probes.targets, listedConcurrency, deadline, async ({ target, module: name }) => {
+        const sample: Sample = (desc, value, labels = []) =>
+          emit(constMetric(listedProbeDescs[desc], 'gauge', value, [name, target, ...labels]))
+        probes.count(name, await runProbe(target, probes.modules.get(name) as ProbeModule, deadline, sample))
+      })
+    },
+  }
+}
+
 /** The probe exporter: blackbox_exporter 0.23's `/probe`, module file, flags and families, on promkit. */
 export const probeExporter: ExporterDefinition = {
   name: 'probe_exporter',
@@ -106,7 +152,10 @@ export const probeExporter: ExporterDefinition = {
   namespace: 'blackbox',
   envPrefix: 'PROBE_EXPORTER',
   flags: Object.values(probeFlags),
-  collectors: [{ name: 'config', defaultEnabled: true, create: configCollector }],
+  collectors: [
+    { name: 'config', defaultEnabled: true, create: configCollector },
+    { name: 'targets', defaultEnabled: true, create: targetsCollector },
+  ],
   async preflight(context) {
     await state(context).load()
     return context.value(probeFlags.configCheck) ? 'Config file is ok exiting...' : undefined
@@ -123,11 +172,12 @@ export const probeExporter: ExporterDefinition = {
         probes.unknownModules++
         throw new ScrapeRefused(400, `Unknown module ${quote(name)}`)
       }
-      const logger = context.logger.child({ module: name, target })
+      const { logger } = context
       return [
         probeCollector(target, module, (report) => {
           probes.count(name, report)
-          for (const line of report.log.lines) logger.debug(line)
+          if (logger.isLevelEnabled('debug'))
+            for (const line of report.log.lines) logger.debug({ module: name, target }, line)
         }),
       ]
     },

@@ -162,12 +162,25 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
 })
 
 t.test('refusals: an unknown module, no target, a target the allow-list does not name', async (t) => {
-  const open = await startExporter(t, probeExporterBin, ['--config.file', moduleFile, '--web.allowed-targets', '*'])
+  const open = await startExporter(t, probeExporterBin, [
+    '--config.file',
+    moduleFile,
+    '--web.allowed-targets',
+    '*',
+    '--log.level',
+    'debug',
+  ])
   const unknown = await get(`${open.base}/probe?target=127.0.0.1:1&module=nope`)
   t.same([unknown.status, unknown.text], [400, 'Unknown module "nope"\n'])
   t.match((await get(`${open.base}/metrics`)).text, /^blackbox_module_unknown_total 1$/m)
   const byDefault = await get(`${open.base}/probe?target=${encodeURIComponent('http://127.0.0.1:1/')}`)
   t.match(byDefault.text, /^probe_http_status_code 0$/m, 'no module: http_2xx, as blackbox_exporter')
+  await expectLog(
+    t,
+    open,
+    /level=debug .*module=http_2xx target=http:\/\/127\.0\.0\.1:1\/ msg="\S+ level=error msg=\\"probe failed \(connection_refused\): connect ECONNREFUSED 127\.0\.0\.1:1\\""/,
+    "at debug level, the probe's log",
+  )
   const none = await get(`${open.base}/probe?module=http_2xx`)
   t.equal(none.status, 400)
   const closed = await startExporter(t, probeExporterBin, ['--config.file', moduleFile])
