@@ -65,9 +65,13 @@ export interface TcpProbeConfig {
 }
 
 /** A module of the config file: a prober and its settings. */
-export type ProbeModule =
+export type ProbeModule = (
   | { readonly prober: 'http'; readonly timeoutMs: number; readonly http: HttpProbeConfig }
   | { readonly prober: 'tcp'; readonly timeoutMs: number; readonly tcp: TcpProbeConfig }
+) & {
+  /** The module as the file has it, for the debug page. */
+  readonly written: unknown
+}
 
 /** The probers blackbox_exporter has that this exporter does not (yet): refused by name. */
 const otherProbers = ['dns', 'icmp', 'grpc']
@@ -250,9 +254,14 @@ export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<str
     const prober = reader.string(fields, 'prober', where)
     const timeoutMs = reader.duration(fields, 'timeout', where) ?? 0
     if (prober === 'http')
-      modules.set(name, { prober, timeoutMs, http: await readHttp(reader, fields.http, `${where}.http`) })
+      modules.set(name, {
+        prober,
+        timeoutMs,
+        written: value,
+        http: await readHttp(reader, fields.http, `${where}.http`),
+      })
     else if (prober === 'tcp')
-      modules.set(name, { prober, timeoutMs, tcp: await readTcp(reader, fields.tcp, `${where}.tcp`) })
+      modules.set(name, { prober, timeoutMs, written: value, tcp: await readTcp(reader, fields.tcp, `${where}.tcp`) })
     else if (prober !== undefined && otherProbers.includes(prober))
       reader.fail(`${where}.prober`, `${prober} is not supported by probe_exporter yet (http and tcp are)`)
     else reader.fail(`${where}.prober`, prober === undefined ? 'is missing' : `${quote(prober)} is not a prober`)

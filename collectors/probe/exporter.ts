@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { stringify as stringifyYaml } from 'yaml'
 import { type Collector, Desc, type Emit, PromkitError, ScrapeRefused, constMetric, mapWithin, quote } from 'promkit'
 import { ConfigReader, type ExporterContext, type ExporterDefinition, flag, perExporter } from 'promkit/exporter'
 import { type ProbeModule, readModules } from './config.js'
@@ -108,6 +109,21 @@ const state = perExporter(
     new ProbeState(context.value(probeFlags.configFile), context.value(probeFlags.targetsFile), context.namespace),
 )
 
+/** What `/probe?debug=true` shows, kept by the request's parameters until its answer is written. */
+const debugPages = new WeakMap<object, { target: string; name: string; module: ProbeModule; report: ProbeReport }>()
+
+/** Keys whose values a debug page hides, as blackbox_exporter shows secrets as `<secret>`. */
+const secretKeys = new Set(['password', 'bearer_token'])
+
+/** A module as written in the file, its secrets replaced by `<secret>`. */
+function redacted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redacted)
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, secretKeys.has(key) ? '<secret>' : redacted(inner)]),
+  )
+}
+
 /** `config` on the telemetry path: the module file's reload status and the probe counters. */
 function configCollector(context: ExporterContext): Collector {
   const probes = state(context)
@@ -176,10 +192,29 @@ export const probeExporter: ExporterDefinition = {
       return [
         probeCollector(target, module, (report) => {
           probes.count(name, report)
+          if (parameters.debug === 'true') debugPages.set(parameters, { target, name, module, report })
           if (logger.isLevelEnabled('debug'))
-            for (const line of report.log.lines) logger.debug({ module: name, target }, line)
+            for (const { level, message } of report.log.entries)
+              logger.debug({ module: name, target, probe_level: level }, message)
         }),
       ]
+    },
+    answer(parameters, exposition) {
+      const page = debugPages.get(parameters)
+      if (page === undefined) return undefined
+      return [
+        'Logs for the probe:',
+        ...page.report.log.lines({ module: page.name, target: page.target }),
+        '',
+        '',
+        '',
+        'Metrics that would have been returned:',
+        exposition(),
+        '',
+        '',
+        'Module configuration:',
+        stringifyYaml(redacted(page.module.written)).trimEnd(),
+      ].join('\n')
     },
   },
 }

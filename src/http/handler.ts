@@ -66,8 +66,8 @@ export interface MetricsRequest {
 }
 
 /**
- * Thrown by a {@link MetricsSource} to answer with this status and message instead of metrics (a refused target is
- * 400).
+ * Thrown by a {@link MetricsSource} to answer with this status and text instead of metrics (a refused target is
+ * 400; a multi-target exporter's own answer, such as a probe's debug page, 200).
  */
 export class ScrapeRefused extends Error {
   constructor(

@@ -60,6 +60,12 @@ export interface MultiTargetDefinition {
    * answers with its own metrics only, as blackbox_exporter's `/probe` does.
    */
   readonly collectorOutcomes?: boolean
+  /**
+   * Text to answer with instead of the metrics, once they are gathered (blackbox's `&debug=true`), or undefined to
+   * serve them: `exposition()` gives them in the text format, and `parameters` is the object the request's
+   * `collectors()` got, so what the collectors saw can be kept by it.
+   */
+  answer?(parameters: Readonly<Record<string, string>>, exposition: () => string): string | undefined
   close?(context: ExporterContext): Promise<void> | void
 }
 

@@ -4,6 +4,7 @@ import { PromkitError, errorMessage, quote } from '../errors.js'
 import type { GatherError } from '../families.js'
 import type { ScrapeReporter } from '../gather.js'
 import { type MetricsSource, ScrapeRefused } from '../http/handler.js'
+import { encode } from '../exposition/encode.js'
 import { Registry } from '../registry.js'
 import { type AllowedTargets, redactTarget } from './allowed-targets.js'
 import type { ExporterContext, MultiTargetDefinition } from './definition.js'
@@ -104,9 +105,9 @@ export function targetSource(multiTarget: MultiTarget): MetricsSource {
     const registry = new Registry()
     if (definition.collectorOutcomes !== false) registry.registerReporter(outcomes)
     const scope = pool.scope()
+    const parameters = queryParameters(request.query)
     try {
       try {
-        const parameters = queryParameters(request.query)
         const collectors: readonly Collector[] = await definition.collectors(
           target,
           context,
@@ -124,7 +125,10 @@ export function targetSource(multiTarget: MultiTarget): MetricsSource {
         logger.error({ target: shown }, message)
         throw new ScrapeRefused(targetFailureStatus(error), message)
       }
-      return await registry.gather(options)
+      const gathered = await registry.gather(options)
+      const answer = definition.answer?.(parameters, () => encode(gathered.families, 'text'))
+      if (answer !== undefined) throw new ScrapeRefused(200, answer)
+      return gathered
     } finally {
       scope.release()
     }

@@ -98,6 +98,16 @@ export const probeModules = `modules:
       preferred_ip_protocol: ip4
       tls_config:
         ca_file: ca.crt
+  http_secret:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+      valid_status_codes: [200]
+      headers:
+      basic_auth:
+        username: probe
+        password: hunter2
   http_expired:
     prober: http
     timeout: 5s

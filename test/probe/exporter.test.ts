@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
-import { expectLog, get, runToExit, startExporter } from '../helpers/exporter-process.js'
+import { expectLog, get, runToExit, secret, startExporter } from '../helpers/exporter-process.js'
 import { type ComparedFamily, familiesOf } from '../helpers/exposition-parser.js'
 import { freePort, waitFor } from '../helpers/ports.js'
 import { probeModules, startProbeTargets } from '../helpers/probe-targets.js'
@@ -19,6 +19,8 @@ const probeExporterBin = new URL('../../collectors/probe/dist/main.js', import.m
 const dir = mkdtempSync(join(tmpdir(), 'promkit-probe-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const certificates = makeCertificates(dir)
+// The http_secret module's password: checked never to show in a log or an answer.
+secret('hunter2')
 const moduleFile = join(dir, 'blackbox.yml')
 writeFileSync(moduleFile, probeModules)
 
@@ -151,6 +153,24 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
     subject: 'CN=rogue',
     subjectalternative: 'prometheus.internal',
   })
+  // &debug=true: the probe's log, the metrics, the module, under blackbox_exporter's headings.
+  const debugQuery = `/probe?target=${encodeURIComponent(`${targets.http}/`)}&module=http_secret&debug=true`
+  const [theirDebug, ourDebug] = await Promise.all([get(`${blackbox}${debugQuery}`), get(`${ours.base}${debugQuery}`)])
+  const headings = (text: string) => text.split('\n').filter((line) => /^[A-Z][a-z ]+:$/.test(line))
+  t.same(headings(ourDebug.text), headings(theirDebug.text), 'debug: the same sections')
+  t.same([ourDebug.status, ourDebug.headers['content-type']], [200, 'text/plain; charset=utf-8'])
+  t.match(
+    ourDebug.text,
+    /^Logs for the probe:\nts=\S+ module=http_secret target=http:\/\/127\.0\.0\.1:\d+\/ level=info msg="beginning probe/,
+  )
+  t.match(ourDebug.text, /\nMetrics that would have been returned:\n# HELP probe_dns_lookup_time_seconds /)
+  t.match(ourDebug.text, /^probe_success 1$/m)
+  t.match(
+    ourDebug.text,
+    /\nModule configuration:\nprober: http\ntimeout: 5s\nhttp:\n {2}preferred_ip_protocol: ip4\n {2}valid_status_codes:\n {4}- 200\n {2}headers: null\n {2}basic_auth:\n {4}username: probe\n {4}password: <secret>\n$/,
+    'the module as written, its password hidden',
+  )
+  t.notMatch(ourDebug.text, /hunter2/)
   const metrics = (await get(`${ours.base}/metrics`)).text
   t.match(
     metrics,
@@ -178,7 +198,7 @@ t.test('refusals: an unknown module, no target, a target the allow-list does not
   await expectLog(
     t,
     open,
-    /level=debug .*module=http_2xx target=http:\/\/127\.0\.0\.1:1\/ msg="\S+ level=error msg=\\"probe failed \(connection_refused\): connect ECONNREFUSED 127\.0\.0\.1:1\\""/,
+    /level=debug .*module=http_2xx target=http:\/\/127\.0\.0\.1:1\/ probe_level=error msg="probe failed \(connection_refused\): connect ECONNREFUSED 127\.0\.0\.1:1"/,
     "at debug level, the probe's log",
   )
   const none = await get(`${open.base}/probe?module=http_2xx`)
