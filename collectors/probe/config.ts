@@ -40,6 +40,8 @@ export interface HttpProbeConfig {
   readonly tls: ProbeTlsConfig
   readonly basicAuth: { readonly username: string; readonly password: string } | undefined
   readonly bearerToken: string | undefined
+  /** An http:// proxy every request goes through (CONNECT for https). */
+  readonly proxyUrl: URL | undefined
   readonly preferredIpProtocol: IpProtocol
   readonly ipProtocolFallback: boolean
   /** The `Accept-Encoding` asked for and decoded; '' asks for none. */
@@ -92,7 +94,6 @@ const unsupportedHttpKeys = [
   'follow_redirects',
   'enable_http2',
   'proxy_connect_header',
-  'proxy_url',
 ]
 
 async function readTlsConfig(reader: ConfigReader, value: unknown, where: string): Promise<ProbeTlsConfig> {
@@ -160,6 +161,7 @@ async function readHttp(reader: ConfigReader, value: unknown, where: string): Pr
     'tls_config',
     'basic_auth',
     'bearer_token',
+    'proxy_url',
     'preferred_ip_protocol',
     'ip_protocol_fallback',
     'compression',
@@ -186,6 +188,10 @@ async function readHttp(reader: ConfigReader, value: unknown, where: string): Pr
     passwordFile === undefined
       ? (reader.string(auth, 'password', `${where}.basic_auth`) ?? '')
       : (await reader.readFile(passwordFile, `${where}.basic_auth.password_file`)).text.trim()
+  const proxy = reader.string(fields, 'proxy_url', where)
+  const proxyUrl = proxy !== undefined && URL.canParse(proxy) ? new URL(proxy) : undefined
+  if (proxy !== undefined && proxyUrl?.protocol !== 'http:')
+    reader.fail(`${where}.proxy_url`, 'must be an http:// URL (a proxy reached in plain HTTP)')
   const compression = reader.string(fields, 'compression', where) ?? ''
   if (!['', 'gzip', 'deflate', 'br', 'identity'].includes(compression))
     reader.fail(`${where}.compression`, `${quote(compression)} is not one of gzip, deflate, br, identity`)
@@ -209,6 +215,7 @@ async function readHttp(reader: ConfigReader, value: unknown, where: string): Pr
     tls: await readTlsConfig(reader, fields.tls_config, `${where}.tls_config`),
     basicAuth: username === undefined ? undefined : { username, password },
     bearerToken: reader.string(fields, 'bearer_token', where),
+    proxyUrl,
     preferredIpProtocol: ipProtocol(reader, fields, where),
     ipProtocolFallback: reader.boolean(fields, 'ip_protocol_fallback', where) ?? true,
     compression: compression as HttpProbeConfig['compression'],

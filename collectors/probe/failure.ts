@@ -43,6 +43,8 @@ export const failureReasons = [
   'body_size_limit',
   /** A `query_response` step's `expect` was not answered. */
   'query_response',
+  /** The proxy (`proxy_url`) would not open a tunnel to the target. */
+  'proxy',
 ] as const
 
 /** One of {@link failureReasons}. */

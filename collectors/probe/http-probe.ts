@@ -6,6 +6,7 @@ import type { HttpProbeConfig } from './config.js'
 import { type ProbeConnection, type ProbeDeadline, openConnection } from './connection.js'
 import { ProbeFailure, networkFailure } from './failure.js'
 import type { ProbeLog } from './probe-log.js'
+import { connectThroughProxy, proxyAuthorization } from './proxy.js'
 import { type ResolvedTarget, resolveTarget } from './resolve.js'
 
 /** The phases of `probe_http_duration_seconds`, summed over every request of the redirect chain. */
@@ -73,6 +74,7 @@ async function readBody(response: IncomingMessage, config: HttpProbeConfig): Pro
 function send(
   socket: Socket,
   url: URL,
+  path: string,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
@@ -83,7 +85,7 @@ function send(
         // No agent: the request goes over the connection made (and timed) here.
         createConnection: () => socket,
         method,
-        path: `${url.pathname}${url.search}`,
+        path,
         headers: { Host: url.host, ...headers },
       },
       resolve,
@@ -199,13 +201,19 @@ export async function probeHttp(
       log.info(`resolved ${host} to ${here.address}`)
       const https = url.protocol === 'https:'
       const port = Number(url.port || (https ? 443 : 80))
-      const connection: ProbeConnection & { tlsFailure: ProbeFailure | undefined } = await openConnection(
-        deadline,
-        here.address,
-        port,
-        host,
-        https ? config.tls : undefined,
-      )
+      const tls = https ? config.tls : undefined
+      const { proxyUrl } = config
+      const connection: ProbeConnection & { tlsFailure: ProbeFailure | undefined } = proxyUrl
+        ? await connectThroughProxy(
+            deadline,
+            proxyUrl,
+            host,
+            port,
+            tls,
+            config.preferredIpProtocol,
+            config.ipProtocolFallback,
+          )
+        : await openConnection(deadline, here.address, port, host, tls)
       measures.phases.connect += connection.connectSeconds
       measures.phases.tls += connection.tlsSeconds
       measures.tls = connection.tls
@@ -213,7 +221,18 @@ export async function probeHttp(
       if (connection.tlsFailure) throw connection.tlsFailure
       const sent = performance.now()
       const response = await deadline.within(
-        send(connection.socket, url, method, requestHeaders(config, url.host === firstHost), body),
+        send(
+          connection.socket,
+          url,
+          // Plain HTTP through a proxy names the absolute URL, and tells the proxy who asks.
+          proxyUrl && !https ? url.href : `${url.pathname}${url.search}`,
+          method,
+          {
+            ...requestHeaders(config, url.host === firstHost),
+            ...(proxyUrl && !https ? proxyAuthorization(proxyUrl) : {}),
+          },
+          body,
+        ),
       )
       const answered = performance.now()
       measures.phases.processing += (answered - sent) / 1000

@@ -2,9 +2,14 @@
 // The probe exporter's parts in process: the module file's reader, the http and tcp probers against loopback servers
 // doing what blackbox's targets do not (compression, headers, STARTTLS, redirect loops), resolution and failures.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { type IncomingMessage, type ServerResponse, createServer as createHttpServer } from 'node:http'
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  createServer as createHttpServer,
+  request as httpRequest,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { type Socket, createServer as createTcpServer } from 'node:net'
+import { type Socket, connect as connectTcp, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TLSSocket, createServer as createTlsServer } from 'node:tls'
@@ -102,6 +107,7 @@ t.test('the module file: every key read, defaults filled in, each mistake refuse
       tls_config: { ca_file: ca.crt, cert_file: client.crt, key_file: client.key, server_name: api, insecure_skip_verify: false, min_version: TLS12 }
       basic_auth: { username: probe, password_file: password }
       bearer_token: token
+      proxy_url: http://user:pa55@proxy.internal:3128
       preferred_ip_protocol: ip4
       ip_protocol_fallback: false
       compression: gzip
@@ -114,7 +120,8 @@ t.test('the module file: every key read, defaults filled in, each mistake refuse
       tls_config: { insecure_skip_verify: true }
 `)
   const full = modules.get('full') as { prober: 'http'; timeoutMs: number; http: HttpProbeConfig }
-  const { tls, failIfBodyMatches, failIfHeaderMatches, failIfHeaderNotMatches, ...http } = full.http
+  const { tls, failIfBodyMatches, failIfHeaderMatches, failIfHeaderNotMatches, proxyUrl, ...http } = full.http
+  t.equal(proxyUrl?.href, 'http://user:pa55@proxy.internal:3128/')
   t.same([full.prober, full.timeoutMs], ['http', 3000])
   t.same(http, {
     validStatusCodes: [200, 204],
@@ -158,8 +165,12 @@ t.test('the module file: every key read, defaults filled in, each mistake refuse
     ['modules:\n  m:\n    timeout: 5s\n', 'modules.m.prober: is missing'],
     ['modules:\n  m:\n    prober: smtp\n', 'modules.m.prober: "smtp" is not a prober'],
     [
-      'modules:\n  m:\n    prober: http\n    http:\n      proxy_url: http://proxy:3128\n',
-      'modules.m.http.proxy_url: is not supported by probe_exporter',
+      'modules:\n  m:\n    prober: http\n    http:\n      proxy_url: socks5://proxy:1080\n',
+      'modules.m.http.proxy_url: must be an http:// URL (a proxy reached in plain HTTP)',
+    ],
+    [
+      'modules:\n  m:\n    prober: http\n    http:\n      oauth2: { client_id: x }\n',
+      'modules.m.http.oauth2: is not supported by probe_exporter',
     ],
     [
       'modules:\n  m:\n    prober: http\n    http:\n      valid_status_codes: [700]\n',
@@ -350,6 +361,82 @@ t.test('https: SNI and names follow the target, each certificate failure has its
     'TLS 1.3',
     'unknown',
   ])
+})
+
+t.test('proxy_url: plain HTTP through the proxy, HTTPS through its CONNECT tunnel, a tunnel refused', async (t) => {
+  const site = await serve(t, (_request, response) => response.end('behind the proxy\n'))
+  const secure = await serve(t, (_request, response) => response.end('secure\n'), {
+    cert: pem.server,
+    key: pem.serverKey,
+  })
+  const asked: { url?: string; authorization?: string }[] = []
+  const proxy = createHttpServer((request, response) => {
+    asked.push({ url: request.url, authorization: request.headers['proxy-authorization'] })
+    const upstream = httpRequest(
+      request.url as string,
+      { method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode as number, answer.headers)
+        answer.pipe(response)
+      },
+    )
+    request.pipe(upstream)
+  })
+  proxy.on('connect', (request: IncomingMessage, client: Socket) => {
+    asked.push({ url: request.url, authorization: request.headers['proxy-authorization'] })
+    client.on('error', () => {})
+    if (request.url?.startsWith('[::1]:') === true) return void client.end()
+    if (request.url?.startsWith('localhost:') !== true) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n')
+    const upstream = connectTcp(Number(request.url.split(':')[1]), '127.0.0.1', () => {
+      // The answer's head in two pieces, a moment apart: the probe reads until the blank line.
+      client.write('HTTP/1.1 200 Connection Established\r\n')
+      setTimeout(() => {
+        client.write('\r\n')
+        upstream.pipe(client)
+        client.pipe(upstream)
+      }, 20)
+    })
+    upstream.on('error', () => client.destroy())
+  })
+  const proxyPort = await listen(proxy)
+  t.teardown(() => {
+    proxy.closeAllConnections()
+    proxy.close()
+  })
+  const proxyUrl = new URL(`http://probe:s3cret@127.0.0.1:${proxyPort}`)
+  const plain = await probe(`http://127.0.0.1:${site}/path?q=1`, await httpModule({ proxyUrl }))
+  t.same([plain.failure, plain.measures.statusCode, plain.measures.uncompressedBodyLength], [undefined, 200, 17])
+  t.same(asked.pop(), {
+    url: `http://127.0.0.1:${site}/path?q=1`,
+    authorization: `Basic ${Buffer.from('probe:s3cret').toString('base64')}`,
+  })
+  const tls = { ...(await httpModule()).tls, ca: pem.ca }
+  const tunnelled = await probe(`https://localhost:${secure}/`, await httpModule({ proxyUrl, tls }))
+  t.same(
+    [tunnelled.failure, tunnelled.measures.ssl, tunnelled.measures.tls?.leaf.subject],
+    [undefined, true, 'CN=localhost'],
+  )
+  t.same(asked.pop(), {
+    url: `localhost:${secure}`,
+    authorization: `Basic ${Buffer.from('probe:s3cret').toString('base64')}`,
+  })
+  const refused = await probe(
+    `https://127.0.0.1:${secure}/`,
+    await httpModule({ proxyUrl: new URL(`http://127.0.0.1:${proxyPort}`), tls }),
+  )
+  t.same(
+    [refused.failure?.reason, refused.failure?.message],
+    ['proxy', `the proxy answered CONNECT 127.0.0.1:${secure} with HTTP/1.1 403 Forbidden`],
+  )
+  t.same(
+    asked.pop(),
+    { url: `127.0.0.1:${secure}`, authorization: undefined },
+    'no credentials, no Proxy-Authorization',
+  )
+  const hungUp = await probe(`https://[::1]:${secure}/`, await httpModule({ proxyUrl, tls }))
+  t.same([hungUp.failure?.reason, asked.pop()?.url], ['connection_reset', `[::1]:${secure}`], 'the proxy hangs up')
+  const noPort = await probe(`http://127.0.0.1:${site}/`, await httpModule({ proxyUrl: new URL('http://127.0.0.1') }))
+  t.equal(noPort.failure?.reason, 'connection_refused', 'a proxy URL without a port is port 80')
 })
 
 t.test('tcp: STARTTLS, a connection closed before the expected line, a last line without its line feed', async (t) => {
