@@ -57,8 +57,11 @@ export interface ProbeConnection {
   readonly tls: TlsInfo | undefined
 }
 
+/** A module's `tls_config`, and the application protocols offered by ALPN (`h2`, `http/1.1` for http probes). */
+export type ConnectionTls = ProbeTlsConfig & { readonly alpn?: readonly string[] }
+
 /** node:tls options for a module's `tls_config` and the name the server is asked for (SNI) and checked against. */
-function tlsOptions(config: ProbeTlsConfig, host: string) {
+function tlsOptions(config: ConnectionTls, host: string) {
   const name = config.serverName ?? host
   return {
     host: name,
@@ -68,6 +71,7 @@ function tlsOptions(config: ProbeTlsConfig, host: string) {
     cert: config.cert,
     key: config.key,
     minVersion: config.minVersion,
+    ...(config.alpn ? { ALPNProtocols: [...config.alpn] } : {}),
     // Verified below, after the certificates are read: a certificate that fails still gives its expiry.
     rejectUnauthorized: false,
   }
@@ -108,7 +112,7 @@ export async function openConnection(
   address: string,
   port: number,
   host: string,
-  tls: ProbeTlsConfig | undefined,
+  tls: ConnectionTls | undefined,
   over?: Socket,
 ): Promise<ProbeConnection & { tlsFailure: ProbeFailure | undefined }> {
   const started = performance.now()

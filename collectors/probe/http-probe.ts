@@ -1,10 +1,9 @@
-import { type IncomingMessage, request as httpRequest } from 'node:http'
-import type { Socket } from 'node:net'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import type { TlsInfo } from './certificates.js'
 import type { HttpProbeConfig } from './config.js'
 import { type ProbeConnection, type ProbeDeadline, openConnection } from './connection.js'
 import { ProbeFailure, networkFailure } from './failure.js'
+import { type HttpAnswer, exchange, httpAlpn } from './http-exchange.js'
 import type { ProbeLog } from './probe-log.js'
 import { connectThroughProxy, proxyAuthorization } from './proxy.js'
 import { type ResolvedTarget, resolveTarget } from './resolve.js'
@@ -49,50 +48,25 @@ export function targetUrl(target: string): URL {
 }
 
 /** Reads a response's body, decoding the compression asked for, up to `limit` bytes (0: no limit). */
-async function readBody(response: IncomingMessage, config: HttpProbeConfig): Promise<string> {
+async function readBody(response: HttpAnswer, config: HttpProbeConfig): Promise<string> {
   const encoding = response.headers['content-encoding']
   const decoders = { gzip: createGunzip, deflate: createInflate, br: createBrotliDecompress }
   const decode =
     config.compression !== '' && config.compression !== 'identity' && encoding === config.compression
       ? decoders[config.compression]()
       : undefined
-  const stream = decode ? response.pipe(decode) : response
+  const stream = decode ? response.body.pipe(decode) : response.body
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length
     if (config.bodySizeLimit > 0 && size > config.bodySizeLimit) {
-      response.destroy()
+      response.body.destroy()
       throw new ProbeFailure('body_size_limit', `the body is longer than body_size_limit (${config.bodySizeLimit})`)
     }
     chunks.push(chunk)
   }
   return Buffer.concat(chunks).toString('utf8')
-}
-
-/** Sends one request over an open connection; resolves when the response's headers arrive. */
-function send(
-  socket: Socket,
-  url: URL,
-  path: string,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        // No agent: the request goes over the connection made (and timed) here.
-        createConnection: () => socket,
-        method,
-        path,
-        headers: { Host: url.host, ...headers },
-      },
-      resolve,
-    )
-    request.on('error', (error) => reject(networkFailure(error, true)))
-    request.end(body)
-  })
 }
 
 /** The headers every request of a probe carries, as blackbox_exporter sends them. */
@@ -111,7 +85,7 @@ function requestHeaders(config: HttpProbeConfig, sameHost: boolean): Record<stri
 /** The checks on a complete answer, in blackbox_exporter's order: the first that fails is the probe's failure. */
 function checkAnswer(
   config: HttpProbeConfig,
-  response: IncomingMessage,
+  response: HttpAnswer,
   body: string,
   measures: HttpMeasures,
   log: ProbeLog,
@@ -201,7 +175,7 @@ export async function probeHttp(
       log.info(`resolved ${host} to ${here.address}`)
       const https = url.protocol === 'https:'
       const port = Number(url.port || (https ? 443 : 80))
-      const tls = https ? config.tls : undefined
+      const tls = https ? { ...config.tls, alpn: httpAlpn } : undefined
       const { proxyUrl } = config
       const connection: ProbeConnection & { tlsFailure: ProbeFailure | undefined } = proxyUrl
         ? await connectThroughProxy(
@@ -221,23 +195,21 @@ export async function probeHttp(
       if (connection.tlsFailure) throw connection.tlsFailure
       const sent = performance.now()
       const response = await deadline.within(
-        send(
-          connection.socket,
+        exchange(connection.socket, {
           url,
           // Plain HTTP through a proxy names the absolute URL, and tells the proxy who asks.
-          proxyUrl && !https ? url.href : `${url.pathname}${url.search}`,
+          path: proxyUrl && !https ? url.href : `${url.pathname}${url.search}`,
           method,
-          {
+          headers: {
             ...requestHeaders(config, url.host === firstHost),
             ...(proxyUrl && !https ? proxyAuthorization(proxyUrl) : {}),
           },
           body,
-        ),
+        }),
       )
       const answered = performance.now()
       measures.phases.processing += (answered - sent) / 1000
-      // Node's client always has it on a response.
-      measures.statusCode = response.statusCode as number
+      measures.statusCode = response.statusCode
       measures.version = Number(response.httpVersion)
       const length = response.headers['content-length']
       measures.contentLength = length === undefined ? -1 : Number(length)
@@ -246,7 +218,7 @@ export async function probeHttp(
       if (redirect) {
         measures.redirects++
         if (!config.noFollowRedirects) {
-          response.resume()
+          response.body.resume()
           connection.socket.destroy()
           measures.phases.transfer += (performance.now() - answered) / 1000
           if (measures.redirects > maxRedirects)

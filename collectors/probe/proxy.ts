@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
-import type { IpProtocol, ProbeTlsConfig } from './config.js'
-import { type ProbeConnection, type ProbeDeadline, openConnection } from './connection.js'
+import type { IpProtocol } from './config.js'
+import { type ConnectionTls, type ProbeConnection, type ProbeDeadline, openConnection } from './connection.js'
 import { ProbeFailure, networkFailure } from './failure.js'
 import { resolveTarget } from './resolve.js'
 
@@ -55,7 +55,7 @@ export async function connectThroughProxy(
   proxy: URL,
   host: string,
   port: number,
-  tls: ProbeTlsConfig | undefined,
+  tls: ConnectionTls | undefined,
   preferred: IpProtocol,
   fallback: boolean,
 ): Promise<ProbeConnection & { tlsFailure: ProbeFailure | undefined }> {

@@ -1,4 +1,5 @@
 import { type Server, createServer as createHttpServer } from 'node:http'
+import { createSecureServer as createHttp2Server } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import { type Server as TcpServer, createServer as createTcpServer } from 'node:net'
 import type { Test } from 'tap'
@@ -14,6 +15,8 @@ export interface ProbeTargets {
   readonly untrusted: string
   /** A certificate that expired in 2020 (trusted when the module's CA is that certificate). */
   readonly expired: string
+  /** `https://localhost:P` speaking HTTP/2 (and HTTP/1.1 to clients that do not offer h2), the test CA's certificate. */
+  readonly h2: string
   /** `127.0.0.1:P`: says `220 promkit ready`, answers `QUIT` with `221 bye` and closes. */
   readonly banner: string
 }
@@ -42,6 +45,9 @@ export async function startProbeTargets(t: Test, certificates: Certificates): Pr
     createHttpsServer({ cert: pem.server, key: pem.serverKey }, handler),
     createHttpsServer({ cert: pem.rogue, key: pem.rogueKey }, handler),
     createHttpsServer({ cert: pem.expired, key: pem.expiredKey }, handler),
+    createHttp2Server({ cert: pem.server, key: pem.serverKey, allowHTTP1: true }, (_request, response) =>
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('hello promkit\n'),
+    ),
     createTcpServer((socket) => {
       socket.on('error', () => {})
       socket.write('220 promkit ready\r\n')
@@ -67,12 +73,13 @@ export async function startProbeTargets(t: Test, certificates: Certificates): Pr
       }),
     )
   })
-  const [http, https, untrusted, expired, banner] = ports as [number, number, number, number, number]
+  const [http, https, untrusted, expired, h2, banner] = ports as [number, number, number, number, number, number]
   return {
     http: `http://127.0.0.1:${http}`,
     https: `https://localhost:${https}`,
     untrusted: `https://localhost:${untrusted}`,
     expired: `https://localhost:${expired}`,
+    h2: `https://localhost:${h2}`,
     banner: `127.0.0.1:${banner}`,
   }
 }

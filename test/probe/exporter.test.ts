@@ -82,6 +82,7 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
     { name: 'slow past the timeout', target: `${targets.http}/slow`, module: 'http_body', reason: 'timeout' },
     { name: 'refused', target: 'http://127.0.0.1:1/', module: 'http_2xx', reason: 'connection_refused' },
     { name: 'https with a CA file', target: `${targets.https}/`, module: 'http_2xx_ca' },
+    { name: 'https over HTTP/2', target: `${targets.h2}/`, module: 'http_2xx_ca' },
     {
       name: 'https, untrusted',
       target: `${targets.untrusted}/`,

@@ -8,6 +8,7 @@ import {
   createServer as createHttpServer,
   request as httpRequest,
 } from 'node:http'
+import { constants as http2Constants, createSecureServer as createHttp2Server } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import { type Socket, connect as connectTcp, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -353,6 +354,26 @@ t.test('https: SNI and names follow the target, each certificate failure has its
     ['tls_unknown_authority', 'CN=promkit test CA'],
     'signed by a CA the probe does not know: the chain ends at the leaf, whose details are still read',
   )
+  const authorities: (string | undefined)[] = []
+  const h2 = createHttp2Server({ cert: pem.server, key: pem.serverKey }, (request, response) => {
+    authorities.push(request.headers[':authority'] as string | undefined)
+    if (request.url === '/reset') return void request.stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR)
+    response.end('over h2\n')
+  })
+  const h2Port = await listen(h2)
+  t.teardown(() => void h2.close())
+  const overH2 = await probe(`https://localhost:${h2Port}/`, {
+    ...withCa,
+    validHttpVersions: ['HTTP/2.0'],
+    headers: { Host: 'api.example' },
+  })
+  t.same(
+    [overH2.failure, overH2.measures.version, authorities.pop()],
+    [undefined, 2, 'api.example'],
+    'HTTP/2: a Host header is the authority',
+  )
+  const reset = await probe(`https://localhost:${h2Port}/reset`, withCa)
+  t.equal(reset.failure?.reason, 'connection_reset', 'a stream reset')
   t.equal(goDistinguishedName('C=US\nO=Acme, Inc.\nCN=api'), 'CN=api,O=Acme\\, Inc.,C=US')
   t.same(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3', 'unknown'].map(goTlsVersion), [
     'TLS 1.0',
