@@ -168,6 +168,20 @@ export const probeExporter: ExporterDefinition = {
   namespace: 'blackbox',
   envPrefix: 'PROBE_EXPORTER',
   flags: Object.values(probeFlags),
+  flagAliases: {
+    // blackbox_exporter's offset is a number of seconds: --timeout-offset=0.5.
+    'timeout-offset': {
+      flag: 'scrape.timeout-offset',
+      value(text) {
+        if (!/^\d+(\.\d+)?$/.test(text))
+          throw new PromkitError(
+            'PROMKIT_ERR_INVALID_FLAG',
+            `--timeout-offset: ${quote(text)} is not a number of seconds`,
+          )
+        return `${text}s`
+      },
+    },
+  },
   collectors: [
     { name: 'config', defaultEnabled: true, create: configCollector },
     { name: 'targets', defaultEnabled: true, create: targetsCollector },

@@ -69,6 +69,14 @@ export interface MultiTargetDefinition {
   close?(context: ExporterContext): Promise<void> | void
 }
 
+/** Another name a flag answers to on the command line, and how a value given under that name is written for it. */
+export interface FlagAlias {
+  /** The flag's own name, e.g. `scrape.timeout-offset`. */
+  readonly flag: string
+  /** The value under the flag's own name (blackbox's `--timeout-offset=0.5`, seconds, is `500ms`); throw to refuse. */
+  readonly value?: (text: string) => string
+}
+
 /** Everything that makes an exporter binary: see `defineExporter`. */
 export interface ExporterDefinition {
   /** The binary's name, e.g. `system_exporter`. */
@@ -90,6 +98,11 @@ export interface ExporterDefinition {
   readonly flags?: readonly Flag[]
   readonly collectors: readonly CollectorDefinition[]
   readonly multiTarget?: MultiTargetDefinition
+  /**
+   * Names the reference exporter gives some flags, by that name (blackbox_exporter's `timeout-offset`), so that its
+   * users' command lines keep working.
+   */
+  readonly flagAliases?: Readonly<Record<string, FlagAlias>>
   /**
    * Runs once the flags are parsed, before the collectors are built: a throw stops the exporter with its message
    * (exit 1); a returned text is printed and the exporter exits 0 without serving (a `--config.check`).

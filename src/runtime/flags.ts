@@ -3,7 +3,7 @@ import { PromkitError, quote } from '../errors.js'
 import { type ErrorHandling, errorHandlings, maxScrapeTimeoutMs } from '../http/handler.js'
 import { buildInfo, versionText } from './build-info.js'
 import { isValidMetricName } from '../names.js'
-import type { CollectorDefinition, ExporterContext, ExporterDefinition } from './definition.js'
+import type { CollectorDefinition, ExporterContext, ExporterDefinition, FlagAlias } from './definition.js'
 import { type Flag, type FlagValue, flag } from './flag.js'
 import { type ListenAddress, parseListenAddress } from './listen-address.js'
 import { type LogFormat, type LogLevel, type Logger, logFormats, logLevels } from './logger.js'
@@ -242,6 +242,26 @@ interface ParsedCommandLine {
  * Throws a PromkitError whose message is the one line to print for an unknown
  * flag, a malformed value or conflicting flags.
  */
+/** The command line with every aliased flag (`--alias=v`, `--alias v`) written under its own name. */
+function unaliased(argv: readonly string[], aliases: Readonly<Record<string, FlagAlias>>): string[] {
+  const result: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    // After `--` come operands, not flags.
+    if (arg === '--') return [...result, ...argv.slice(i)]
+    const [name, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s) as [string, string?]) : ['']
+    const alias = Object.hasOwn(aliases, name) ? aliases[name] : undefined
+    if (alias === undefined) {
+      result.push(arg)
+      continue
+    }
+    const text = inline ?? (argv[++i] as string | undefined)
+    if (text === undefined) throw new PromkitError('PROMKIT_ERR_INVALID_FLAG', `--${name} needs a value`)
+    result.push(`--${alias.flag}=${alias.value ? alias.value(text) : text}`)
+  }
+  return result
+}
+
 export function parseCommandLine(
   definition: ExporterDefinition,
   argv: readonly string[],
@@ -264,7 +284,8 @@ export function parseCommandLine(
     .showSuggestionAfterError(true)
   for (const each of [...flags, ...toggles]) addFlag(program, each, definition.envPrefix)
   try {
-    withEnvironment(env, () => program.parse([...argv], { from: 'node' }))
+    const args = unaliased(argv, definition.flagAliases ?? {})
+    withEnvironment(env, () => program.parse(args, { from: 'node' }))
   } catch (error) {
     if (error instanceof PromkitError) throw error
     if (

@@ -1,7 +1,13 @@
 // promkit/exporter: the runtime that turns collectors into an exporter binary.
 export { defineExporter } from './exporter.js'
 export type { Exporter, RunningExporter } from './exporter.js'
-export type { CollectorDefinition, ExporterContext, ExporterDefinition, MultiTargetDefinition } from './definition.js'
+export type {
+  CollectorDefinition,
+  ExporterContext,
+  ExporterDefinition,
+  FlagAlias,
+  MultiTargetDefinition,
+} from './definition.js'
 export { flag } from './flag.js'
 export { perExporter } from './shared-state.js'
 export type { Flag, FlagKind, FlagOptions, FlagValue } from './flag.js'

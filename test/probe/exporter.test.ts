@@ -182,6 +182,40 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
   t.match(metrics, /^blackbox_exporter_config_last_reload_successful 1$/m)
 })
 
+t.test(
+  "blackbox_exporter's --timeout-offset, in seconds: the probe's time is Prometheus' timeout less it",
+  async (t) => {
+    const targets = await startProbeTargets(t, certificates)
+    const exporter = await startExporter(t, probeExporterBin, [
+      '--config.file',
+      moduleFile,
+      '--web.allowed-targets',
+      '*',
+      '--timeout-offset',
+      '1.5',
+    ])
+    const slow = await get(
+      `${exporter.base}/probe?target=${encodeURIComponent(`${targets.http}/slow`)}&module=http_2xx`,
+      {
+        headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '2' },
+      },
+    )
+    const families = familiesOf(slow.text, 'probe_')
+    t.same(families.get('probe_failure_info')?.samples[0]?.labels, { reason: 'timeout' })
+    t.ok(
+      (families.get('probe_duration_seconds')?.samples[0]?.value as number) < 1,
+      "given up within 2 s less 1.5 s, not the module's 5 s",
+    )
+    for (const [value, problem] of [
+      ['abc', '--timeout-offset: "abc" is not a number of seconds'],
+      ['20', '--scrape.timeout-offset (20000 ms) must be less than --scrape.timeout (10000 ms)'],
+    ]) {
+      const run = await runToExit(probeExporterBin, ['--config.file', moduleFile, `--timeout-offset=${value}`])
+      t.same([run.code, run.stderr], [1, `probe_exporter: ${problem}\n`])
+    }
+  },
+)
+
 t.test('refusals: an unknown module, no target, a target the allow-list does not name', async (t) => {
   const open = await startExporter(t, probeExporterBin, [
     '--config.file',

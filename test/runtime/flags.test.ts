@@ -308,3 +308,24 @@ t.test('definitions that cannot work are refused', async (t) => {
   checkDefinition({ ...definition, namespace: '' })
   t.equal(envName('A_B', 'web.listen-address'), 'A_B_WEB_LISTEN_ADDRESS')
 })
+
+t.test("flag aliases: the reference exporter's names for a flag, its value written as the flag wants", async (t) => {
+  const aliased: ExporterDefinition = {
+    ...definition,
+    flagAliases: {
+      mode: { flag: 'demo.mode' },
+      'offset-seconds': { flag: 'scrape.timeout-offset', value: (text) => `${text}s` },
+    },
+  }
+  const parsed = (argv: string[]) => parseCommandLine(aliased, ['node', 'demo', ...argv], {}, () => {}).options
+  t.same(
+    [parsed(['--mode', 'b'])?.flags['demo.mode'], parsed(['--offset-seconds=0.25'])?.scrapeTimeoutOffsetMs],
+    ['b', 250],
+  )
+  t.throws(() => parsed(['--mode']), { message: '--mode needs a value' })
+  t.throws(
+    () => parsed(['--', '--mode']),
+    { message: 'too many arguments. Expected 0 arguments but got 1.' },
+    'after --, an operand, never an alias',
+  )
+})
