@@ -4,8 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
+import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
 const modules =
@@ -20,20 +20,6 @@ export interface ProbeLoad {
   readonly connections: number
   readonly ours: { rps: number; p50: number; p99: number }
   readonly blackbox: { rps: number; p50: number; p99: number }
-}
-
-/** Polls `url` until it answers (at most 20 s). */
-async function ready(url: string): Promise<void> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-    if (
-      await fetch(url).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return
-  }
-  throw new Error(`${url} did not answer within 20 s`)
 }
 
 async function load(url: string, connections: number) {

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/redis/dist/main.js', import.meta.url).pathname
 
@@ -12,20 +12,6 @@ const ourExporter = new URL('../../collectors/redis/dist/main.js', import.meta.u
 export interface Latencies {
   readonly median: number
   readonly p99: number
-}
-
-/** Polls `url` until it answers (at most 20 s). */
-async function ready(url: string): Promise<void> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-    if (
-      await fetch(url).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return
-  }
-  throw new Error(`${url} did not answer within 20 s`)
 }
 
 /** Waits (at most 20 s) for a server to print `text`. */
