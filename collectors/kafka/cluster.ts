@@ -189,14 +189,15 @@ export class KafkaCluster implements KafkaCalls {
 
   /**
    * The end and oldest offsets of `topics` in two ListOffsets requests per
-   * broker (after one metadata refresh for topics not seen before).
+   * broker (after one metadata refresh for topics not seen before, shared by
+   * both).
    */
   topicOffsets(topics: readonly string[], deadline: number): Promise<TopicOffsets> {
     return this.on(`reading offsets of ${topics.length} topics`, deadline, async ({ internal }) => {
-      const [high, low] = await Promise.all([
-        listOffsets(internal, topics, latestOffset),
-        listOffsets(internal, topics, earliestOffset),
-      ])
+      const [high, low] = (await listOffsets(internal, topics, [latestOffset, earliestOffset])) as [
+        PartitionOffsets,
+        PartitionOffsets,
+      ]
       // Both requests asked for the same partitions, so each end offset has its oldest one.
       return new Map(
         [...high].map(([topic, ends]) => [
@@ -213,8 +214,10 @@ export class KafkaCluster implements KafkaCalls {
 
   /** The end offsets of `topics`, in one ListOffsets request per broker. */
   endOffsets(topics: readonly string[], deadline: number): Promise<PartitionOffsets> {
-    return this.on(`reading end offsets of ${topics.length} topics`, deadline, ({ internal }) =>
-      listOffsets(internal, topics, latestOffset),
+    return this.on(
+      `reading end offsets of ${topics.length} topics`,
+      deadline,
+      async ({ internal }) => (await listOffsets(internal, topics, [latestOffset]))[0] as PartitionOffsets,
     )
   }
 
@@ -294,42 +297,46 @@ export class KafkaCluster implements KafkaCalls {
 }
 
 /**
- * The offsets at `timestamp` (`latestOffset` or `earliestOffset`) of every
- * partition of `topics`, in one ListOffsets request to each partition's leader
- * (after one metadata refresh for topics not seen before), topics in the order
- * given and partitions by number, as the series are emitted.
+ * The offsets at each of `timestamps` (`latestOffset`, `earliestOffset`) of
+ * every partition of `topics`: one metadata refresh for topics not seen
+ * before, then for each timestamp one ListOffsets request to each partition's
+ * leader, all at once. Each answer has the topics in the order given and
+ * partitions by number, as the series are emitted.
  */
 async function listOffsets(
   internal: InternalCluster,
   topics: readonly string[],
-  timestamp: number,
-): Promise<PartitionOffsets> {
+  timestamps: readonly number[],
+): Promise<PartitionOffsets[]> {
   await internal.addMultipleTargetTopics(topics)
   await internal.refreshMetadataIfNecessary()
   const partitions = topics.flatMap((topic) =>
     internal.findTopicPartitionMetadata(topic).map(({ partitionId, leader }) => ({ topic, partitionId, leader })),
   )
-  const byLeader = groupBy(partitions, ({ leader }) => leader)
-  const answers = await Promise.all(
-    [...byLeader].map(async ([nodeId, led]) => {
-      const broker = await internal.findBroker({ nodeId })
-      const requested = [...groupBy(led, ({ topic }) => topic)].map(([topic, ofTopic]) => ({
+  const byLeader = [...groupBy(partitions, ({ leader }) => leader)].map(
+    ([nodeId, led]) => [nodeId, [...groupBy(led, ({ topic }) => topic)]] as const,
+  )
+  const at = async (timestamp: number): Promise<PartitionOffsets> => {
+    const answers = await Promise.all(
+      byLeader.map(async ([nodeId, ledByTopic]) => {
+        const broker = await internal.findBroker({ nodeId })
+        const requested = ledByTopic.map(([topic, ofTopic]) => ({
+          topic,
+          partitions: ofTopic.map(({ partitionId }) => ({ partition: partitionId, timestamp })),
+        }))
+        return (await broker.listOffsets({ isolationLevel: readUncommitted, topics: requested })).responses
+      }),
+    )
+    const answered = new Map(topics.map((topic) => [topic, [] as { partition: number; offset: string }[]]))
+    for (const { topic, partitions } of answers.flat()) (answered.get(topic) as unknown[]).push(...partitions)
+    return new Map(
+      [...answered].map(([topic, offsets]) => [
         topic,
-        partitions: ofTopic.map(({ partitionId }) => ({ partition: partitionId, timestamp })),
-      }))
-      return (await broker.listOffsets({ isolationLevel: readUncommitted, topics: requested })).responses
-    }),
-  )
-  const answered = new Map(topics.map((topic) => [topic, [] as { partition: number; offset: string }[]]))
-  for (const { topic, partitions } of answers.flat()) (answered.get(topic) as unknown[]).push(...partitions)
-  return new Map(
-    [...answered].map(([topic, partitions]) => [
-      topic,
-      new Map(
-        partitions
-          .sort((a, b) => a.partition - b.partition)
-          .map(({ partition, offset }) => [partition, Number(offset)]),
-      ),
-    ]),
-  )
+        new Map(
+          offsets.sort((a, b) => a.partition - b.partition).map(({ partition, offset }) => [partition, Number(offset)]),
+        ),
+      ]),
+    )
+  }
+  return Promise.all(timestamps.map(at))
 }
