@@ -15,8 +15,8 @@ export interface ListedTarget {
  */
 export function parseTargets(text: string, file: string, known: (module: string) => boolean): ListedTarget[] {
   const targets: ListedTarget[] = []
-  /** The line of each target. */
-  const lines: number[] = []
+  /** The line each target and module was listed on, by both. */
+  const listedOn = new Map<string, number>()
   text.split('\n').forEach((line, index) => {
     const fields = line
       .replace(/#.*/, '')
@@ -30,10 +30,11 @@ export function parseTargets(text: string, file: string, known: (module: string)
     if (fields.length > 2) fail(`want a target and a module, got ${fields.length} fields`)
     const [target, module = 'http_2xx'] = fields as [string, string?]
     if (!known(module)) fail(`unknown module ${quote(module)}`)
-    const twice = targets.findIndex((listed) => listed.target === target && listed.module === module)
-    if (twice >= 0) fail(`${target} with ${module} is listed already, on line ${lines[twice]}`)
+    const key = `${target}\u0000${module}`
+    const earlier = listedOn.get(key)
+    if (earlier !== undefined) fail(`${target} with ${module} is listed already, on line ${earlier}`)
+    listedOn.set(key, index + 1)
     targets.push({ target, module })
-    lines.push(index + 1)
   })
   return targets
 }
