@@ -1,3 +1,5 @@
+import { type CertificateProblem, certificateProblem } from 'promkit/exporter'
+
 /**
  * Why a probe failed: the `reason` label of `probe_failure_info`, a small
  * fixed set so that the series stay few and alerts can match on them.
@@ -61,17 +63,11 @@ export class ProbeFailure extends Error {
   }
 }
 
-/** Node's certificate verification codes, by the reason they are. */
-const certificateReasons: Readonly<Record<string, FailureReason>> = {
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls_unknown_authority',
-  UNABLE_TO_GET_ISSUER_CERT: 'tls_unknown_authority',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls_unknown_authority',
-  SELF_SIGNED_CERT_IN_CHAIN: 'tls_unknown_authority',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls_unknown_authority',
-  CERT_UNTRUSTED: 'tls_unknown_authority',
-  CERT_HAS_EXPIRED: 'tls_expired_certificate',
-  CERT_NOT_YET_VALID: 'tls_expired_certificate',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'tls_hostname_mismatch',
+/** The reason each certificate problem is. */
+const certificateReasons: Readonly<Record<CertificateProblem, FailureReason>> = {
+  unknown_authority: 'tls_unknown_authority',
+  expired: 'tls_expired_certificate',
+  hostname_mismatch: 'tls_hostname_mismatch',
 }
 
 /**
@@ -82,7 +78,8 @@ const certificateReasons: Readonly<Record<string, FailureReason>> = {
 export function networkFailure(error: unknown, connected: boolean): ProbeFailure {
   if (error instanceof ProbeFailure) return error
   const { code, message } = error as NodeJS.ErrnoException
-  const known = code === undefined ? undefined : certificateReasons[code]
+  const problem = certificateProblem(error)
+  const known = problem === undefined ? undefined : certificateReasons[problem]
   const reason: FailureReason =
     known ??
     (code === 'ECONNREFUSED'

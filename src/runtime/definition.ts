@@ -16,6 +16,8 @@ export interface ExporterContext {
    * should not exceed.
    */
   readonly scrapeTimeoutMs: number
+  /** The names of the collectors that run, in the definition's order: what a source can skip reading for. */
+  readonly enabledCollectors: readonly string[]
   /** Every flag's value by name, defaults applied; `value()` reads one with its type. */
   readonly flags: Readonly<Record<string, FlagValue>>
   /** A declared flag's value, typed by its declaration: `context.value(addressFlag)` is a string. */

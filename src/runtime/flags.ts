@@ -320,6 +320,7 @@ export function exporterContext(options: RuntimeOptions, logger: Logger): Export
   return {
     namespace: options.namespace,
     scrapeTimeoutMs: options.scrapeTimeoutMs,
+    enabledCollectors: options.enabledCollectors,
     flags: options.flags,
     value: <T extends FlagValue>(declared: Flag<T>) => options.flags[declared.name] as T,
     logger,
