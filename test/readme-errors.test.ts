@@ -26,6 +26,7 @@ t.test("README's top-level sections come in this order", async (t) => {
     'Redis exporter',
     'Kafka exporter',
     'Probe exporter',
+    'Kubelet exporter',
     'Core API',
     'Exporter runtime',
     'Metrics from inside your own service',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // promkit: runs one of the exporters promkit ships, e.g. `promkit system_exporter --web.listen-address=:9100`.
 import { kafkaExporter } from '@promkit/kafka-exporter'
+import { kubeletExporter } from '@promkit/kubelet-exporter'
 import { probeExporter } from '@promkit/probe-exporter'
 import { redisExporter } from '@promkit/redis-exporter'
 import { systemExporter } from '@promkit/system-exporter'
@@ -10,7 +11,7 @@ import { directoryExporter } from 'promkit/examples/directory-exporter'
 
 /** Every exporter promkit ships, by binary name. */
 export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map(
-  [systemExporter, redisExporter, kafkaExporter, probeExporter, directoryExporter].map((exporter) => [
+  [systemExporter, redisExporter, kafkaExporter, probeExporter, kubeletExporter, directoryExporter].map((exporter) => [
     exporter.name,
     exporter,
   ]),

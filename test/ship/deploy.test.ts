@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
+import { kubeletExporter } from '../../collectors/kubelet/exporter.js'
 import { probeExporter } from '../../collectors/probe/exporter.js'
 import { redisExporter } from '../../collectors/redis/exporter.js'
 import { systemExporter } from '../../collectors/system/exporter.js'
@@ -28,7 +29,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([key, value]) => labels[key] === value)
 
 const defaults = new Map(
-  [systemExporter, redisExporter, kafkaExporter, probeExporter, directoryExporter].map((exporter) => [
+  [systemExporter, redisExporter, kafkaExporter, probeExporter, kubeletExporter, directoryExporter].map((exporter) => [
     exporter.name,
     exporter.defaultListenAddress,
   ]),
@@ -46,7 +47,7 @@ t.test(
   'every workload: a named metrics port that is the one the exporter listens on, /healthz probes, limits, non-root',
   async (t) => {
     const workloads = [...byKind('DaemonSet'), ...byKind('Deployment')]
-    t.equal(workloads.length, 5)
+    t.equal(workloads.length, 7)
     for (const workload of workloads) {
       const name = workload.metadata.name as string
       const pod = workload.spec.template
@@ -69,7 +70,7 @@ t.test(
           )
       }
     }
-    const daemon = byKind('DaemonSet')[0] as Doc
+    const daemon = byKind('DaemonSet').find((workload) => workload.metadata.name === 'system-exporter') as Doc
     const args = daemon.spec.template.spec.containers[0].args as string[]
     t.equal(args[0], systemExporter.name, 'the DaemonSet runs the system exporter')
     t.ok(

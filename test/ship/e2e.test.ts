@@ -55,6 +55,7 @@ t.test(
       'promkit-0.1.0.tgz',
       'promkit-exporters-0.1.0.tgz',
       'promkit-kafka-exporter-0.1.0.tgz',
+      'promkit-kubelet-exporter-0.1.0.tgz',
       'promkit-probe-exporter-0.1.0.tgz',
       'promkit-redis-exporter-0.1.0.tgz',
       'promkit-system-exporter-0.1.0.tgz',
@@ -106,6 +107,11 @@ t.test(
           join(dir, 'node_modules', '@promkit', 'probe-exporter', 'blackbox.yml'),
         ]),
         series: 'blackbox_exporter_config_last_reload_successful',
+      },
+      {
+        job: 'kubelet',
+        exporter: await startExporter(t, bin('kubelet_exporter'), ['--kubelet.url', 'https://127.0.0.1:1']),
+        series: 'kubelet_stats_up',
       },
     ]
     for (const { job, exporter } of shipped) {

@@ -1,0 +1,155 @@
+import { type CollectContext, type Collector, Desc, type Emit, constMetric } from 'promkit'
+import { type ExporterContext, type ExporterDefinition, type Logger, perExporter } from 'promkit/exporter'
+import { type KubeletDescs, kubeletDescs } from './descs.js'
+import { kubeletFlags, summarySource } from './settings.js'
+import type { Readings, SummarySource } from './sources.js'
+import type { Summary } from './summary.js'
+import { emitContainers, emitNode, emitPods, emitResource, emitVolumeStats } from './summary-metrics.js'
+
+/** The collectors that need only what `?only_cpu_and_memory=true` still sends. */
+const cpuAndMemoryCollectors = new Set(['kubelet', 'resource'])
+
+/** One read of every node per scrape, shared by the collectors of that scrape (they share its signal). */
+class ScrapeReadings {
+  private readonly readings = new WeakMap<AbortSignal, Promise<Readings>>()
+
+  constructor(readonly source: SummarySource) {}
+
+  read({ signal, deadline }: CollectContext): Promise<Readings> {
+    let reading = this.readings.get(signal)
+    if (reading === undefined) {
+      reading = this.source.read(signal, deadline)
+      this.readings.set(signal, reading)
+    }
+    return reading
+  }
+}
+
+/** What the collectors of one exporter share: the descriptors, and the reader of the source the flags chose. */
+const state = perExporter((context: ExporterContext) => {
+  const onlyCpuAndMemory = context.enabledCollectors.every((name) => cpuAndMemoryCollectors.has(name))
+  const source = summarySource(context, onlyCpuAndMemory)
+  return {
+    descs: kubeletDescs(context.value(kubeletFlags.kubeletUrl) === ''),
+    reader: new ScrapeReadings(source),
+  }
+})
+
+/** Every descriptor in a group of descriptors, however nested. */
+function descsOf(group: object): Desc[] {
+  return Object.values(group).flatMap((value) =>
+    value instanceof Desc ? [value] : value === undefined ? [] : descsOf(value),
+  )
+}
+
+/** A collector that emits, for each node whose summary was read, what `write` makes of it. */
+function summaryCollector<G extends object>(
+  context: ExporterContext,
+  name: string,
+  pick: (descs: KubeletDescs) => G,
+  write: (emit: Emit, descs: G, summary: Summary, node: string | undefined) => void,
+): Collector {
+  const { descs, reader } = state(context)
+  const group = pick(descs)
+  return {
+    name,
+    describe: () => descsOf(group),
+    async collect(emit, collectContext) {
+      for (const { summary, node } of (await reader.read(collectContext)).nodes) {
+        if (summary !== undefined) write(emit, group, summary, node)
+      }
+    },
+    close: () => reader.source.close(),
+  }
+}
+
+/** Logs each node that could not be read; the scrape's one node (a DaemonSet's) also fails the collector. */
+function reportFailures(readings: Readings, logger: Logger, reportError: (error: unknown) => void): void {
+  if (readings.error !== undefined) reportError(new Error(readings.error))
+  for (const { node, error } of readings.nodes) {
+    if (error === undefined) continue
+    if (node === undefined) reportError(new Error(error))
+    else logger.warn({ node, err: error }, 'cannot read the node stats')
+  }
+}
+
+/** `kubelet_stats_up`, how long each read took, and the duplicates each summary carried. */
+function kubeletCollector(context: ExporterContext): Collector {
+  const { descs, reader } = state(context)
+  const { up, duration, duplicates } = descs.reading
+  const labels = (node: string | undefined, ...values: string[]) => (node === undefined ? values : [...values, node])
+  return {
+    name: 'kubelet',
+    describe: () => [up, duration, duplicates],
+    async collect(emit, collectContext) {
+      const readings = await reader.read(collectContext)
+      for (const { node, summary, seconds } of readings.nodes) {
+        emit(constMetric(up, 'gauge', summary === undefined ? 0 : 1, labels(node)))
+        emit(constMetric(duration, 'gauge', seconds, labels(node)))
+      }
+      for (const { node, summary } of readings.nodes) {
+        if (summary === undefined) continue
+        emit(constMetric(duplicates, 'gauge', summary.duplicates.pods, labels(node, 'pod')))
+        emit(constMetric(duplicates, 'gauge', summary.duplicates.containers, labels(node, 'container')))
+      }
+      reportFailures(readings, context.logger, collectContext.reportError)
+    },
+    close: () => reader.source.close(),
+  }
+}
+
+/** kubelet's `/metrics/resource` families, and `resource_scrape_error` for every node, read or not. */
+function resourceCollector(context: ExporterContext): Collector {
+  const { descs, reader } = state(context)
+  const { resource } = descs
+  return {
+    name: 'resource',
+    describe: () => descsOf(resource),
+    async collect(emit, collectContext) {
+      const readings = await reader.read(collectContext)
+      for (const { node, summary } of readings.nodes) {
+        if (summary !== undefined) emitResource(emit, resource, summary, node)
+        emit(
+          constMetric(resource.scrapeError, 'gauge', summary === undefined ? 1 : 0, node === undefined ? [] : [node]),
+        )
+      }
+    },
+    close: () => reader.source.close(),
+  }
+}
+
+/** The kubelet exporter: node, pod and container usage from the kubelet's `/stats/summary`, Linux and Windows. */
+export const kubeletExporter: ExporterDefinition = {
+  name: 'kubelet_exporter',
+  description:
+    "Node, pod and container usage from the kubelet's /stats/summary (Linux and Windows nodes), with the names of " +
+    "the kubelet's own /metrics/resource and kubelet_volume_stats_*.",
+  defaultListenAddress: ':9779',
+  namespace: 'kubelet_stats',
+  envPrefix: 'KUBELET_EXPORTER',
+  flags: Object.values(kubeletFlags),
+  collectors: [
+    { name: 'kubelet', defaultEnabled: true, create: kubeletCollector },
+    { name: 'resource', defaultEnabled: true, create: resourceCollector },
+    {
+      name: 'volume',
+      defaultEnabled: true,
+      create: (context) => summaryCollector(context, 'volume', (d) => d.volumeStats, emitVolumeStats),
+    },
+    {
+      name: 'node',
+      defaultEnabled: true,
+      create: (context) => summaryCollector(context, 'node', (d) => d.node, emitNode),
+    },
+    {
+      name: 'pod',
+      defaultEnabled: true,
+      create: (context) => summaryCollector(context, 'pod', (d) => d.pod, emitPods),
+    },
+    {
+      name: 'container',
+      defaultEnabled: true,
+      create: (context) => summaryCollector(context, 'container', (d) => d.container, emitContainers),
+    },
+  ],
+}
