@@ -52,6 +52,8 @@ export {
 } from './exposition/encode.js'
 export type { ExpositionFormat } from './exposition/encode.js'
 export { negotiate } from './exposition/negotiate.js'
+export { TextParseError, parseText } from './exposition/parse-text.js'
+export type { LabelPair, TextFamily, TextMetric } from './exposition/parse-text.js'
 export { MetricsHandler, RequestsInFlight, ScrapeRefused, metricsHandler } from './http/handler.js'
 export type {
   ErrorHandling,

@@ -10,6 +10,7 @@ import { osCollector } from './os.js'
 import { pathFlags } from './paths.js'
 import { pressureCollector } from './pressure.js'
 import { statCollector } from './stat.js'
+import { textfileCollector } from './textfile.js'
 import { timeCollector } from './time.js'
 import { unameCollector } from './uname.js'
 import { vmstatCollector } from './vmstat.js'
@@ -33,6 +34,7 @@ export const systemExporter: ExporterDefinition = {
     osCollector,
     pressureCollector,
     statCollector,
+    textfileCollector,
     timeCollector,
     unameCollector,
     vmstatCollector,
