@@ -1,17 +1,24 @@
 import type { ExporterDefinition } from 'promkit/exporter'
+import { arpCollector } from './arp.js'
+import { conntrackCollector } from './conntrack.js'
 import { cpuCollector } from './cpu.js'
 import { diskstatsCollector } from './diskstats.js'
+import { entropyCollector } from './entropy.js'
 import { filefdCollector } from './filefd.js'
 import { filesystemCollector } from './filesystem.js'
 import { loadavgCollector } from './loadavg.js'
 import { meminfoCollector } from './meminfo.js'
 import { netdevCollector } from './netdev.js'
+import { netstatCollector } from './netstat.js'
 import { osCollector } from './os.js'
 import { pathFlags } from './paths.js'
 import { pressureCollector } from './pressure.js'
+import { sockstatCollector } from './sockstat.js'
+import { softnetCollector } from './softnet.js'
 import { statCollector } from './stat.js'
 import { textfileCollector } from './textfile.js'
 import { timeCollector } from './time.js'
+import { udpQueuesCollector } from './udp-queues.js'
 import { unameCollector } from './uname.js'
 import { vmstatCollector } from './vmstat.js'
 
@@ -24,18 +31,25 @@ export const systemExporter: ExporterDefinition = {
   envPrefix: 'SYSTEM_EXPORTER',
   flags: Object.values(pathFlags),
   collectors: [
+    arpCollector,
+    conntrackCollector,
     cpuCollector,
     diskstatsCollector,
+    entropyCollector,
     filefdCollector,
     filesystemCollector,
     loadavgCollector,
     meminfoCollector,
     netdevCollector,
+    netstatCollector,
     osCollector,
     pressureCollector,
+    sockstatCollector,
+    softnetCollector,
     statCollector,
     textfileCollector,
     timeCollector,
+    udpQueuesCollector,
     unameCollector,
     vmstatCollector,
   ],

@@ -1,6 +1,6 @@
-import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
-import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { lines, number, readRequired, systemPaths } from './paths.js'
+import { flag } from 'promkit/exporter'
+import { fieldsCollector } from './fields-collector.js'
+import { lines, number, readRequired } from './paths.js'
 
 /** Parses /proc/vmstat: `name value` lines. */
 export function parseVmstat(text: string): Map<string, number> {
@@ -18,30 +18,10 @@ const fieldsFlag = flag.regexp('collector.vmstat.fields', {
 })
 
 /** `node_vmstat_<field>` (untyped, as node_exporter has them) for the fields `--collector.vmstat.fields` matches. */
-export const vmstatCollector: CollectorDefinition = {
+export const vmstatCollector = fieldsCollector({
   name: 'vmstat',
-  defaultEnabled: true,
-  flags: [fieldsFlag],
-  create(context): Collector {
-    const paths = systemPaths(context)
-    const wanted = context.value(fieldsFlag)
-    const descFor = cachedDescs(
-      (field) =>
-        new Desc({
-          namespace: context.namespace,
-          subsystem: 'vmstat',
-          name: field,
-          help: `/proc/vmstat information field ${field}.`,
-        }),
-    )
-    return {
-      // Which fields exist depends on the kernel: unchecked.
-      describe: () => [],
-      async collect(emit) {
-        for (const [field, value] of parseVmstat(await readRequired(paths.proc('vmstat')))) {
-          if (wanted.test(field)) emit(constMetric(descFor(field), 'untyped', value))
-        }
-      },
-    }
-  },
-}
+  subsystem: 'vmstat',
+  fields: fieldsFlag,
+  help: (field) => `/proc/vmstat information field ${field}.`,
+  read: async (paths) => parseVmstat(await readRequired(paths.proc('vmstat'))),
+})

@@ -29,14 +29,23 @@ t.test('a recorded /proc and /sys tree gives exactly the golden exposition', asy
   const exporter = await startExporter(t, systemExporter, [...pathArgs(fixture), '--web.disable-exporter-metrics'])
   const text = (await get(`${exporter.base}/metrics`)).text
   t.equal(withoutVarying(text), golden)
-  // promtool's only findings are node_exporter's own camelCase meminfo names, kept so dashboards work.
+  // promtool's only findings are node_exporter's own names (camelCase meminfo and netstat fields, entropy in bits),
+  // kept so dashboards work.
   const lint = promtoolCheckMetrics(text)
   t.equal(lint.status, 3)
   t.same(
-    lint.stderr.trim().split('\n'),
-    ['HugePages_Total', 'MemAvailable_bytes', 'MemFree_bytes', 'MemTotal_bytes'].map(
-      (field) => `node_memory_${field} metric names should be written in 'snake_case' not 'camelCase'`,
-    ),
+    lint.stderr.trim().split('\n').sort(),
+    [
+      ...['node_entropy_available_bits', 'node_entropy_pool_size_bits'].map(
+        (name) => `${name} use base unit "bytes" instead of "bits"`,
+      ),
+      ...['HugePages_Total', 'MemAvailable_bytes', 'MemFree_bytes', 'MemTotal_bytes'].map(
+        (field) => `node_memory_${field} metric names should be written in 'snake_case' not 'camelCase'`,
+      ),
+      ...[...new Set(samples(text, 'node_netstat_').map((line) => line.split(' ')[0] as string))]
+        .filter((name) => /[a-z][A-Z]/.test(name))
+        .map((name) => `${name} metric names should be written in 'snake_case' not 'camelCase'`),
+    ].sort(),
   )
   const root = await statfs(join(fixture, 'root'))
   t.same(
