@@ -1,5 +1,9 @@
 import type { ExporterDefinition } from 'promkit/exporter'
 import { arpCollector } from './arp.js'
+import { bondingCollector } from './bonding.js'
+import { dmiCollector } from './dmi.js'
+import { schedstatCollector } from './schedstat.js'
+import { thermalZoneCollector } from './thermal-zone.js'
 import { conntrackCollector } from './conntrack.js'
 import { cpuCollector } from './cpu.js'
 import { diskstatsCollector } from './diskstats.js'
@@ -32,9 +36,11 @@ export const systemExporter: ExporterDefinition = {
   flags: Object.values(pathFlags),
   collectors: [
     arpCollector,
+    bondingCollector,
     conntrackCollector,
     cpuCollector,
     diskstatsCollector,
+    dmiCollector,
     entropyCollector,
     filefdCollector,
     filesystemCollector,
@@ -44,10 +50,12 @@ export const systemExporter: ExporterDefinition = {
     netstatCollector,
     osCollector,
     pressureCollector,
+    schedstatCollector,
     sockstatCollector,
     softnetCollector,
     statCollector,
     textfileCollector,
+    thermalZoneCollector,
     timeCollector,
     udpQueuesCollector,
     unameCollector,

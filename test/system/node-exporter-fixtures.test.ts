@@ -9,8 +9,21 @@ import { promtoolCheckMetrics } from '../helpers/promtool.js'
 import { systemExporter } from '../helpers/system.js'
 
 const tree = new URL('../fixtures/node-exporter/', import.meta.url).pathname
-const collectors = ['netstat', 'sockstat', 'softnet', 'entropy', 'conntrack', 'udp_queues', 'arp']
-const families = /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp)_/
+const collectors = [
+  'netstat',
+  'sockstat',
+  'softnet',
+  'entropy',
+  'conntrack',
+  'udp_queues',
+  'arp',
+  'schedstat',
+  'thermal_zone',
+  'dmi',
+  'bonding',
+]
+const families =
+  /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/
 
 /** The families of these collectors, each with its series sorted, as comparable data. */
 function comparable(text: string) {
@@ -29,6 +42,8 @@ t.test("node_exporter's fixture tree gives node_exporter's end-to-end output for
   const exporter = await startExporter(t, systemExporter, [
     '--path.procfs',
     `${tree}proc`,
+    '--path.sysfs',
+    `${tree}sys`,
     '--collector.disable-defaults',
     ...collectors.map((name) => `--collector.${name}`),
     '--collector.arp.device-exclude=nope',

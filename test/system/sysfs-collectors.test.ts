@@ -1,0 +1,95 @@
+// The schedstat, thermal_zone, dmi and bonding collectors on what other kernels and machines have: newer sysfs
+// layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Registry, encode } from 'promkit'
+import type { CollectorDefinition } from 'promkit/exporter'
+import t from 'tap'
+import { bondingCollector } from '../../collectors/system/bonding.js'
+import { dmiCollector } from '../../collectors/system/dmi.js'
+import { parseSchedstat } from '../../collectors/system/schedstat.js'
+import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
+import { systemContext } from '../helpers/system.js'
+
+const root = mkdtempSync(join(tmpdir(), 'promkit-sysfs-'))
+t.teardown(() => rmSync(root, { recursive: true, force: true }))
+
+/** Writes files under the fake root: path (from the root) → content. */
+function write(files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true })
+    writeFileSync(join(root, path), content)
+  }
+}
+
+/** A collector's exposition on the fake root, gathered `times` times (the last one returned). */
+async function gathered(definition: CollectorDefinition, times = 1): Promise<string> {
+  const registry = new Registry()
+  registry.register(await definition.create(systemContext(root)))
+  let text = ''
+  for (let i = 0; i < times; i++) {
+    const { families, errors } = await registry.gather()
+    if (errors.length > 0) throw errors[0]
+    text = encode(families, 'text')
+  }
+  return text
+}
+
+t.test('schedstat: a short cpu line is refused; other lines are skipped', async (t) => {
+  t.same(parseSchedstat('version 15\ntimestamp 1\ndomain0 3 1 2\n'), [])
+  t.throws(() => parseSchedstat('cpu0 1 2 3\n'), { message: "couldn't parse /proc/schedstat: cpu0 has 4 fields" })
+})
+
+t.test(
+  'thermal_zone: zones without a type or a readable temperature, and devices missing a state, are left out',
+  async (t) => {
+    write({
+      'sys/class/thermal/thermal_zone0/type': 'acpitz\n',
+      'sys/class/thermal/thermal_zone0/temp': '27800\n',
+      'sys/class/thermal/thermal_zone1/temp': '1000\n',
+      'sys/class/thermal/thermal_zone2/type': 'off\n',
+      'sys/class/thermal/cooling_device0/type': 'Fan\n',
+      'sys/class/thermal/cooling_device0/cur_state': '1\n',
+      'sys/class/thermal/cooling_device1/type': 'Fan\n',
+      'sys/class/thermal/other/type': 'ignored\n',
+    })
+    // A sensor that is off answers its reads with an error: here a directory stands in for the file.
+    mkdirSync(join(root, 'sys/class/thermal/thermal_zone2/temp'))
+    const text = await gathered(thermalZoneCollector)
+    t.match(text, /^node_thermal_zone_temp\{type="acpitz",zone="0"\} 27\.8$/m)
+    t.equal(text.match(/^node_thermal_zone_temp/gm)?.length, 1)
+    t.notMatch(text, /^node_cooling_device/m)
+    rmSync(join(root, 'sys/class/thermal'), { recursive: true })
+    write({ 'sys/class/thermal': 'not a directory' })
+    await t.rejects(gathered(thermalZoneCollector), {
+      code: 'PROMKIT_ERR_COLLECT_FAILED',
+      message: /ENOTDIR: not a directory/,
+    })
+    rmSync(join(root, 'sys/class/thermal'))
+  },
+)
+
+t.test('dmi: labels for the files there are, unreadable ones left out', async (t) => {
+  write({ 'sys/class/dmi/id/sys_vendor': 'QEMU\n', 'sys/class/dmi/id/product_name': 'Standard PC\n' })
+  // A root-only file (product_serial, product_uuid) cannot be read by an unprivileged exporter.
+  mkdirSync(join(root, 'sys/class/dmi/id/product_serial'))
+  const text = await gathered(dmiCollector, 2)
+  t.match(text, /^node_dmi_info\{product_name="Standard PC",system_vendor="QEMU"\} 1$/m)
+})
+
+t.test(
+  'bonding: MII status under lower_<slave> (newer kernels) or slave_<slave>, a master without slaves',
+  async (t) => {
+    write({
+      'sys/class/net/bonding_masters': 'bond1 bond0\n',
+      'sys/class/net/bond0/bonding/slaves': 'eth0 eth1\n',
+      'sys/class/net/bond0/lower_eth0/bonding_slave/mii_status': 'up\n',
+      'sys/class/net/bond0/slave_eth1/bonding_slave/mii_status': 'down\n',
+    })
+    const text = await gathered(bondingCollector)
+    t.match(text, /^node_bonding_slaves\{master="bond0"\} 2$/m)
+    t.match(text, /^node_bonding_active\{master="bond0"\} 1$/m)
+    t.match(text, /^node_bonding_slaves\{master="bond1"\} 0$/m)
+  },
+)
