@@ -12,6 +12,7 @@ import { filefdCollector } from './filefd.js'
 import { filesystemCollector } from './filesystem.js'
 import { loadavgCollector } from './loadavg.js'
 import { meminfoCollector } from './meminfo.js'
+import { netclassCollector } from './netclass.js'
 import { netdevCollector } from './netdev.js'
 import { netstatCollector } from './netstat.js'
 import { osCollector } from './os.js'
@@ -46,6 +47,7 @@ export const systemExporter: ExporterDefinition = {
     filesystemCollector,
     loadavgCollector,
     meminfoCollector,
+    netclassCollector,
     netdevCollector,
     netstatCollector,
     osCollector,

@@ -21,6 +21,7 @@ const collectors = [
   'thermal_zone',
   'dmi',
   'bonding',
+  'netclass',
 ]
 const families =
   /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/
@@ -48,6 +49,8 @@ t.test("node_exporter's fixture tree gives node_exporter's end-to-end output for
     ...collectors.map((name) => `--collector.${name}`),
     '--collector.arp.device-exclude=nope',
     '--no-collector.arp.netlink',
+    '--collector.netclass.ignored-devices=(dmz|int)',
+    '--collector.netclass.ignore-invalid-speed',
   ])
   const text = (await get(`${exporter.base}/metrics`)).text
   const expected = comparable(readFileSync(`${tree}expected.prom`, 'utf8'))

@@ -1,6 +1,6 @@
-// The schedstat, thermal_zone, dmi and bonding collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding and netclass collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Registry, encode } from 'promkit'
@@ -8,6 +8,7 @@ import type { CollectorDefinition } from 'promkit/exporter'
 import t from 'tap'
 import { bondingCollector } from '../../collectors/system/bonding.js'
 import { dmiCollector } from '../../collectors/system/dmi.js'
+import { netclassCollector } from '../../collectors/system/netclass.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
 import { systemContext } from '../helpers/system.js'
@@ -93,3 +94,30 @@ t.test(
     t.match(text, /^node_bonding_slaves\{master="bond1"\} 0$/m)
   },
 )
+
+t.test('netclass: refused attributes, a dangling link, an invalid speed kept without the flag', async (t) => {
+  write({
+    'sys/class/net/veth1/operstate': 'lowerlayerdown\n',
+    'sys/class/net/veth1/speed': '-1\n',
+    'sys/class/net/veth1/mtu': 'x\n',
+    'sys/class/net/veth1/flags': '0x1002\n',
+  })
+  // Reading the speed of a link that is down fails (EINVAL); a directory stands in for it here.
+  mkdirSync(join(root, 'sys/class/net/veth2/speed'), { recursive: true })
+  symlinkSync(join(root, 'nowhere'), join(root, 'sys/class/net/gone'))
+  const text = await gathered(netclassCollector)
+  t.match(text, /^node_network_speed_bytes\{device="veth1"\} -125000$/m)
+  t.notMatch(text, /node_network_mtu_bytes/)
+  t.match(text, /^node_network_up\{device="veth1"\} 0$/m)
+  t.match(
+    text,
+    /^node_network_info\{address="",adminstate="down",broadcast="",device="veth1",duplex="",ifalias="",operstate="lowerlayerdown"\} 1$/m,
+  )
+  t.match(text, /^node_network_up\{device="veth2"\} 0$/m)
+  t.notMatch(text, /device="gone"/)
+  rmSync(join(root, 'sys/class/net'), { recursive: true })
+  write({ 'sys/class/net': 'not a directory' })
+  await t.rejects(gathered(netclassCollector), { message: /ENOTDIR: not a directory/ })
+  rmSync(join(root, 'sys/class/net'))
+  t.equal(await gathered(netclassCollector), '', 'no /sys/class/net, no data')
+})
