@@ -6,6 +6,7 @@ import { schedstatCollector } from './schedstat.js'
 import { thermalZoneCollector } from './thermal-zone.js'
 import { conntrackCollector } from './conntrack.js'
 import { cpuCollector } from './cpu.js'
+import { cpufreqCollector } from './cpufreq.js'
 import { diskstatsCollector } from './diskstats.js'
 import { entropyCollector } from './entropy.js'
 import { filefdCollector } from './filefd.js'
@@ -40,6 +41,7 @@ export const systemExporter: ExporterDefinition = {
     bondingCollector,
     conntrackCollector,
     cpuCollector,
+    cpufreqCollector,
     diskstatsCollector,
     dmiCollector,
     entropyCollector,

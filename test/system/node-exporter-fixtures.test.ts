@@ -22,6 +22,7 @@ const collectors = [
   'dmi',
   'bonding',
   'netclass',
+  'cpufreq',
 ]
 const families =
   /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/

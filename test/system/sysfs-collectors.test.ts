@@ -1,4 +1,4 @@
-// The schedstat, thermal_zone, dmi, bonding and netclass collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding, netclass and cpufreq collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,6 +7,7 @@ import { Registry, encode } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import t from 'tap'
 import { bondingCollector } from '../../collectors/system/bonding.js'
+import { cpufreqCollector } from '../../collectors/system/cpufreq.js'
 import { dmiCollector } from '../../collectors/system/dmi.js'
 import { netclassCollector } from '../../collectors/system/netclass.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
@@ -120,4 +121,27 @@ t.test('netclass: refused attributes, a dangling link, an invalid speed kept wit
   await t.rejects(gathered(netclassCollector), { message: /ENOTDIR: not a directory/ })
   rmSync(join(root, 'sys/class/net'))
   t.equal(await gathered(netclassCollector), '', 'no /sys/class/net, no data')
+})
+
+t.test('cpufreq: cpuinfo frequencies when readable, a governor without the list of available ones', async (t) => {
+  t.equal(await gathered(cpufreqCollector), '', 'no /sys/devices/system/cpu, no data')
+  write({
+    'sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_cur_freq': '2400000\n',
+    'sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq': '3000000\n',
+    'sys/devices/system/cpu/cpu0/cpufreq/scaling_governor': 'schedutil\n',
+    'sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors': 'performance schedutil\n',
+    'sys/devices/system/cpu/cpu10/cpufreq/scaling_governor': 'performance\n',
+    'sys/devices/system/cpu/cpu2/topology/core_id': '2\n',
+    'sys/devices/system/cpu/cpufreq/boost': '1\n',
+  })
+  // cpuinfo_cur_freq is root's: unreadable for the exporter, like this directory.
+  mkdirSync(join(root, 'sys/devices/system/cpu/cpu10/cpufreq/cpuinfo_cur_freq'))
+  const text = await gathered(cpufreqCollector)
+  t.match(text, /^node_cpu_frequency_hertz\{cpu="0"\} 2400000000$/m)
+  t.match(text, /^node_cpu_frequency_max_hertz\{cpu="0"\} 3000000000$/m)
+  t.notMatch(text, /node_cpu_frequency_hertz\{cpu="10"\}/)
+  t.match(text, /^node_cpu_scaling_governor\{cpu="0",governor="performance"\} 0$/m)
+  t.match(text, /^node_cpu_scaling_governor\{cpu="0",governor="schedutil"\} 1$/m)
+  t.match(text, /^node_cpu_scaling_governor\{cpu="10",governor="performance"\} 1$/m)
+  t.notMatch(text, /cpu="2"/, 'a CPU without cpufreq is left out')
 })
