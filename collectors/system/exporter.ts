@@ -12,6 +12,7 @@ import { entropyCollector } from './entropy.js'
 import { filefdCollector } from './filefd.js'
 import { filesystemCollector } from './filesystem.js'
 import { loadavgCollector } from './loadavg.js'
+import { mdadmCollector } from './mdadm.js'
 import { meminfoCollector } from './meminfo.js'
 import { netclassCollector } from './netclass.js'
 import { netdevCollector } from './netdev.js'
@@ -48,6 +49,7 @@ export const systemExporter: ExporterDefinition = {
     filefdCollector,
     filesystemCollector,
     loadavgCollector,
+    mdadmCollector,
     meminfoCollector,
     netclassCollector,
     netdevCollector,

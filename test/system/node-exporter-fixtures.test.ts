@@ -23,6 +23,7 @@ const collectors = [
   'bonding',
   'netclass',
   'cpufreq',
+  'mdadm',
 ]
 const families =
   /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/

@@ -1,4 +1,4 @@
-// The schedstat, thermal_zone, dmi, bonding, netclass and cpufreq collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq and mdadm collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +9,7 @@ import t from 'tap'
 import { bondingCollector } from '../../collectors/system/bonding.js'
 import { cpufreqCollector } from '../../collectors/system/cpufreq.js'
 import { dmiCollector } from '../../collectors/system/dmi.js'
+import { mdadmCollector, parseMdstat } from '../../collectors/system/mdadm.js'
 import { netclassCollector } from '../../collectors/system/netclass.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
@@ -144,4 +145,19 @@ t.test('cpufreq: cpuinfo frequencies when readable, a governor without the list 
   t.match(text, /^node_cpu_scaling_governor\{cpu="0",governor="schedutil"\} 1$/m)
   t.match(text, /^node_cpu_scaling_governor\{cpu="10",governor="performance"\} 1$/m)
   t.notMatch(text, /cpu="2"/, 'a CPU without cpufreq is left out')
+})
+
+t.test('mdadm: no software RAID, an unreadable raid_disks, a device line without its blocks', async (t) => {
+  t.equal(await gathered(mdadmCollector), '', 'no /proc/mdstat and no /sys/block, no data')
+  t.throws(() => parseMdstat('md0 : active raid1 sda1[0] sdb1[1]\n\nunused devices: <none>\n'), {
+    message: `couldn't parse /proc/mdstat: md0 blocks is undefined, not a number`,
+  })
+  t.throws(() => parseMdstat('md0 : active raid1 sda1[0]'), { message: /md0 blocks is undefined/ })
+  // raid_disks cannot be read (a directory stands in for it): the array is left out of the sysfs families.
+  mkdirSync(join(root, 'sys/block/md3/md/raid_disks'), { recursive: true })
+  write({ 'sys/block/md5/md/raid_disks': '2\n', 'sys/block/sda/size': '100\n' })
+  const text = await gathered(mdadmCollector)
+  t.match(text, /^node_md_raid_disks\{device="md5"\} 2$/m)
+  t.match(text, /^node_md_degraded\{device="md5"\} 0$/m, 'no degraded file (raid0 and linear have none) is 0')
+  t.notMatch(text, /md3/)
 })
