@@ -17,6 +17,7 @@ import { meminfoCollector } from './meminfo.js'
 import { netclassCollector } from './netclass.js'
 import { netdevCollector } from './netdev.js'
 import { netstatCollector } from './netstat.js'
+import { nvmeCollector } from './nvme.js'
 import { osCollector } from './os.js'
 import { pathFlags } from './paths.js'
 import { pressureCollector } from './pressure.js'
@@ -54,6 +55,7 @@ export const systemExporter: ExporterDefinition = {
     netclassCollector,
     netdevCollector,
     netstatCollector,
+    nvmeCollector,
     osCollector,
     pressureCollector,
     schedstatCollector,

@@ -24,6 +24,7 @@ const collectors = [
   'netclass',
   'cpufreq',
   'mdadm',
+  'nvme',
 ]
 const families =
   /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/

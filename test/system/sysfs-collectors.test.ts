@@ -1,4 +1,4 @@
-// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq and mdadm collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm and nvme collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +11,7 @@ import { cpufreqCollector } from '../../collectors/system/cpufreq.js'
 import { dmiCollector } from '../../collectors/system/dmi.js'
 import { mdadmCollector, parseMdstat } from '../../collectors/system/mdadm.js'
 import { netclassCollector } from '../../collectors/system/netclass.js'
+import { nvmeCollector } from '../../collectors/system/nvme.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
 import { systemContext } from '../helpers/system.js'
@@ -161,3 +162,26 @@ t.test('mdadm: no software RAID, an unreadable raid_disks, a device line without
   t.match(text, /^node_md_degraded\{device="md5"\} 0$/m, 'no degraded file (raid0 and linear have none) is 0')
   t.notMatch(text, /md3/)
 })
+
+t.test(
+  'nvme: a controller without namespaces or attributes, a namespace with a bad size, no NVMe at all',
+  async (t) => {
+    t.equal(await gathered(nvmeCollector), '', 'no /sys/class/nvme, no data')
+    write({ 'sys/class/nvme/nvme1/nvme1c1n1/size': '1\n' })
+    t.match(
+      await gathered(nvmeCollector),
+      /^node_nvme_info\{cntlid="",device="nvme1",firmware_revision="",model="",serial="",state=""\} 1$/m,
+      'a multipath path (nvme1c1n1) is not a namespace',
+    )
+    write({
+      'sys/class/nvme/nvme1/nvme1n1/size': 'many\n',
+      'sys/class/nvme/nvme1/nvme1n1/nuse': '1\n',
+      'sys/class/nvme/nvme1/nvme1n1/queue/logical_block_size': '512\n',
+    })
+    await t.rejects(gathered(nvmeCollector), { message: /nvme1\/nvme1n1\/size: size is "many", not a number/ })
+    rmSync(join(root, 'sys/class/nvme'), { recursive: true })
+    write({ 'sys/class/nvme': 'not a directory' })
+    await t.rejects(gathered(nvmeCollector), { message: /ENOTDIR/ })
+    rmSync(join(root, 'sys/class/nvme'))
+  },
+)
