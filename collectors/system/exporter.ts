@@ -26,6 +26,7 @@ import { softnetCollector } from './softnet.js'
 import { statCollector } from './stat.js'
 import { textfileCollector } from './textfile.js'
 import { timeCollector } from './time.js'
+import { timexCollector } from './timex.js'
 import { udpQueuesCollector } from './udp-queues.js'
 import { unameCollector } from './uname.js'
 import { vmstatCollector } from './vmstat.js'
@@ -65,6 +66,7 @@ export const systemExporter: ExporterDefinition = {
     textfileCollector,
     thermalZoneCollector,
     timeCollector,
+    timexCollector,
     udpQueuesCollector,
     unameCollector,
     vmstatCollector,

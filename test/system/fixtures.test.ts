@@ -13,7 +13,7 @@ const golden = readFileSync(new URL('../golden/system.txt', import.meta.url), 'u
 
 /** Families whose values depend on the machine or the clock, not on the fixture: checked separately. */
 const varying =
-  /^node_(exporter_.*|scrape_collector_duration_seconds|time_seconds|time_zone_offset_seconds|filesystem_(size_bytes|free_bytes|avail_bytes|files|files_free))$/
+  /^node_(exporter_.*|scrape_collector_duration_seconds|time_seconds|time_zone_offset_seconds|timex_.*|filesystem_(size_bytes|free_bytes|avail_bytes|files|files_free))$/
 
 function withoutVarying(text: string): string {
   return text
