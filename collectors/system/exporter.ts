@@ -3,6 +3,7 @@ import { arpCollector } from './arp.js'
 import { bondingCollector } from './bonding.js'
 import { dmiCollector } from './dmi.js'
 import { schedstatCollector } from './schedstat.js'
+import { selinuxCollector } from './selinux.js'
 import { thermalZoneCollector } from './thermal-zone.js'
 import { conntrackCollector } from './conntrack.js'
 import { cpuCollector } from './cpu.js'
@@ -60,6 +61,7 @@ export const systemExporter: ExporterDefinition = {
     osCollector,
     pressureCollector,
     schedstatCollector,
+    selinuxCollector,
     sockstatCollector,
     softnetCollector,
     statCollector,

@@ -10,7 +10,7 @@ import { systemExporter } from '../helpers/system.js'
 
 /** node_exporter families that belong to the collectors system_exporter implements. */
 const ourCollectors =
-  /^node_(cpu_(seconds|guest_seconds)_total|memory_|load(1|5|15)$|network_(receive|transmit)_|filesystem_|disk_|boot_time_seconds|context_switches_total|forks_total|intr_total|procs_(running|blocked)|uname_info|os_|time_(seconds|zone|clocksource)|filefd_|vmstat_|pressure_|textfile_|netstat_|sockstat_|softnet_|entropy_|nf_conntrack_|udp_queues|arp_|schedstat_|thermal_zone_|cooling_device_|dmi_|bonding_|cpu_scaling_|cpu_frequency_|md_|nvme_|timex_)/
+  /^node_(cpu_(seconds|guest_seconds)_total|memory_|load(1|5|15)$|network_(receive|transmit)_|filesystem_|disk_|boot_time_seconds|context_switches_total|forks_total|intr_total|procs_(running|blocked)|uname_info|os_|time_(seconds|zone|clocksource)|filefd_|vmstat_|pressure_|textfile_|netstat_|sockstat_|softnet_|entropy_|nf_conntrack_|udp_queues|arp_|schedstat_|thermal_zone_|cooling_device_|dmi_|bonding_|cpu_scaling_|cpu_frequency_|md_|nvme_|timex_|selinux_)/
 /** Collectors whose series (label sets) must be the same in both. */
 const sameSeries =
   /^node_(cpu_seconds_total|memory_|load|network_(receive|transmit)_|filesystem_|boot_time|context_switches|forks|intr|procs_)/

@@ -1,4 +1,4 @@
-// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm and nvme collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm, nvme and selinux collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +13,7 @@ import { mdadmCollector, parseMdstat } from '../../collectors/system/mdadm.js'
 import { netclassCollector } from '../../collectors/system/netclass.js'
 import { nvmeCollector } from '../../collectors/system/nvme.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
+import { selinuxCollector } from '../../collectors/system/selinux.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
 import { systemContext } from '../helpers/system.js'
 
@@ -185,3 +186,30 @@ t.test(
     rmSync(join(root, 'sys/class/nvme'))
   },
 )
+
+t.test('selinux: not mounted, permissive with no config, enforcing, an unknown configured mode', async (t) => {
+  t.equal(
+    await gathered(selinuxCollector),
+    '# HELP node_selinux_enabled SELinux is enabled, 1 is true, 0 is false\n# TYPE node_selinux_enabled gauge\nnode_selinux_enabled 0\n',
+  )
+  write({
+    'proc/self/mounts': 'proc /proc proc rw 0 0\nselinuxfs /sys/fs/selinux selinuxfs rw 0 0\n',
+    'root/sys/fs/selinux/enforce': '0\n',
+  })
+  const permissive = await gathered(selinuxCollector)
+  t.match(permissive, /^node_selinux_enabled 1$/m)
+  t.match(permissive, /^node_selinux_current_mode 0$/m)
+  t.match(permissive, /^node_selinux_config_mode -1$/m, 'no /etc/selinux/config reads as disabled')
+  write({ 'root/sys/fs/selinux/enforce': '1\n', 'root/etc/selinux/config': '# comment\nSELINUX=enforcing\n' })
+  const enforcing = await gathered(selinuxCollector)
+  t.match(enforcing, /^node_selinux_current_mode 1$/m)
+  t.match(enforcing, /^node_selinux_config_mode 1$/m)
+  write({ 'root/etc/selinux/config': 'SELINUX=sometimes\n' })
+  t.match(await gathered(selinuxCollector), /^node_selinux_config_mode -1$/m)
+  write({ 'proc/self/mounts': 'selinuxfs /gone selinuxfs rw 0 0\n' })
+  t.match(
+    await gathered(selinuxCollector),
+    /^node_selinux_enabled 0$/m,
+    'mounted where no enforce file is: not enabled',
+  )
+})
