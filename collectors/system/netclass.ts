@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { type Collector, Desc, type ScalarType, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { readOptional, systemPaths } from './paths.js'
+import { listOptional, readOptional, systemPaths } from './paths.js'
 
 /** The numeric attributes of /sys/class/net/<device> node_exporter reports: its name, the file, type, and base. */
 const attributes: readonly (readonly [family: string, file: string, type: ScalarType, hex?: 'hex'])[] = [
@@ -99,10 +99,7 @@ export const netclassCollector: CollectorDefinition = {
     return {
       describe: () => [...numeric.map(([family]) => family), speed, up, info],
       async collect(emit) {
-        const entries = await readdir(net()).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return []
-          throw error
-        })
+        const entries = await listOptional(net())
         const devices: string[] = []
         for (const entry of entries.sort()) {
           if (ignored.test(entry)) continue

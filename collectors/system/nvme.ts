@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readOptional, systemPaths } from './paths.js'
 
 /**
  * node_exporter's nvme collector, from /sys/class/nvme: `node_nvme_info` (model, serial, firmware, state, controller
@@ -52,10 +52,7 @@ export const nvmeCollector: CollectorDefinition = {
     return {
       describe: () => [info, namespaceInfo, capacity, size, used, blockSize],
       async collect(emit) {
-        const controllers = await readdir(nvme()).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return [] as string[]
-          throw error
-        })
+        const controllers = await listOptional(nvme())
         for (const device of controllers.sort()) {
           const attributes = await Promise.all(
             ['firmware_rev', 'model', 'serial', 'state', 'cntlid'].map((file) => text(device, file)),

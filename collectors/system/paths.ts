@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ExporterContext, flag } from 'promkit/exporter'
 
@@ -71,6 +71,19 @@ export async function readOptional(path: string): Promise<string | undefined> {
     return await readText(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/**
+ * The entries of a directory, or none when it does not exist (no such device on this machine); any other failure
+ * throws.
+ */
+export async function listOptional(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw error
   }
 }

@@ -1,15 +1,10 @@
-import { readdir } from 'node:fs/promises'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readOptional, systemPaths } from './paths.js'
 
 /** The `<prefix>N` entries of /sys/class/thermal, with their N. */
 async function numbered(dir: string, prefix: string): Promise<{ entry: string; index: string }[]> {
-  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return []
-    throw error
-  })
-  return entries
+  return (await listOptional(dir))
     .filter((entry) => entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)))
     .map((entry) => ({ entry, index: entry.slice(prefix.length) }))
     .sort((a, b) => Number(a.index) - Number(b.index))
