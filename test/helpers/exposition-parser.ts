@@ -1,5 +1,6 @@
 // A small, strict parser for the two text formats, used by tests to read back what promkit wrote.
 // It refuses anything it does not understand, so a test that round-trips through it can fail.
+import { type TextFamily, parseText } from 'promkit'
 
 export interface ParsedSample {
   name: string
@@ -129,4 +130,20 @@ export function familiesOf(text: string, prefix: string): Map<string, ComparedFa
     })
   }
   return result
+}
+
+/**
+ * The families of a text exposition (those `keep` accepts) as comparable data, read by promkit's parseText: sorted by
+ * name, each metric's labels sorted, its metrics sorted, so two exporters' answers compare whatever their order.
+ */
+export function comparableFamilies(text: string, keep: (name: string) => boolean = () => true): TextFamily[] {
+  return parseText(text)
+    .filter(({ name }) => keep(name))
+    .map((family) => ({
+      ...family,
+      metrics: family.metrics
+        .map((metric) => ({ ...metric, labels: [...metric.labels].sort(([a], [b]) => (a < b ? -1 : 1)) }))
+        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
 }

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import type { ExporterContext } from 'promkit/exporter'
+import type { Test } from 'tap'
 import { systemExporter as definition } from '../../collectors/system/exporter.js'
 import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
+import { freePort, waitFor } from './ports.js'
 
 /** The built system exporter binary. */
 export const systemExporter = new URL('../../collectors/system/dist/main.js', import.meta.url).pathname
@@ -23,13 +26,35 @@ export function pathArgs(root: string): string[] {
 
 /**
  * The context a system collector's create() gets for that fake root and these flags (parsed as the
- * exporter parses its command line), logging (debug and up, as JSON) into `lines`.
+ * exporter parses its command line; a list gives the flag once per value), logging (debug and up, as JSON) into
+ * `lines`.
  */
-export function systemContext(root: string, flags: Record<string, string> = {}, lines: string[] = []): ExporterContext {
-  const args = [...pathArgs(root), ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value])]
+export function systemContext(
+  root: string,
+  flags: Record<string, string | readonly string[]> = {},
+  lines: string[] = [],
+): ExporterContext {
+  const given = Object.entries(flags).flatMap(([name, value]) =>
+    (typeof value === 'string' ? [value] : value).flatMap((each) => [`--${name}`, each]),
+  )
+  const args = [...pathArgs(root), ...given]
   const { options } = parseCommandLine(definition, ['node', 'system_exporter', ...args], {}, () => {})
   return exporterContext(
     options as NonNullable<typeof options>,
     pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(line) }),
   )
+}
+
+/**
+ * Debian's node_exporter 1.5 with these flags on a free loopback port, stopped when the test ends: its metrics URL,
+ * once it answers.
+ */
+export async function startNodeExporter(t: Test, args: readonly string[]): Promise<string> {
+  const port = await freePort()
+  const child = spawn('prometheus-node-exporter', [...args, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: 'ignore',
+  })
+  t.teardown(() => void child.kill())
+  const url = `http://127.0.0.1:${port}/metrics`
+  return waitFor('node_exporter to answer', async () => ((await fetch(url)).ok ? url : undefined), 20_000, 50)
 }

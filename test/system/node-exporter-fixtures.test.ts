@@ -2,9 +2,9 @@
 // The system exporter on node_exporter's own fixture tree (test/fixtures/node-exporter): the families of the
 // collectors that read it equal node_exporter 1.12.1's end-to-end output for the same tree.
 import { readFileSync } from 'node:fs'
-import { parseText } from 'promkit'
 import t from 'tap'
 import { get, startExporter } from '../helpers/exporter-process.js'
+import { comparableFamilies } from '../helpers/exposition-parser.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 import { systemExporter } from '../helpers/system.js'
 
@@ -29,18 +29,8 @@ const collectors = [
 const families =
   /^node_(netstat|sockstat|softnet|entropy|nf_conntrack|udp_queues|arp|schedstat|thermal_zone|cooling_device|dmi|bonding)_/
 
-/** The families of these collectors, each with its series sorted, as comparable data. */
-function comparable(text: string) {
-  return parseText(text)
-    .filter(({ name }) => families.test(name))
-    .map((family) => ({
-      ...family,
-      metrics: family.metrics
-        .map((metric) => ({ ...metric, labels: [...metric.labels].sort(([a], [b]) => (a < b ? -1 : 1)) }))
-        .sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1)),
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-}
+/** The families of these collectors, as comparable data. */
+const comparable = (text: string) => comparableFamilies(text, (name) => families.test(name))
 
 t.test("node_exporter's fixture tree gives node_exporter's end-to-end output for these collectors", async (t) => {
   const exporter = await startExporter(t, systemExporter, [

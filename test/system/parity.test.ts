@@ -1,10 +1,8 @@
 // Peers: prometheus-node-exporter
-import { spawn } from 'node:child_process'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { type ParsedSample, parseExposition } from '../helpers/exposition-parser.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
-import { freePort, waitFor } from '../helpers/ports.js'
-import { systemExporter } from '../helpers/system.js'
+import { startNodeExporter, systemExporter } from '../helpers/system.js'
 
 // The live machine, read by Debian's node_exporter 1.5 and by ours, side by side.
 
@@ -38,20 +36,8 @@ function families(text: string): Map<string, Family> {
   return result
 }
 
-async function nodeExporter(t: Test): Promise<string> {
-  const port = await freePort()
-  const child = spawn(
-    'prometheus-node-exporter',
-    [`--web.listen-address=127.0.0.1:${port}`, '--no-collector.systemd'],
-    { stdio: 'ignore' },
-  )
-  t.teardown(() => void child.kill())
-  const url = `http://127.0.0.1:${port}/metrics`
-  return waitFor('node_exporter', async () => ((await fetch(url)).ok ? url : undefined), 20_000, 50)
-}
-
 t.test('system_exporter and node_exporter 1.5 agree on the live machine', async (t) => {
-  const theirsUrl = await nodeExporter(t)
+  const theirsUrl = await startNodeExporter(t, ['--no-collector.systemd'])
   const ours = await startExporter(t, systemExporter, ['--web.disable-exporter-metrics'])
   const [theirsText, oursText] = await Promise.all([
     fetch(theirsUrl).then((r) => r.text()),

@@ -1,19 +1,16 @@
 // Peers: prometheus-node-exporter
 // The textfile collector on node_exporter's own textfile cases (test/fixtures/textfile, with their expected outputs),
 // and side by side with Debian's node_exporter 1.5 on one directory.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Registry, type TextFamily, encode, parseText } from 'promkit'
+import { Registry, encode } from 'promkit'
 import t from 'tap'
-import { pino } from 'pino'
-import { systemExporter as definition } from '../../collectors/system/exporter.js'
 import { textfileCollector } from '../../collectors/system/textfile.js'
-import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
-import { freePort, waitFor } from '../helpers/ports.js'
-import { systemExporter } from '../helpers/system.js'
+import { comparableFamilies } from '../helpers/exposition-parser.js'
+import { startNodeExporter, systemContext, systemExporter } from '../helpers/system.js'
 
 const cases = new URL('../fixtures/textfile/', import.meta.url).pathname
 
@@ -31,26 +28,13 @@ process.chdir(work)
 /** What the textfile collector serves for `--collector.textfile.directory` values, and what it logged. */
 async function collect(...directories: string[]): Promise<{ text: string; logged: string[] }> {
   const logged: string[] = []
-  const args = ['node', 'system_exporter', ...directories.flatMap((dir) => ['--collector.textfile.directory', dir])]
-  const { options } = parseCommandLine(definition, args, {}, () => {})
-  const logger = pino({ level: 'debug', base: undefined }, { write: (line: string) => void logged.push(line) })
   const registry = new Registry()
-  registry.register(await textfileCollector.create(exporterContext(options as NonNullable<typeof options>, logger)))
+  registry.register(
+    await textfileCollector.create(systemContext(work, { 'collector.textfile.directory': directories }, logged)),
+  )
   const { families, errors } = await registry.gather()
   if (errors.length > 0) throw errors[0]
   return { text: encode(families, 'text'), logged }
-}
-
-/** Families as comparable data: name, help, type and samples with sorted labels and numeric values. */
-function comparable(text: string) {
-  return parseText(text)
-    .map((family: TextFamily) => ({
-      ...family,
-      metrics: family.metrics
-        .map((metric) => ({ ...metric, labels: [...metric.labels].sort(([a], [b]) => (a < b ? -1 : 1)) }))
-        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
 }
 
 const expected = (name: string) => readFileSync(join(cases, `${name}.out`), 'utf8')
@@ -65,7 +49,7 @@ for (const name of readdirSync(cases).filter((file) => file.endsWith('.out'))) {
           ? 'fixtures/textfile/nonexistent_path/'
           : `fixtures/textfile/${testCase}/`
     const { text } = await collect(directory)
-    t.same(comparable(text), comparable(expected(testCase)))
+    t.same(comparableFamilies(text), comparableFamilies(expected(testCase)))
   })
 }
 
@@ -82,23 +66,9 @@ t.test("side by side with Debian's node_exporter 1.5 on one directory of several
     cpSync(join(cases, from as string), join(dir, to as string))
   const args = ['--collector.disable-defaults', '--collector.textfile', '--collector.textfile.directory', dir]
   const ours = await startExporter(t, systemExporter, args)
-  const port = await freePort()
-  const theirs = spawn('prometheus-node-exporter', [...args, '--web.listen-address', `127.0.0.1:${port}`], {
-    stdio: 'ignore',
-  })
-  t.teardown(() => void theirs.kill())
-  const theirText = await waitFor(
-    'node_exporter to answer',
-    () =>
-      fetch(`http://127.0.0.1:${port}/metrics`).then(
-        (answer) => (answer.ok ? answer.text() : undefined),
-        () => undefined,
-      ),
-    20_000,
-    50,
-  )
+  const theirText = await (await fetch(await startNodeExporter(t, args))).text()
   const shown = (text: string) =>
-    comparable(text).filter(
+    comparableFamilies(text).filter(
       ({ name }) => !/^(go_|process_|promhttp_|nodejs_|node_exporter_|node_scrape_collector_)/.test(name),
     )
   const ourText = (await get(`${ours.base}/metrics`)).text
@@ -156,7 +126,7 @@ t.test('globs, repeated series, and histograms or summaries with lines missing',
   for (const file of ['a.prom', 'b.prom']) utimesSync(join(dir, file), 1_700_000_000.9, 1_700_000_000.9)
   const { text, logged } = await collect(`${work}/glob-*/`, 'fixtures/missing/*/')
   t.same(
-    comparable(text).map(({ name, metrics }) => [name, metrics]),
+    comparableFamilies(text).map(({ name, metrics }) => [name, metrics]),
     [
       ['bare', [{ labels: [], count: 0, sum: 1 }]],
       [

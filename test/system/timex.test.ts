@@ -1,13 +1,11 @@
 // Peers: prometheus-node-exporter
 // The timex collector: the kernel clock read with adjtimex(2) through koffi, side by side with Debian's
 // node_exporter 1.5 on this machine, and what it does when the clock cannot be read.
-import { spawn } from 'node:child_process'
 import { Registry, encode, parseText } from 'promkit'
 import t from 'tap'
 import { AdjtimexError, type TimexReading, clockReading, timexCollectorReading } from '../../collectors/system/timex.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
-import { freePort, waitFor } from '../helpers/ports.js'
-import { systemContext, systemExporter } from '../helpers/system.js'
+import { startNodeExporter, systemContext, systemExporter } from '../helpers/system.js'
 
 /** The families that do not move between two reads a moment apart (the errors grow, the offset wanders). */
 const steady = /^node_timex_(sync_status|status|loop_time_constant|tick_seconds|tai_offset_seconds|pps_.*)$/
@@ -16,23 +14,9 @@ t.test(
   'side by side with node_exporter 1.5: the same families, and the same values where the clock is steady',
   async (t) => {
     const ours = await startExporter(t, systemExporter, ['--collector.disable-defaults', '--collector.timex'])
-    const port = await freePort()
-    const theirs = spawn(
-      'prometheus-node-exporter',
-      ['--collector.disable-defaults', '--collector.timex', '--web.listen-address', `127.0.0.1:${port}`],
-      { stdio: 'ignore' },
-    )
-    t.teardown(() => void theirs.kill())
-    const theirText = await waitFor(
-      'node_exporter to answer',
-      () =>
-        fetch(`http://127.0.0.1:${port}/metrics`).then(
-          (answer) => (answer.ok ? answer.text() : undefined),
-          () => undefined,
-        ),
-      20_000,
-      50,
-    )
+    const theirText = await (
+      await fetch(await startNodeExporter(t, ['--collector.disable-defaults', '--collector.timex']))
+    ).text()
     const timex = (text: string) => parseText(text).filter(({ name }) => name.startsWith('node_timex_'))
     const mine = timex((await get(`${ours.base}/metrics`)).text)
     const theirsFamilies = timex(theirText)
