@@ -4,7 +4,7 @@ import { type KubeletDescs, kubeletDescs } from './descs.js'
 import { kubeletFlags, summarySource } from './settings.js'
 import type { Readings, SummarySource } from './sources.js'
 import type { Summary } from './summary.js'
-import { emitContainers, emitNode, emitPods, emitResource, emitVolumeStats } from './summary-metrics.js'
+import { emitContainers, emitNode, emitPods, emitResource, emitVolumeStats, labeller } from './summary-metrics.js'
 
 /** The collectors that need only what `?only_cpu_and_memory=true` still sends. */
 const cpuAndMemoryCollectors = new Set(['kubelet', 'resource'])
@@ -77,20 +77,19 @@ function reportFailures(readings: Readings, logger: Logger, reportError: (error:
 function kubeletCollector(context: ExporterContext): Collector {
   const { descs, reader } = state(context)
   const { up, duration, duplicates } = descs.reading
-  const labels = (node: string | undefined, ...values: string[]) => (node === undefined ? values : [...values, node])
   return {
     name: 'kubelet',
     describe: () => [up, duration, duplicates],
     async collect(emit, collectContext) {
       const readings = await reader.read(collectContext)
       for (const { node, summary, seconds } of readings.nodes) {
-        emit(constMetric(up, 'gauge', summary === undefined ? 0 : 1, labels(node)))
-        emit(constMetric(duration, 'gauge', seconds, labels(node)))
+        emit(constMetric(up, 'gauge', summary === undefined ? 0 : 1, labeller(node)()))
+        emit(constMetric(duration, 'gauge', seconds, labeller(node)()))
       }
       for (const { node, summary } of readings.nodes) {
         if (summary === undefined) continue
-        emit(constMetric(duplicates, 'gauge', summary.duplicates.pods, labels(node, 'pod')))
-        emit(constMetric(duplicates, 'gauge', summary.duplicates.containers, labels(node, 'container')))
+        emit(constMetric(duplicates, 'gauge', summary.duplicates.pods, labeller(node)('pod')))
+        emit(constMetric(duplicates, 'gauge', summary.duplicates.containers, labeller(node)('container')))
       }
       reportFailures(readings, context.logger, collectContext.reportError)
     },
@@ -109,9 +108,7 @@ function resourceCollector(context: ExporterContext): Collector {
       const readings = await reader.read(collectContext)
       for (const { node, summary } of readings.nodes) {
         if (summary !== undefined) emitResource(emit, resource, summary, node)
-        emit(
-          constMetric(resource.scrapeError, 'gauge', summary === undefined ? 1 : 0, node === undefined ? [] : [node]),
-        )
+        emit(constMetric(resource.scrapeError, 'gauge', summary === undefined ? 1 : 0, labeller(node)()))
       }
     },
     close: () => reader.source.close(),

@@ -40,9 +40,10 @@ function emitTable<T>(emit: Emit, rows: readonly Row<T>[], columns: readonly Col
 }
 
 /** Label values with the node's name last, when the exporter reads many nodes. */
-type Labeller = (...values: string[]) => readonly string[]
+export type Labeller = (...values: string[]) => readonly string[]
 
-function labeller(node: string | undefined): Labeller {
+/** The labeller of one node's series: `node` appended on the cluster-wide route, nothing for a DaemonSet's one node. */
+export function labeller(node: string | undefined): Labeller {
   return node === undefined ? (...values) => values : (...values) => [...values, node]
 }
 
