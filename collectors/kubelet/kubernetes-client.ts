@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { certificateProblem } from 'promkit/exporter'
+import { type ServerAnswer, ServerClient } from 'promkit/exporter'
 
 /** Where a Kubernetes server (a kubelet, or the API server) is and how to authenticate to it. */
 export interface ServerSettings {
@@ -19,45 +17,27 @@ export interface ServerSettings {
   readonly maxSockets: number
 }
 
-/** Why a request to a Kubernetes server failed, in one line that says what to fix; never carries the token. */
-export class ServerError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ServerError'
-  }
-}
-
 /** The largest answer read (a 110-pod node's summary is about 1 MiB). */
 export const answerLimitBytes = 64 * 1024 * 1024
 
-/** What to say about a certificate problem. */
-const certificateAdvice = {
-  unknown_authority: 'is not signed by a trusted CA (set the CA file, or skip verification)',
-  expired: 'has expired or is not valid yet',
-  hostname_mismatch: 'does not name the host in the URL',
-}
-
 /**
- * GETs JSON from one Kubernetes server over keep-alive connections, with its bearer token. Written on `node:https`
- * rather than a Kubernetes client library: the exporter needs three GETs, and the maintained client
+ * GETs JSON from one Kubernetes server over promkit's ServerClient, with its bearer token. Written on it rather than a
+ * Kubernetes client library: the exporter needs three GETs, and the maintained client
  * (@kubernetes/client-node) brings a dependency tree many times promkit's for them.
  */
 export class KubernetesClient {
-  private readonly agent: HttpAgent
+  private readonly server: ServerClient
   private token: string | undefined
   private tokenProblem: string | undefined
 
   constructor(private readonly settings: ServerSettings) {
-    const options = { keepAlive: true, maxSockets: settings.maxSockets, maxFreeSockets: settings.maxSockets }
-    this.agent =
-      settings.url.protocol === 'https:'
-        ? new HttpsAgent({ ...options, ca: settings.ca, rejectUnauthorized: !settings.insecure })
-        : new HttpAgent(options)
+    const { url, what, ca, insecure, maxSockets } = settings
+    this.server = new ServerClient({ url, what, ca, insecure, maxSockets, answerLimitBytes })
   }
 
   /** `the kubelet at 10.0.0.5:10250`: the server, as errors name it. */
   get name(): string {
-    return `${this.settings.what} at ${this.settings.url.host}`
+    return this.server.name
   }
 
   /** Reads the token file again; a missing or unreadable one means no token (the server will say 401). */
@@ -77,62 +57,28 @@ export class KubernetesClient {
    * The body of `GET path` (with its query) when the server answers 200; a ServerError otherwise. `permission` is
    * what RBAC must allow for it, named in a 403's error.
    */
-  get(path: string, signal: AbortSignal, permission: string): Promise<string> {
-    const target = new URL(path, this.settings.url)
-    const request = target.protocol === 'https:' ? httpsRequest : httpRequest
+  async get(path: string, signal: AbortSignal, permission: string): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.token) headers.authorization = `Bearer ${this.token}`
-    return new Promise<string>((resolve, reject) => {
-      const fail = (message: string) => reject(new ServerError(`${this.name}: ${message}`))
-      const outgoing = request(target, { agent: this.agent, headers, signal }, (answer) => {
-        readBody(answer).then(
-          (body) => (answer.statusCode === 200 ? resolve(body) : fail(this.statusProblem(answer, body, permission))),
-          (error: Error) => fail(this.connectionProblem(error, signal)),
-        )
-      })
-      outgoing.on('error', (error) => fail(this.connectionProblem(error, signal)))
-      outgoing.end()
-    })
+    const answer = await this.server.request(path, { headers, signal })
+    if (answer.status === 200) return answer.body
+    throw this.server.error(this.statusProblem(answer, permission))
   }
 
-  private statusProblem(answer: IncomingMessage, body: string, permission: string): string {
-    const status = `answered ${answer.statusCode} ${answer.statusMessage}`
-    if (answer.statusCode === 401) {
+  private statusProblem(answer: ServerAnswer, permission: string): string {
+    const status = `answered ${answer.status} ${answer.statusMessage}`
+    if (answer.status === 401) {
       const { tokenFile } = this.settings
       if (tokenFile === undefined) return `${status}: no token is configured`
       return `${status}: ${this.tokenProblem ?? `the token in ${tokenFile} was not accepted`}`
     }
-    if (answer.statusCode === 403) return `${status}: RBAC does not let the service account ${permission}`
-    const said = body.replace(/\s+/g, ' ').trim().slice(0, 200)
+    if (answer.status === 403) return `${status}: RBAC does not let the service account ${permission}`
+    const said = answer.body.replace(/\s+/g, ' ').trim().slice(0, 200)
     return said === '' ? status : `${status}: ${said}`
-  }
-
-  private connectionProblem(error: Error, signal: AbortSignal): string {
-    if (signal.aborted) return 'no answer before the scrape deadline'
-    const problem = certificateProblem(error)
-    if (problem === undefined) return error.message
-    return `its certificate ${certificateAdvice[problem]}: ${error.message}`
   }
 
   /** Closes the kept connections. */
   close(): void {
-    this.agent.destroy()
+    this.server.close()
   }
-}
-
-/** An answer's body as text, refused past {@link answerLimitBytes}. */
-function readBody(answer: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    answer.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > answerLimitBytes) {
-        answer.destroy()
-        reject(new Error(`the answer is larger than ${answerLimitBytes / 1024 / 1024} MiB`))
-      } else chunks.push(chunk)
-    })
-    answer.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    answer.on('error', reject)
-  })
 }

@@ -106,6 +106,12 @@ export interface ExporterDefinition {
    */
   readonly flagAliases?: Readonly<Record<string, FlagAlias>>
   /**
+   * The environment variable some flags are read from instead of `<envPrefix>_<FLAG>`, by flag name
+   * (vmware_exporter's `VSPHERE_HOST` for `vsphere.host`, `VSPHERE_COLLECT_VMS` for `collector.vms`), so that the
+   * reference's deployments keep working.
+   */
+  readonly environment?: Readonly<Record<string, string>>
+  /**
    * Runs once the flags are parsed, before the collectors are built: a throw stops the exporter with its message
    * (exit 1); a returned text is printed and the exporter exits 0 without serving (a `--config.check`).
    */

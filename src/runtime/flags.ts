@@ -178,6 +178,12 @@ export function checkDefinition(definition: ExporterDefinition): void {
     if (seen.has(flag.name)) fail(`flag ${quote(flag.name)} is defined twice`)
     seen.add(flag.name)
   }
+  for (const toggle of toggleFlags(definition)) seen.add(toggle.name)
+  for (const [name, variable] of Object.entries(definition.environment ?? {})) {
+    if (!seen.has(name)) fail(`environment variable ${quote(variable)} is given for ${quote(name)}, not a flag`)
+    if (!/^[A-Z][A-Z0-9_]*$/.test(variable))
+      fail(`environment variable ${quote(variable)} must be upper case letters, digits and _`)
+  }
 }
 
 /** How a boolean flag's optional value is written in commander's terms; left out of help and messages. */
@@ -196,8 +202,7 @@ function attributeName(name: string): string {
  * (`--x`, `--x=false`, and `X=false` from the environment, as Go's flags
  * do), and has a hidden `--no-x`.
  */
-function addFlag(program: Command, each: Flag, envPrefix: string): void {
-  const variable = envName(envPrefix, each.name)
+function addFlag(program: Command, each: Flag, variable: string): void {
   const option = new Option(
     `--${each.name}${each.kind === 'boolean' ? booleanValue : ' <value>'}`,
     each.description,
@@ -282,7 +287,9 @@ export function parseCommandLine(
     .configureOutput({ writeOut: write, outputError: () => {} })
     .configureHelp({ optionTerm: (option) => option.flags.replace(booleanValue, '') })
     .showSuggestionAfterError(true)
-  for (const each of [...flags, ...toggles]) addFlag(program, each, definition.envPrefix)
+  const environment = definition.environment ?? {}
+  for (const each of [...flags, ...toggles])
+    addFlag(program, each, environment[each.name] ?? envName(definition.envPrefix, each.name))
   try {
     const args = unaliased(argv, definition.flagAliases ?? {})
     withEnvironment(env, () => program.parse(args, { from: 'node' }))

@@ -305,8 +305,34 @@ t.test('definitions that cannot work are refused', async (t) => {
     'PROMKIT_ERR_INVALID_FLAG',
     '--bad.pattern: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group',
   )
+  refuses(
+    t,
+    bad({ environment: { 'demo.nope': 'DEMO_NOPE' } }),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'exporter "demo_exporter": environment variable "DEMO_NOPE" is given for "demo.nope", not a flag',
+  )
+  refuses(
+    t,
+    bad({ environment: { 'demo.mode': 'demo-mode' } }),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'exporter "demo_exporter": environment variable "demo-mode" must be upper case letters, digits and _',
+  )
   checkDefinition({ ...definition, namespace: '' })
   t.equal(envName('A_B', 'web.listen-address'), 'A_B_WEB_LISTEN_ADDRESS')
+})
+
+t.test("environment: the reference exporter's variable for a flag replaces the prefixed one", async (t) => {
+  const renamed: ExporterDefinition = {
+    ...definition,
+    environment: { 'demo.mode': 'MODE', 'collector.wifi': 'COLLECT_WIFI' },
+  }
+  checkDefinition(renamed)
+  const read = (env: NodeJS.ProcessEnv) => parseCommandLine(renamed, ['node', 'demo'], env, () => {}).options
+  const options = read({ MODE: 'b', COLLECT_WIFI: 'True', DEMO_EXPORTER_DEMO_MODE: 'a' })
+  t.equal(options?.flags['demo.mode'], 'b', 'read from its own variable')
+  t.same(options?.enabledCollectors, ['cpu', 'netdev', 'wifi'], 'a collector toggled by its own variable')
+  t.equal(read({ DEMO_EXPORTER_DEMO_MODE: 'b' })?.flags['demo.mode'], 'a', 'the prefixed variable no longer sets it')
+  refuses(t, () => read({ MODE: 'c' }), 'PROMKIT_ERR_INVALID_FLAG', '$MODE: "c" is not one of a, b')
 })
 
 t.test("flag aliases: the reference exporter's names for a flag, its value written as the flag wants", async (t) => {
