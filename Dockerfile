@@ -4,6 +4,7 @@
 #   docker build --target kafka_exporter -t promkit-kafka-exporter .     kafka_exporter, :9308
 #   docker build --target probe_exporter -t promkit-probe-exporter .     probe_exporter, :9115
 #   docker build --target kubelet_exporter -t promkit-kubelet-exporter . kubelet_exporter, :9779
+#   docker build --target vsphere_exporter -t promkit-vsphere-exporter . vsphere_exporter, :9272
 # Every image holds every exporter: `docker run <image> <exporter> [flags]` runs another one
 # (`docker run <image> --help` lists them). An image has no git checkout, so say what it is built from:
 #   --build-arg PROMKIT_VERSION=$(node -p "require('./package.json').version") \
@@ -20,6 +21,7 @@ COPY collectors/redis/package.json ./collectors/redis/
 COPY collectors/kafka/package.json ./collectors/kafka/
 COPY collectors/probe/package.json ./collectors/probe/
 COPY collectors/kubelet/package.json ./collectors/kubelet/
+COPY collectors/vsphere/package.json ./collectors/vsphere/
 COPY collectors/all/package.json ./collectors/all/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 ARG PROMKIT_REVISION=unknown
@@ -36,7 +38,7 @@ ARG PROMKIT_VERSION=unknown
 ARG PROMKIT_REVISION=unknown
 ARG PROMKIT_SOURCE=unknown
 LABEL org.opencontainers.image.title="promkit exporters" \
-      org.opencontainers.image.description="Prometheus exporters written with promkit: system (node_exporter's names), Redis (redis_exporter's names), Kafka (kafka_exporter's names), HTTP and TCP probes (blackbox_exporter's), kubelet stats (the kubelet's /metrics/resource names)" \
+      org.opencontainers.image.description="Prometheus exporters written with promkit: system (node_exporter's names), Redis (redis_exporter's names), Kafka (kafka_exporter's names), HTTP and TCP probes (blackbox_exporter's), kubelet stats (the kubelet's /metrics/resource names), vSphere (vmware_exporter's names)" \
       org.opencontainers.image.version="${PROMKIT_VERSION}" \
       org.opencontainers.image.revision="${PROMKIT_REVISION}" \
       org.opencontainers.image.source="${PROMKIT_SOURCE}" \
@@ -73,6 +75,11 @@ FROM runtime AS kubelet_exporter
 ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9779/healthz
 EXPOSE 9779
 CMD ["kubelet_exporter"]
+
+FROM runtime AS vsphere_exporter
+ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9272/healthz
+EXPOSE 9272
+CMD ["vsphere_exporter"]
 
 FROM runtime AS system_exporter
 EXPOSE 9100

@@ -1,10 +1,10 @@
 // Scrape time and memory of our kafka_exporter against a mock cluster (sarama's MockBroker) of 10, 100
 // and 1,000 consumer groups, each with a topic of 50 partitions. kafka_exporter itself cannot run here;
 // its figures for 1,000 groups on this kind of machine are in issue 15 and README.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type KafkaSpec, launchKafkaMock } from '../test/helpers/kafka.js'
+import { peakRssMiB } from './process-stats.js'
 
 const ourExporter = new URL('../../collectors/kafka/dist/main.js', import.meta.url).pathname
 const partitions = 50
@@ -24,12 +24,6 @@ function cluster(groups: number): KafkaSpec {
     }
   }
   return { topics, groups: consumers }
-}
-
-/** The peak RSS of a process so far, in MiB. */
-function peakRssMiB(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024
 }
 
 /**

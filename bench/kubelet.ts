@@ -2,7 +2,7 @@
 // and 2 volumes a pod) read directly, and a 500-node cluster read through an API-server-shaped server. No other
 // exporter reads /stats/summary this way, so the figures stand against the issue's targets alone.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { cpuMs, median, peakRssMiB } from './process-stats.js'
 import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/kubelet/dist/main.js', import.meta.url).pathname
@@ -63,19 +63,6 @@ export interface KubeletScrapes {
   readonly rssMiB: number
   /** The most summary requests the server had at once. */
   readonly mostInFlight: number
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
-
-/** User and system CPU time of a process so far, in ms. */
-function cpuMs(child: ChildProcess): number {
-  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-}
-
-/** The peak RSS of a process so far, in MiB. */
-function peakRssMiB(child: ChildProcess): number {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024
 }
 
 async function measure(

@@ -11,8 +11,10 @@ import { Registry as PromkitRegistry } from 'promkit'
 import { promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 import { type EncodeTime, buildGoPeer, goDump, goEncode } from './client-golang.js'
 import { freePort } from './free-port.js'
+import { median } from './process-stats.js'
 import { kafkaScrapes } from './kafka.js'
 import { type KubeletScrapes, kubeletScrapes } from './kubelet.js'
+import { vsphereScrapes } from './vsphere.js'
 import { probeLoads } from './probe.js'
 import { redisScrapeLatency } from './redis.js'
 import { soakHeading } from './soak-heading.js'
@@ -24,7 +26,6 @@ const out = (line = '') => {
   lines.push(line)
   process.stdout.write(`${line}\n`)
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
 const fixed = (value: number, digits = 2) => value.toFixed(digits)
 
 /**
@@ -329,6 +330,18 @@ for (const { label, series, medianMs, gatherMs, cpuMsPerScrape, mostInFlight, rs
     `| ${label} | ${series.toLocaleString('en')} | ${fixed(medianMs, 0)} ms | ${fixed(gatherMs, 0)} ms | ${fixed(cpuMsPerScrape, 0)} ms | ${mostInFlight} | ${fixed(rssMiB, 0)} MiB |`,
   )
 out()
+out(
+  '## vsphere_exporter against govmomi vcsim (vmware_exporter 0.18.4, measured against the same vcsim on this kind of machine: 9.3–10.4 s and 177 MB a scrape at 2,000 VMs on 100 hosts)',
+)
+out()
+out('| inventory | VMs | series | first scrape (login, views, counters) | later scrapes median / max | peak RSS |')
+out('|---|---|---|---|---|---|')
+const vsphere = await vsphereScrapes(freePort)
+for (const { label, vms, series, firstMs, medianMs, maxMs, rssMiB } of vsphere)
+  out(
+    `| ${label} | ${vms.toLocaleString('en')} | ${series.toLocaleString('en')} | ${fixed(firstMs, 0)} ms | ${fixed(medianMs, 0)} / ${fixed(maxMs, 0)} ms | ${fixed(rssMiB, 0)} MiB |`,
+  )
+out()
 out('## Targets')
 out()
 const at = (series: number) => gauges.find((g) => g.series === series) as (typeof gauges)[number]
@@ -368,6 +381,10 @@ out(
 )
 out(
   `- Kubelet, 500 nodes well inside a 10 s scrape timeout (≤ 5 s), at most --kubernetes.node-concurrency (20) read at once: ${clusters.map(({ medianMs, mostInFlight }) => `${fixed(medianMs / 1000, 1)} s with ${mostInFlight} at once`).join(', ')}, ${check(clusters.every(({ medianMs, mostInFlight }) => medianMs <= 5000 && mostInFlight <= 20))}`,
+)
+const large = vsphere[vsphere.length - 1] as (typeof vsphere)[number]
+out(
+  `- vSphere, 2,000 VMs under 2 s a scrape in less than vmware_exporter's 177 MB: ${fixed(large.medianMs / 1000, 2)} s (first ${fixed(large.firstMs / 1000, 2)} s), ${fixed(large.rssMiB, 0)} MiB, ${check(large.firstMs <= 2000 && large.medianMs <= 2000 && large.rssMiB < 177)}`,
 )
 out(
   `- Own metrics ≤ 0.1 ms a scrape: ${fixed((selfCost.ownUs - selfCost.bareUs) / 1000, 3)} ms, ${check(selfCost.ownUs - selfCost.bareUs <= 100)}`,

@@ -18,6 +18,10 @@ export const peers = {
     file: '/usr/share/gocode/src/github.com/Shopify/sarama/mockbroker.go',
     package: 'golang-github-shopify-sarama-dev',
   },
+  govmomi: {
+    file: '/usr/share/gocode/src/github.com/vmware/govmomi/simulator/model.go',
+    package: 'golang-github-vmware-govmomi-dev',
+  },
   openssl: { command: 'openssl', package: 'openssl' },
   'prometheus-blackbox-exporter': { command: 'prometheus-blackbox-exporter', package: 'prometheus-blackbox-exporter' },
 }

@@ -27,6 +27,7 @@ t.test("README's top-level sections come in this order", async (t) => {
     'Kafka exporter',
     'Probe exporter',
     'Kubelet exporter',
+    'vSphere exporter',
     'Core API',
     'Exporter runtime',
     'Metrics from inside your own service',

@@ -5,16 +5,22 @@ import { kubeletExporter } from '@promkit/kubelet-exporter'
 import { probeExporter } from '@promkit/probe-exporter'
 import { redisExporter } from '@promkit/redis-exporter'
 import { systemExporter } from '@promkit/system-exporter'
+import { vsphereExporter } from '@promkit/vsphere-exporter'
 import { defineExporter } from 'promkit/exporter'
 import type { ExporterDefinition } from 'promkit/exporter'
 import { directoryExporter } from 'promkit/examples/directory-exporter'
 
 /** Every exporter promkit ships, by binary name. */
 export const exporters: ReadonlyMap<string, ExporterDefinition> = new Map(
-  [systemExporter, redisExporter, kafkaExporter, probeExporter, kubeletExporter, directoryExporter].map((exporter) => [
-    exporter.name,
-    exporter,
-  ]),
+  [
+    systemExporter,
+    redisExporter,
+    kafkaExporter,
+    probeExporter,
+    kubeletExporter,
+    vsphereExporter,
+    directoryExporter,
+  ].map((exporter) => [exporter.name, exporter]),
 )
 
 const [name] = process.argv.splice(2, 1)

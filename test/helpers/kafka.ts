@@ -1,24 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { type Socket, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { stopChild } from './child.js'
-import { goBuildOffline } from './go-build.js'
+import { goPeerBinary } from './go-build.js'
 import { waitFor } from './ports.js'
 
 /** The built kafka_exporter binary. */
 export const kafkaExporterBin = new URL('../../collectors/kafka/dist/main.js', import.meta.url).pathname
-
-// The mock's Go source, next to this file's source (run by tap) or three levels up from its build (run by the bench).
-const mockSource = [
-  new URL('../peers/kafka-mock/', import.meta.url),
-  new URL('../../../test/peers/kafka-mock/', import.meta.url),
-]
-  .map((url) => url.pathname)
-  .find((dir) => existsSync(join(dir, 'main.go'))) as string
 
 /**
  * A cluster as the mock serves it: topics' oldest and newest offsets by partition, groups' members and committed
@@ -44,24 +35,12 @@ export const seedSpec: KafkaSpec = {
   groups: { billing: { members: 0, offsets: { orders: [4, 10, 7] } }, live: { members: 1, offsets: { audit: [5] } } },
 }
 
-/**
- * sarama's MockBroker, built offline from Debian's sources (test/peers/kafka-mock) once per
- * version of its source: the binary's path. Built to a temporary name and renamed, so test
- * files building at once do not see half a binary.
- */
+/** sarama's MockBroker, built offline from Debian's sources (test/peers/kafka-mock): the binary's path. */
 function mockBinary(): string {
-  const hash = createHash('sha256')
-    .update(readFileSync(join(mockSource, 'main.go')))
-    .digest('hex')
-    .slice(0, 12)
-  const dir = join(tmpdir(), 'promkit-kafka-mock')
-  const bin = join(dir, `kafka-mock-${hash}`)
-  if (existsSync(bin)) return bin
-  mkdirSync(dir, { recursive: true })
-  const building = `${bin}.${process.pid}`
-  goBuildOffline(mockSource, building, dir)
-  renameSync(building, bin)
-  return bin
+  return goPeerBinary('kafka-mock', [
+    new URL('../peers/kafka-mock/', import.meta.url),
+    new URL('../../../test/peers/kafka-mock/', import.meta.url),
+  ])
 }
 
 /** A running mock cluster. */

@@ -9,6 +9,7 @@ import { kubeletExporter } from '../../collectors/kubelet/exporter.js'
 import { probeExporter } from '../../collectors/probe/exporter.js'
 import { redisExporter } from '../../collectors/redis/exporter.js'
 import { systemExporter } from '../../collectors/system/exporter.js'
+import { vsphereExporter } from '../../collectors/vsphere/exporter.js'
 import { directoryExporter } from '../../examples/directory-exporter.js'
 import { parseListenAddress } from '../../src/runtime/listen-address.js'
 
@@ -29,10 +30,15 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([key, value]) => labels[key] === value)
 
 const defaults = new Map(
-  [systemExporter, redisExporter, kafkaExporter, probeExporter, kubeletExporter, directoryExporter].map((exporter) => [
-    exporter.name,
-    exporter.defaultListenAddress,
-  ]),
+  [
+    systemExporter,
+    redisExporter,
+    kafkaExporter,
+    probeExporter,
+    kubeletExporter,
+    vsphereExporter,
+    directoryExporter,
+  ].map((exporter) => [exporter.name, exporter.defaultListenAddress]),
 )
 
 /** The port an exporter container listens on: its --web.listen-address, or the default of the exporter it runs. */
@@ -47,7 +53,7 @@ t.test(
   'every workload: a named metrics port that is the one the exporter listens on, /healthz probes, limits, non-root',
   async (t) => {
     const workloads = [...byKind('DaemonSet'), ...byKind('Deployment')]
-    t.equal(workloads.length, 7)
+    t.equal(workloads.length, 8)
     for (const workload of workloads) {
       const name = workload.metadata.name as string
       const pod = workload.spec.template

@@ -136,6 +136,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
     ['kafka_exporter', '9308'],
     ['probe_exporter', '9115'],
     ['kubelet_exporter', '9779'],
+    ['vsphere_exporter', '9272'],
   ] as const) {
     const { meta, labels, env } = image(name)
     t.match(meta.USER, /^(?!root$)\S+/, `${name}: runs as a non-root user`)
@@ -194,7 +195,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   })
   t.match(
     list,
-    /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}probe_exporter .*\n {2}kubelet_exporter .*\n {2}directory_exporter .*\n$/,
+    /Exporters:\n {2}system_exporter .*\n {2}redis_exporter .*\n {2}kafka_exporter .*\n {2}probe_exporter .*\n {2}kubelet_exporter .*\n {2}vsphere_exporter .*\n {2}directory_exporter .*\n$/,
     '`docker run <image> --help` lists every shipped exporter',
   )
   const version = execFileSync(process.execPath, [join(app, entrypoint[1] as string), 'system_exporter', '--version'], {

@@ -63,6 +63,7 @@ t.test(
       'promkit-probe-exporter-0.1.0.tgz',
       'promkit-redis-exporter-0.1.0.tgz',
       'promkit-system-exporter-0.1.0.tgz',
+      'promkit-vsphere-exporter-0.1.0.tgz',
     ])
 
     const framework = projectWith(t, [join(packed, 'promkit-0.1.0.tgz')])
@@ -116,6 +117,11 @@ t.test(
         job: 'kubelet',
         exporter: await startExporter(t, bin('kubelet_exporter'), ['--kubelet.url', 'https://127.0.0.1:1']),
         series: 'kubelet_stats_up',
+      },
+      {
+        job: 'vsphere',
+        exporter: await startExporter(t, bin('vsphere_exporter'), ['--vsphere.host', '127.0.0.1:1']),
+        series: 'vsphere_up',
       },
     ]
     for (const { job, exporter } of shipped) {

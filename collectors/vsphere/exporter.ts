@@ -1,0 +1,250 @@
+import { type CollectContext, type Collector, Desc, type Emit, PromkitError, constMetric } from 'promkit'
+import { type ExporterContext, type ExporterDefinition, type Logger, perExporter } from 'promkit/exporter'
+import { type VsphereDescs, vsphereDescs } from './descs.js'
+import { emitClusters, emitDatastores, emitHosts, emitSnapshots, emitVmGuests, emitVms } from './metrics.js'
+import { type Reading, type Sections, missingBySection, readVcenter, sectionsWhere } from './reading.js'
+import { type ConfigSection, readConfig } from './config.js'
+import { type Profile, flagProfile, vcenterUrl, vimSettings, vsphereEnvironment, vsphereFlags } from './settings.js'
+import { VimSession, type VimSettings } from './vim.js'
+
+/** The sections as collectors, each switchable as vmware_exporter's `VSPHERE_COLLECT_<SECTION>`. */
+const sectionNames = ['vms', 'vmguests', 'snapshots', 'datastores', 'hosts', 'clusters'] as const
+
+/** QueryPerf calls in flight at once for one vCenter. */
+const perfConcurrency = 4
+
+/** How long logging out may take at shutdown. */
+const logoutMs = 2000
+
+/**
+ * One vCenter: its session, kept across scrapes, and its read. The collectors of one scrape share one read, and a
+ * scrape that comes while a read is in flight shares that one too (vmware_exporter starts another, and overlapping
+ * scrapes of a large inventory pile up), so each vCenter has at most one read in flight.
+ */
+export class Vcenter {
+  readonly session: VimSession
+  private inFlight: Promise<Reading> | undefined
+  private readonly byScrape = new WeakMap<AbortSignal, Promise<Reading>>()
+
+  constructor(
+    settings: VimSettings,
+    readonly profile: Profile,
+    private readonly logger: Logger,
+  ) {
+    this.session = new VimSession(settings)
+  }
+
+  /** The read this scrape's collectors share. */
+  read({ signal, deadline }: CollectContext): Promise<Reading> {
+    let reading = this.byScrape.get(signal)
+    if (reading === undefined) {
+      reading = this.inFlight ?? this.start(signal, deadline)
+      this.byScrape.set(signal, reading)
+    }
+    return reading
+  }
+
+  private start(signal: AbortSignal, deadline: number): Promise<Reading> {
+    const limits = { specsSize: this.profile.specsSize, concurrency: perfConcurrency }
+    const reading = readVcenter(this.session, this.profile.sections, limits, signal, deadline).then((read) => {
+      for (const [part, error] of read.errors) this.logger.warn({ part, err: error }, 'cannot read vCenter')
+      return read
+    })
+    this.inFlight = reading
+    const done = () => {
+      if (this.inFlight === reading) this.inFlight = undefined
+    }
+    reading.then(done, done)
+    return reading
+  }
+
+  /** Logs out and closes the connections; the collectors of one vCenter each call it, the first does it. */
+  close(): Promise<void> {
+    return this.session.close(AbortSignal.timeout(logoutMs))
+  }
+}
+
+/** The sections the enabled collectors make. */
+function sectionsOf(context: ExporterContext): Sections {
+  return sectionsWhere((section) => context.enabledCollectors.includes(section))
+}
+
+/** The config file of each exporter (its flags), read before the collectors are built. */
+const configs = new WeakMap<ExporterContext['flags'], ReadonlyMap<string, ConfigSection>>()
+
+/**
+ * What the collectors of one exporter share: descriptors, the profile of each config section (or the flags' when
+ * there is no config file), and the vCenter of `--vsphere.host` (or the default section's host) if there is one.
+ */
+const state = perExporter((context: ExporterContext) => {
+  const enabled = sectionsOf(context)
+  const config = configs.get(context.flags)
+  const profiles = new Map<string, Profile>()
+  for (const [name, section] of config ?? []) {
+    profiles.set(name, {
+      user: section.user,
+      password: section.password,
+      ignoreSsl: section.ignoreSsl,
+      specsSize: section.specsSize ?? context.value(vsphereFlags.specsSize),
+      // What its collect_only and the enabled collectors both ask for.
+      sections: sectionsWhere((key) => enabled[key] && section.collect[key]),
+    })
+  }
+  if (config === undefined) profiles.set('default', flagProfile(context, enabled))
+  const host =
+    config === undefined ? context.value(vsphereFlags.host) : ((config.get('default') as ConfigSection).host ?? '')
+  const open = (url: URL, profile: Profile) => new Vcenter(vimSettings(context, url, profile), profile, context.logger)
+  const where = config === undefined ? '--vsphere.host' : 'default.vsphere_host'
+  return {
+    descs: vsphereDescs(context.namespace),
+    vcenter: host === '' ? undefined : open(vcenterUrl(host, where), profiles.get('default') as Profile),
+    profiles,
+    open,
+  }
+})
+
+/** Every descriptor in a group, however nested (the perf counters are a map). */
+function descsOf(group: object): Desc[] {
+  const values = group instanceof Map ? [...group.values()] : Object.values(group)
+  return values.flatMap((value) => (value instanceof Desc ? [value] : descsOf(value)))
+}
+
+/** The read parts each section's series come from: a failed part fails the section's collector. */
+const sectionParts: Readonly<Record<string, readonly string[]>> = {
+  vms: ['inventory', 'vms', 'hosts', 'counters', 'vm_perf'],
+  vmguests: ['inventory', 'vms', 'hosts'],
+  snapshots: ['inventory', 'vms', 'hosts'],
+  datastores: ['inventory', 'datastores'],
+  hosts: ['inventory', 'hosts', 'counters', 'host_perf'],
+  clusters: ['inventory', 'clusters'],
+}
+
+/** How each section writes its series. */
+const sectionWriters: {
+  readonly [S in keyof Sections]: (emit: Emit, descs: VsphereDescs[S], reading: Reading) => void
+} = {
+  vms: emitVms,
+  vmguests: emitVmGuests,
+  snapshots: emitSnapshots,
+  datastores: emitDatastores,
+  hosts: emitHosts,
+  clusters: emitClusters,
+}
+
+/** The collector of one section of one vCenter: its series, and a failure for each of its parts that failed. */
+function sectionCollector<S extends keyof Sections>(
+  section: S,
+  descs: VsphereDescs,
+  vcenter: Vcenter | undefined,
+): Collector {
+  const group = descs[section]
+  const write = sectionWriters[section] as (emit: Emit, descs: VsphereDescs[S], reading: Reading) => void
+  return {
+    name: section,
+    describe: () => descsOf(group),
+    async collect(emit, context) {
+      // No vCenter, or a config section whose collect_only leaves this section out.
+      if (vcenter === undefined || !vcenter.profile.sections[section]) return
+      const reading = await vcenter.read(context)
+      write(emit, group, reading)
+      for (const part of sectionParts[section] as readonly string[]) {
+        const error = reading.errors.get(part)
+        if (error !== undefined) context.reportError(new Error(`${part}: ${error}`))
+      }
+    },
+    close: () => vcenter?.close(),
+  }
+}
+
+/** `vsphere_up`, how long each part of the read took, the objects found, the missing properties, the logins. */
+function readingCollector(descs: VsphereDescs, vcenter: Vcenter | undefined): Collector {
+  const { up, readDuration, objects, missingProperties, logins } = descs.reading
+  return {
+    name: 'vsphere',
+    describe: () => descsOf(descs.reading),
+    async collect(emit, context) {
+      if (vcenter === undefined) return
+      const reading = await vcenter.read(context)
+      emit(constMetric(up, 'gauge', reading.errors.size === 0 ? 1 : 0))
+      for (const [part, seconds] of reading.durations) emit(constMetric(readDuration, 'gauge', seconds, [part]))
+      const found = { VirtualMachine: reading.vms, HostSystem: reading.hosts, Datastore: reading.datastores }
+      for (const [type, list] of Object.entries({ ...found, ClusterComputeResource: reading.clusters }))
+        emit(constMetric(objects, 'gauge', list.length, [type]))
+      for (const [section, count] of missingBySection(reading))
+        emit(constMetric(missingProperties, 'gauge', count, [section]))
+      emit(constMetric(logins, 'counter', vcenter.session.logins))
+    },
+    // The default vCenter's session ends with the exporter (its first collector to close logs out); a multi-target
+    // one's when the pool closes it.
+    close: () => vcenter?.close(),
+  }
+}
+
+/** Every collector of one vCenter: its reading's, and its profile's sections'. */
+function vcenterCollectors(descs: VsphereDescs, vcenter: Vcenter): Collector[] {
+  return [
+    readingCollector(descs, vcenter),
+    ...sectionNames
+      .filter((section) => vcenter.profile.sections[section])
+      .map((section) => sectionCollector(section, descs, vcenter)),
+  ]
+}
+
+/**
+ * The vSphere exporter: VMs, hosts, datastores and clusters from vCenter's vim25 API, with vmware_exporter's
+ * names, one session kept across scrapes and one read per object type.
+ */
+export const vsphereExporter: ExporterDefinition = {
+  name: 'vsphere_exporter',
+  description:
+    "VMs, hosts, datastores and clusters from vCenter's vim25 API with vmware_exporter's names: one session kept " +
+    'across scrapes, one round trip per object type, vsphere_up 0 instead of a failed scrape when vCenter is down.',
+  defaultListenAddress: ':9272',
+  namespace: 'vsphere',
+  envPrefix: 'VSPHERE_EXPORTER',
+  environment: vsphereEnvironment,
+  flags: Object.values(vsphereFlags),
+  collectors: [
+    {
+      name: 'vsphere',
+      defaultEnabled: true,
+      create: (context) => readingCollector(state(context).descs, state(context).vcenter),
+    },
+    ...sectionNames.map((section) => ({
+      name: section,
+      defaultEnabled: true,
+      create: (context: ExporterContext) => sectionCollector(section, state(context).descs, state(context).vcenter),
+    })),
+  ],
+  flagAliases: { config: { flag: 'config.file' } },
+  async preflight(context) {
+    const file = context.value(vsphereFlags.configFile)
+    if (file !== undefined) configs.set(context.flags, await readConfig(file))
+    return undefined
+  },
+  multiTarget: {
+    collectors(target, context, connections, parameters) {
+      const current = state(context)
+      const refuse = (message: string) => new PromkitError('PROMKIT_ERR_TARGET_REFUSED', message)
+      const name = parameters.section ?? 'default'
+      const profile = current.profiles.get(name)
+      if (profile === undefined) {
+        const known = [...current.profiles.keys()].join(', ')
+        throw refuse(
+          configs.has(context.flags)
+            ? `section ${JSON.stringify(name)} is not in the config file (it has ${known})`
+            : `?section=${name} needs a config file (--config.file)`,
+        )
+      }
+      let url: URL
+      try {
+        url = vcenterUrl(target, 'target')
+      } catch (error) {
+        throw refuse((error as Error).message)
+      }
+      // One session per vCenter and section: sections may log in as different users.
+      const vcenter = connections.get(`${name} ${url.href}`, () => current.open(url, profile))
+      return vcenterCollectors(current.descs, vcenter)
+    },
+  },
+}

@@ -1,0 +1,236 @@
+import { mapWithin } from 'promkit'
+import { hostCounters, vmCounters } from './descs.js'
+import { Inventory } from './inventory.js'
+import { stringOf } from './properties.js'
+import type { ManagedObject, PerfQuery, VimSession } from './vim.js'
+
+/** The sections a user can switch off, as vmware_exporter's `VSPHERE_COLLECT_*` do, and the clusters. */
+export interface Sections {
+  readonly vms: boolean
+  readonly vmguests: boolean
+  readonly snapshots: boolean
+  readonly datastores: boolean
+  readonly hosts: boolean
+  readonly clusters: boolean
+}
+
+/** The sections for which `on` says yes. */
+export function sectionsWhere(on: (section: keyof Sections) => boolean): Sections {
+  return {
+    vms: on('vms'),
+    vmguests: on('vmguests'),
+    snapshots: on('snapshots'),
+    datastores: on('datastores'),
+    hosts: on('hosts'),
+    clusters: on('clusters'),
+  }
+}
+
+/** The section name of every property read, for `vsphere_missing_properties{section}`. */
+const vmProperties = {
+  inventory: ['name', 'runtime.host', 'summary.config.vmPathName', 'runtime.powerState'],
+  vms: [
+    'runtime.bootTime',
+    'summary.config.numCpu',
+    'summary.config.memorySizeMB',
+    'runtime.maxCpuUsage',
+    'summary.config.template',
+    'guest.ipAddress',
+  ],
+  vmguests: ['guest.disk', 'guest.toolsStatus', 'guest.toolsVersion', 'guest.toolsVersionStatus2'],
+  snapshots: ['snapshot'],
+}
+const hostProperties = {
+  inventory: ['name', 'parent', 'summary.config.name', 'runtime.powerState'],
+  hosts: [
+    'summary.hardware.numCpuCores',
+    'summary.hardware.cpuMhz',
+    'summary.hardware.memorySize',
+    'summary.hardware.cpuModel',
+    'summary.hardware.model',
+    'summary.config.product.version',
+    'summary.config.product.build',
+    'summary.quickStats.overallCpuUsage',
+    'summary.quickStats.overallMemoryUsage',
+    'runtime.standbyMode',
+    'runtime.bootTime',
+    'runtime.connectionState',
+    'runtime.inMaintenanceMode',
+    'runtime.healthSystemRuntime.systemHealthInfo.numericSensorInfo',
+    'runtime.healthSystemRuntime.hardwareStatusInfo.cpuStatusInfo',
+    'runtime.healthSystemRuntime.hardwareStatusInfo.memoryStatusInfo',
+  ],
+}
+const datastoreProperties = [
+  'name',
+  'parent',
+  'summary.capacity',
+  'summary.freeSpace',
+  'summary.uncommitted',
+  'summary.maintenanceMode',
+  'summary.type',
+  'summary.accessible',
+  'host',
+  'vm',
+]
+const clusterProperties = [
+  'name',
+  'parent',
+  'summary.totalCpu',
+  'summary.effectiveCpu',
+  'summary.totalMemory',
+  'summary.effectiveMemory',
+  'summary.numHosts',
+  'summary.numEffectiveHosts',
+  'overallStatus',
+  'configurationEx.drsConfig.enabled',
+  'configurationEx.dasConfig.enabled',
+]
+/** The containers of the inventory tree, whose names and parents give datacenter, cluster and storage pod labels. */
+const containerTypes = ['Datacenter', 'Folder', 'ClusterComputeResource', 'ComputeResource', 'StoragePod']
+
+/** The section each read property belongs to, by `<kind>:<path>`. */
+const propertySections: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(vmProperties).flatMap(([section, paths]) => paths.map((each) => [`vm:${each}`, section] as const)),
+  ...Object.entries(hostProperties).flatMap(([section, paths]) =>
+    paths.map((each) => [`host:${each}`, section] as const),
+  ),
+  ...datastoreProperties.map((each) => [`datastore:${each}`, 'datastores'] as const),
+  ...clusterProperties.map((each) => [`cluster:${each}`, 'clusters'] as const),
+])
+
+/** What one read of vCenter found: the objects of each type, their latest performance samples, and what failed. */
+export interface Reading {
+  readonly inventory: Inventory
+  readonly vms: readonly ManagedObject[]
+  readonly hosts: readonly ManagedObject[]
+  readonly datastores: readonly ManagedObject[]
+  readonly clusters: readonly ManagedObject[]
+  /** Counter values by entity, then by counter name (`cpu.ready.summation`). */
+  readonly perf: ReadonlyMap<string, ReadonlyMap<string, number>>
+  /** Seconds each part took, by part (`vms`, `hosts`, `vm_perf`, …), for the parts that ran. */
+  readonly durations: ReadonlyMap<string, number>
+  /** Why each part that failed did (`vms`, `vm_perf`, …); empty when everything was read. */
+  readonly errors: ReadonlyMap<string, string>
+}
+
+/** How the perf queries are cut and run. */
+interface PerfLimits {
+  /** Entities per QueryPerf (vmware_exporter's `specs_size`). */
+  readonly specsSize: number
+  /** QueryPerf calls in flight at once. */
+  readonly concurrency: number
+}
+
+/** The powered-on objects' perf queries, for the counters vCenter knows. */
+function perfQueries(objects: readonly ManagedObject[], counters: readonly number[]): PerfQuery[] {
+  if (counters.length === 0) return []
+  return objects
+    .filter((object) => stringOf(object, 'runtime.powerState') === 'poweredOn')
+    .map((object) => ({ entity: object.ref, counters }))
+}
+
+/**
+ * Reads what the enabled sections need from vCenter, every object type at once and each in one round trip per page:
+ * the inventory tree, VMs, hosts, datastores and clusters, then the powered-on VMs' and hosts' performance samples
+ * in batches. A part that fails is left empty and named in `errors`; the others are served.
+ */
+export async function readVcenter(
+  session: VimSession,
+  sections: Sections,
+  limits: PerfLimits,
+  signal: AbortSignal,
+  deadline: number,
+): Promise<Reading> {
+  const durations = new Map<string, number>()
+  const errors = new Map<string, string>()
+  const timed = async <T>(part: string, empty: T, read: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    let result = empty
+    try {
+      result = await read()
+    } catch (error) {
+      errors.set(part, (error as Error).message)
+    }
+    durations.set(part, (performance.now() - started) / 1000)
+    return result
+  }
+  const wantVms = sections.vms || sections.vmguests || sections.snapshots
+  const vmPaths = [
+    ...vmProperties.inventory,
+    ...(sections.vms ? vmProperties.vms : []),
+    ...(sections.vmguests ? vmProperties.vmguests : []),
+    ...(sections.snapshots ? vmProperties.snapshots : []),
+  ]
+  const hostPaths = [...hostProperties.inventory, ...(sections.hosts ? hostProperties.hosts : [])]
+  const none: ManagedObject[] = []
+  const retrieve = (part: string, types: string[], propertyType: string, paths: string[], wanted: boolean) =>
+    wanted ? timed(part, none, () => session.retrieve(types, propertyType, paths, signal)) : Promise.resolve(none)
+  const wantPerf = sections.vms || sections.hosts
+  // The tree first: it logs in, so the parts after it share one session instead of each trying to log in (a wrong
+  // password would count several failed logins per scrape towards the account's lockout).
+  const tree = await retrieve('inventory', containerTypes, 'ManagedEntity', ['name', 'parent'], true)
+  const inventory = new Inventory()
+  const nothing = { inventory, vms: none, hosts: none, datastores: none, clusters: none, perf: new Map() }
+  if (errors.size > 0) return { ...nothing, durations, errors }
+  const counters = wantPerf
+    ? timed('counters', new Map<string, number>(), () => session.counterKeys(signal))
+    : Promise.resolve(new Map<string, number>())
+  const perf = new Map<string, Map<string, number>>()
+  // Each kind's performance query starts as soon as its objects are read, while the other reads go on.
+  const readPerf = async (part: string, objects: readonly ManagedObject[], wanted: readonly string[]) => {
+    const counterKeys = await counters
+    const keys = wanted.flatMap((name) => (counterKeys.has(name) ? [counterKeys.get(name) as number] : []))
+    const queries = perfQueries(objects, keys)
+    if (queries.length === 0) return
+    const names = new Map([...counterKeys].map(([name, key]) => [key, name]))
+    const batches: PerfQuery[][] = []
+    for (let start = 0; start < queries.length; start += limits.specsSize)
+      batches.push(queries.slice(start, start + limits.specsSize))
+    await timed(part, undefined, async () => {
+      const { done, failed, unfinished } = await mapWithin(batches, limits.concurrency, deadline, (batch) =>
+        session.queryPerf(batch, signal),
+      )
+      for (const { result } of done) {
+        for (const { entity, values } of result) {
+          perf.set(entity, new Map([...values].map(([key, value]) => [names.get(key) as string, value])))
+        }
+      }
+      if (failed.length > 0) throw failed[0]?.error
+      if (unfinished.length > 0)
+        throw new Error(`${unfinished.length} of ${batches.length} batches unread at the deadline`)
+    })
+  }
+  const vmsRead = retrieve('vms', ['VirtualMachine'], 'VirtualMachine', vmPaths, wantVms)
+  const hostsRead = retrieve('hosts', ['HostSystem'], 'HostSystem', hostPaths, wantVms || sections.hosts)
+  const [vms, hosts, datastores, clusters] = await Promise.all([
+    vmsRead,
+    hostsRead,
+    retrieve('datastores', ['Datastore'], 'Datastore', datastoreProperties, sections.datastores),
+    retrieve('clusters', ['ClusterComputeResource'], 'ClusterComputeResource', clusterProperties, sections.clusters),
+    sections.vms ? vmsRead.then((objects) => readPerf('vm_perf', objects, vmCounters)) : undefined,
+    sections.hosts ? hostsRead.then((objects) => readPerf('host_perf', objects, hostCounters)) : undefined,
+  ])
+  for (const objects of [tree, vms, hosts, datastores, clusters]) inventory.add(objects)
+  return { inventory, vms, hosts, datastores, clusters, perf, durations, errors }
+}
+
+/** Properties vCenter could not give (its missingSets), by the section that reads them. */
+export function missingBySection(reading: Reading): Map<string, number> {
+  const counts = new Map<string, number>()
+  const kinds = [
+    ['vm', reading.vms],
+    ['host', reading.hosts],
+    ['datastore', reading.datastores],
+    ['cluster', reading.clusters],
+  ] as const
+  for (const [kind, objects] of kinds) {
+    for (const object of objects) {
+      for (const missing of object.missing) {
+        const section = propertySections.get(`${kind}:${missing}`) ?? 'other'
+        counts.set(section, (counts.get(section) ?? 0) + 1)
+      }
+    }
+  }
+  return counts
+}
