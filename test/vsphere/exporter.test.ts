@@ -13,7 +13,7 @@ import { promtoolCheckMetrics } from '../helpers/promtool.js'
 import { launchVcsim, startCountingProxy, startVcsim, vcsimUser, vsphereExporterBin } from '../helpers/vsphere.js'
 
 const reference = readFileSync(
-  new URL('../../../shared/peers/reference-outputs/vmware_exporter-0.18.4-vcsim.prom', import.meta.url),
+  new URL('../fixtures/vsphere/vmware_exporter-0.18.4-vcsim.prom', import.meta.url),
   'utf8',
 )
 const password = secret('vcsim-password-51c0e9')
