@@ -146,6 +146,24 @@ t.test('the default inventory: vmware_exporter 0.18.4 parity, and one round trip
   t.same(proxy.take(), { Logout: 1 }, 'the session is logged out at shutdown')
 })
 
+t.test('a large inventory: 2,000 VMs on 50 hosts, every one read and labelled once', async (t) => {
+  const vcsim = await startVcsim(t, { password, standaloneHosts: 50, clusters: 0, vms: 40 })
+  const exporter = await startExporter(t, vsphereExporterBin, ['--vsphere.page-size', '500'], {
+    env: vmwareEnvironment(vcsim.url),
+  })
+  const { text } = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '60' } })
+  t.equal(value(text, 'vsphere_up'), 1)
+  t.equal(value(text, 'vsphere_objects', { type: 'VirtualMachine' }), 2000)
+  t.equal(value(text, 'vsphere_objects', { type: 'HostSystem' }), 50)
+  const families = familiesOf(text, 'vmware_')
+  const count = (name: string) => families.get(name)?.samples.length
+  t.equal(count('vmware_vm_power_state'), 2000, 'a power state per VM')
+  t.equal(count('vmware_vm_cpu_ready_summation'), 2000, 'a performance sample per powered-on VM')
+  t.equal(count('vmware_host_cpu_ready_summation'), 50, 'and per host')
+  const names = new Set(families.get('vmware_vm_num_cpu')?.samples.map((sample) => sample.labels.vm_name))
+  t.equal(names.size, 2000, 'every VM by its own name')
+})
+
 t.test("vmware_exporter's section switches, and host:port", async (t) => {
   const vcsim = await startVcsim(t, { password })
   const env = vmwareEnvironment(vcsim.address.replace(/^/, 'http://'), {
