@@ -2,6 +2,7 @@ import type { ExporterDefinition } from 'promkit/exporter'
 import { arpCollector } from './arp.js'
 import { bondingCollector } from './bonding.js'
 import { dmiCollector } from './dmi.js'
+import { raplCollector } from './rapl.js'
 import { schedstatCollector } from './schedstat.js'
 import { selinuxCollector } from './selinux.js'
 import { thermalZoneCollector } from './thermal-zone.js'
@@ -60,6 +61,7 @@ export const systemExporter: ExporterDefinition = {
     nvmeCollector,
     osCollector,
     pressureCollector,
+    raplCollector,
     schedstatCollector,
     selinuxCollector,
     sockstatCollector,

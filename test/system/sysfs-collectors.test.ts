@@ -1,4 +1,4 @@
-// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm, nvme and selinux collectors on what other kernels and machines have: newer sysfs
+// The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm, nvme, rapl and selinux collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +12,7 @@ import { dmiCollector } from '../../collectors/system/dmi.js'
 import { mdadmCollector, parseMdstat } from '../../collectors/system/mdadm.js'
 import { netclassCollector } from '../../collectors/system/netclass.js'
 import { nvmeCollector } from '../../collectors/system/nvme.js'
+import { raplCollector } from '../../collectors/system/rapl.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
 import { selinuxCollector } from '../../collectors/system/selinux.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
@@ -28,10 +29,14 @@ function write(files: Record<string, string>): void {
   }
 }
 
-/** A collector's exposition on the fake root, gathered `times` times (the last one returned). */
-async function gathered(definition: CollectorDefinition, times = 1): Promise<string> {
+/** A collector's exposition on the fake root with these flags, gathered `times` times (the last one returned). */
+async function gathered(
+  definition: CollectorDefinition,
+  times = 1,
+  flags: Record<string, string> = {},
+): Promise<string> {
   const registry = new Registry()
-  registry.register(await definition.create(systemContext(root)))
+  registry.register(await definition.create(systemContext(root, flags)))
   let text = ''
   for (let i = 0; i < times; i++) {
     const { families, errors } = await registry.gather()
@@ -212,4 +217,36 @@ t.test('selinux: not mounted, permissive with no config, enforcing, an unknown c
     /^node_selinux_enabled 0$/m,
     'mounted where no enforce file is: not enabled',
   )
+})
+
+t.test('rapl: zones numbered by their name or by count, a zone label, directories without a name', async (t) => {
+  const zone = (dir: string, name: string, microjoules: string) => ({
+    [`sys/class/powercap/${dir}/name`]: `${name}\n`,
+    [`sys/class/powercap/${dir}/energy_uj`]: `${microjoules}\n`,
+  })
+  write({
+    ...zone('intel-rapl:0', 'package-0', '2500000'),
+    ...zone('intel-rapl:0:1', 'dram', '1000000'),
+    ...zone('intel-rapl:1', 'package-1', '3000000'),
+    ...zone('intel-rapl:1:1', 'dram', '1500000'),
+    ...zone('intel-rapl-mmio:0', 'uncore.mmio', '4000000'),
+    'sys/class/powercap/intel-rapl/enabled': '1\n',
+  })
+  const powercap = join(root, 'sys/class/powercap')
+  t.same(
+    (await gathered(raplCollector)).split('\n').filter((line) => line.startsWith('node_rapl')),
+    [
+      `node_rapl_dram_joules_total{index="0",path="${powercap}/intel-rapl:0:1"} 1`,
+      `node_rapl_dram_joules_total{index="1",path="${powercap}/intel-rapl:1:1"} 1.5`,
+      `node_rapl_package_joules_total{index="0",path="${powercap}/intel-rapl:0"} 2.5`,
+      `node_rapl_package_joules_total{index="1",path="${powercap}/intel-rapl:1"} 3`,
+      `node_rapl_uncore_mmio_joules_total{index="0",path="${powercap}/intel-rapl-mmio:0"} 4`,
+    ],
+  )
+  const labelled = await gathered(raplCollector, 1, { 'collector.rapl.enable-zone-label': 'true' })
+  t.match(labelled, `node_rapl_joules_total{index="1",path="${powercap}/intel-rapl:1:1",rapl_zone="dram"} 1.5`)
+  t.notMatch(labelled, 'node_rapl_dram_joules_total')
+  write({ 'sys/class/powercap/intel-rapl:2/name': 'package-2\n' })
+  await t.rejects(gathered(raplCollector), { message: /intel-rapl:2\/energy_uj: energy_uj is undefined, not a number/ })
+  rmSync(powercap, { recursive: true })
 })
