@@ -120,3 +120,12 @@ export class Desc {
     return `Desc{${names}, constLabels: {${constLabels}}, variableLabels: [${variable}]${unit}}`
   }
 }
+
+/**
+ * Every descriptor in a group of descriptors, however nested in objects, arrays and maps (undefined entries are
+ * skipped): for a collector whose `describe()` is a whole group, `describe: () => descsIn(descs.node)`.
+ */
+export function descsIn(group: object): Desc[] {
+  const values = group instanceof Map ? [...group.values()] : Object.values(group)
+  return values.flatMap((value) => (value instanceof Desc ? [value] : value === undefined ? [] : descsIn(value)))
+}

@@ -1,6 +1,7 @@
 // promkit's public surface: named exports only, types exported separately.
-export { Desc } from './desc.js'
+export { Desc, descsIn } from './desc.js'
 export { cachedDescs } from './desc-cache.js'
+export { ScrapeShared } from './scrape-shared.js'
 export type { DescOptions } from './desc.js'
 export { constMetric, constHistogram, constSummary } from './const-metric.js'
 export type {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Desc } from '../src/index.js'
+import { Desc, descsIn } from '../src/index.js'
 
 t.test('builds the full name from namespace, subsystem and name', async (t) => {
   t.equal(
@@ -127,4 +127,15 @@ t.test('identity and dimensions', async (t) => {
   const constVsVariable1 = new Desc({ name: 'x', help: 'h', constLabels: { a: '1' } })
   const constVsVariable2 = new Desc({ name: 'x', help: 'h', variableLabels: ['a'] })
   t.not(constVsVariable1.dimensions, constVsVariable2.dimensions, 'const and variable labels are told apart')
+})
+
+t.test('descsIn lists the descriptors of a group in order, through objects, arrays and maps', async (t) => {
+  const desc = (name: string) => new Desc({ name, help: 'h' })
+  const [a, b, c, d] = [desc('a'), desc('b'), desc('c'), desc('d')]
+  const group = { a, nested: { b, absent: undefined, list: [c] }, byName: new Map([['d', d]]) }
+  t.same(
+    descsIn(group).map((each) => each.fqName),
+    ['a', 'b', 'c', 'd'],
+  )
+  t.same(descsIn({}), [])
 })

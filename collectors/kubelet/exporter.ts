@@ -1,46 +1,27 @@
-import { type CollectContext, type Collector, Desc, type Emit, constMetric } from 'promkit'
+import { type Collector, type Emit, ScrapeShared, constMetric, descsIn } from 'promkit'
 import { type ExporterContext, type ExporterDefinition, type Logger, perExporter } from 'promkit/exporter'
 import { type KubeletDescs, kubeletDescs } from './descs.js'
 import { kubeletFlags, summarySource } from './settings.js'
-import type { Readings, SummarySource } from './sources.js'
+import type { Readings } from './sources.js'
 import type { Summary } from './summary.js'
 import { emitContainers, emitNode, emitPods, emitResource, emitVolumeStats, labeller } from './summary-metrics.js'
 
 /** The collectors that need only what `?only_cpu_and_memory=true` still sends. */
 const cpuAndMemoryCollectors = new Set(['kubelet', 'resource'])
 
-/** One read of every node per scrape, shared by the collectors of that scrape (they share its signal). */
-class ScrapeReadings {
-  private readonly readings = new WeakMap<AbortSignal, Promise<Readings>>()
-
-  constructor(readonly source: SummarySource) {}
-
-  read({ signal, deadline }: CollectContext): Promise<Readings> {
-    let reading = this.readings.get(signal)
-    if (reading === undefined) {
-      reading = this.source.read(signal, deadline)
-      this.readings.set(signal, reading)
-    }
-    return reading
-  }
-}
-
-/** What the collectors of one exporter share: the descriptors, and the reader of the source the flags chose. */
+/**
+ * What the collectors of one exporter share: the descriptors, the source the flags chose, and its one read of every
+ * node per scrape.
+ */
 const state = perExporter((context: ExporterContext) => {
   const onlyCpuAndMemory = context.enabledCollectors.every((name) => cpuAndMemoryCollectors.has(name))
   const source = summarySource(context, onlyCpuAndMemory)
   return {
     descs: kubeletDescs(context.value(kubeletFlags.kubeletUrl) === ''),
-    reader: new ScrapeReadings(source),
+    source,
+    reader: new ScrapeShared((signal, deadline) => source.read(signal, deadline)),
   }
 })
-
-/** Every descriptor in a group of descriptors, however nested. */
-function descsOf(group: object): Desc[] {
-  return Object.values(group).flatMap((value) =>
-    value instanceof Desc ? [value] : value === undefined ? [] : descsOf(value),
-  )
-}
 
 /** A collector that emits, for each node whose summary was read, what `write` makes of it. */
 function summaryCollector<G extends object>(
@@ -49,17 +30,17 @@ function summaryCollector<G extends object>(
   pick: (descs: KubeletDescs) => G,
   write: (emit: Emit, descs: G, summary: Summary, node: string | undefined) => void,
 ): Collector {
-  const { descs, reader } = state(context)
+  const { descs, reader, source } = state(context)
   const group = pick(descs)
   return {
     name,
-    describe: () => descsOf(group),
+    describe: () => descsIn(group),
     async collect(emit, collectContext) {
-      for (const { summary, node } of (await reader.read(collectContext)).nodes) {
+      for (const { summary, node } of (await reader.get(collectContext)).nodes) {
         if (summary !== undefined) write(emit, group, summary, node)
       }
     },
-    close: () => reader.source.close(),
+    close: () => source.close(),
   }
 }
 
@@ -75,13 +56,13 @@ function reportFailures(readings: Readings, logger: Logger, reportError: (error:
 
 /** `kubelet_stats_up`, how long each read took, and the duplicates each summary carried. */
 function kubeletCollector(context: ExporterContext): Collector {
-  const { descs, reader } = state(context)
+  const { descs, reader, source } = state(context)
   const { up, duration, duplicates } = descs.reading
   return {
     name: 'kubelet',
     describe: () => [up, duration, duplicates],
     async collect(emit, collectContext) {
-      const readings = await reader.read(collectContext)
+      const readings = await reader.get(collectContext)
       for (const { node, summary, seconds } of readings.nodes) {
         emit(constMetric(up, 'gauge', summary === undefined ? 0 : 1, labeller(node)()))
         emit(constMetric(duration, 'gauge', seconds, labeller(node)()))
@@ -93,25 +74,25 @@ function kubeletCollector(context: ExporterContext): Collector {
       }
       reportFailures(readings, context.logger, collectContext.reportError)
     },
-    close: () => reader.source.close(),
+    close: () => source.close(),
   }
 }
 
 /** kubelet's `/metrics/resource` families, and `resource_scrape_error` for every node, read or not. */
 function resourceCollector(context: ExporterContext): Collector {
-  const { descs, reader } = state(context)
+  const { descs, reader, source } = state(context)
   const { resource } = descs
   return {
     name: 'resource',
-    describe: () => descsOf(resource),
+    describe: () => descsIn(resource),
     async collect(emit, collectContext) {
-      const readings = await reader.read(collectContext)
+      const readings = await reader.get(collectContext)
       for (const { node, summary } of readings.nodes) {
         if (summary !== undefined) emitResource(emit, resource, summary, node)
         emit(constMetric(resource.scrapeError, 'gauge', summary === undefined ? 1 : 0, labeller(node)()))
       }
     },
-    close: () => reader.source.close(),
+    close: () => source.close(),
   }
 }
 

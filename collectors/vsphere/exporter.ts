@@ -1,4 +1,12 @@
-import { type CollectContext, type Collector, Desc, type Emit, PromkitError, constMetric } from 'promkit'
+import {
+  type CollectContext,
+  type Collector,
+  type Emit,
+  PromkitError,
+  ScrapeShared,
+  constMetric,
+  descsIn,
+} from 'promkit'
 import { type ExporterContext, type ExporterDefinition, type Logger, perExporter } from 'promkit/exporter'
 import { type VsphereDescs, vsphereDescs } from './descs.js'
 import { emitClusters, emitDatastores, emitHosts, emitSnapshots, emitVmGuests, emitVms } from './metrics.js'
@@ -23,39 +31,26 @@ const logoutMs = 2000
  */
 export class Vcenter {
   readonly session: VimSession
-  private inFlight: Promise<Reading> | undefined
-  private readonly byScrape = new WeakMap<AbortSignal, Promise<Reading>>()
+  private readonly reads: ScrapeShared<Reading>
 
   constructor(
     settings: VimSettings,
     readonly profile: Profile,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.session = new VimSession(settings)
+    const session = new VimSession(settings)
+    const limits = { specsSize: profile.specsSize, concurrency: perfConcurrency }
+    this.session = session
+    this.reads = new ScrapeShared(async (signal, deadline) => {
+      const read = await readVcenter(session, profile.sections, limits, signal, deadline)
+      for (const [part, error] of read.errors) logger.warn({ part, err: error }, 'cannot read vCenter')
+      return read
+    }, true)
   }
 
   /** The read this scrape's collectors share. */
-  read({ signal, deadline }: CollectContext): Promise<Reading> {
-    let reading = this.byScrape.get(signal)
-    if (reading === undefined) {
-      reading = this.inFlight ?? this.start(signal, deadline)
-      this.byScrape.set(signal, reading)
-    }
-    return reading
-  }
-
-  private start(signal: AbortSignal, deadline: number): Promise<Reading> {
-    const limits = { specsSize: this.profile.specsSize, concurrency: perfConcurrency }
-    const reading = readVcenter(this.session, this.profile.sections, limits, signal, deadline).then((read) => {
-      for (const [part, error] of read.errors) this.logger.warn({ part, err: error }, 'cannot read vCenter')
-      return read
-    })
-    this.inFlight = reading
-    const done = () => {
-      if (this.inFlight === reading) this.inFlight = undefined
-    }
-    reading.then(done, done)
-    return reading
+  read(context: CollectContext): Promise<Reading> {
+    return this.reads.get(context)
   }
 
   /** Logs out and closes the connections; the collectors of one vCenter each call it, the first does it. */
@@ -103,12 +98,6 @@ const state = perExporter((context: ExporterContext) => {
   }
 })
 
-/** Every descriptor in a group, however nested (the perf counters are a map). */
-function descsOf(group: object): Desc[] {
-  const values = group instanceof Map ? [...group.values()] : Object.values(group)
-  return values.flatMap((value) => (value instanceof Desc ? [value] : descsOf(value)))
-}
-
 /** The read parts each section's series come from: a failed part fails the section's collector. */
 const sectionParts: Readonly<Record<string, readonly string[]>> = {
   vms: ['inventory', 'vms', 'hosts', 'counters', 'vm_perf'],
@@ -141,7 +130,7 @@ function sectionCollector<S extends keyof Sections>(
   const write = sectionWriters[section] as (emit: Emit, descs: VsphereDescs[S], reading: Reading) => void
   return {
     name: section,
-    describe: () => descsOf(group),
+    describe: () => descsIn(group),
     async collect(emit, context) {
       // No vCenter, or a config section whose collect_only leaves this section out.
       if (vcenter === undefined || !vcenter.profile.sections[section]) return
@@ -161,7 +150,7 @@ function readingCollector(descs: VsphereDescs, vcenter: Vcenter | undefined): Co
   const { up, readDuration, objects, missingProperties, logins } = descs.reading
   return {
     name: 'vsphere',
-    describe: () => descsOf(descs.reading),
+    describe: () => descsIn(descs.reading),
     async collect(emit, context) {
       if (vcenter === undefined) return
       const reading = await vcenter.read(context)

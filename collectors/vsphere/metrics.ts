@@ -38,18 +38,34 @@ function hostName(host: ManagedObject): string {
   return (stringOf(host, 'summary.config.name') ?? stringOf(host, 'name') ?? '').replace(/\.$/, '')
 }
 
+/**
+ * `compute` made once per reading, however many sections ask for it: the `vms`, `vmguests` and `snapshots`
+ * collectors of one scrape label the same VMs, and every VM's labels include its host's.
+ */
+function perReading<T>(compute: (reading: Reading) => T): (reading: Reading) => T {
+  const computed = new WeakMap<Reading, T>()
+  return (reading) => {
+    let value = computed.get(reading)
+    if (value === undefined) {
+      value = compute(reading)
+      computed.set(reading, value)
+    }
+    return value
+  }
+}
+
 /** Hosts with vmware_exporter's labels: name, datacenter, cluster ('' for a standalone host). */
-export function labelledHosts(reading: Reading): Labelled[] {
+const labelledHosts = perReading((reading): Labelled[] => {
   const { inventory } = reading
   return unique(reading.hosts, (host) => [
     hostName(host),
     inventory.ancestor(host.ref.value, 'Datacenter'),
     inventory.parentOfType(host.ref.value, 'ClusterComputeResource'),
   ])
-}
+})
 
 /** VMs with vmware_exporter's labels: name, datastore of its configuration file, and its host's labels. */
-export function labelledVms(reading: Reading): Labelled[] {
+const labelledVms = perReading((reading): Labelled[] => {
   const hosts = new Map(labelledHosts(reading).map(({ object, labels }) => [object.ref.value, labels]))
   return unique(reading.vms, (vm) => {
     const vmPath = stringOf(vm, 'summary.config.vmPathName')
@@ -57,7 +73,7 @@ export function labelledVms(reading: Reading): Labelled[] {
     const host = hosts.get(stringOf(vm, 'runtime.host') ?? '') ?? ['n/a', 'n/a', 'n/a']
     return [stringOf(vm, 'name') ?? '', datastore, ...host]
   })
-}
+})
 
 /** The performance counters of an object that the read found, under their descriptors. */
 function emitCounters(
