@@ -16,3 +16,7 @@ export function cpuMs(child: ChildProcess): number {
 export function peakRssMiB(child: ChildProcess): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024
 }
+
+/** The value below which a share `p` (0 to 1) of some timings fall. */
+export const percentile = (values: readonly number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { percentile } from './process-stats.js'
 import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/redis/dist/main.js', import.meta.url).pathname
@@ -28,9 +29,6 @@ function printed(child: ChildProcess, text: string): Promise<void> {
     })
   })
 }
-
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
 
 /**
  * Starts redis-server with 1,000 keys of several types, both exporters on it

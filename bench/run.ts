@@ -17,6 +17,7 @@ import { type KubeletScrapes, kubeletScrapes } from './kubelet.js'
 import { vsphereScrapes } from './vsphere.js'
 import { probeLoads } from './probe.js'
 import { redisScrapeLatency } from './redis.js'
+import { systemScrapes } from './system.js'
 import { soakHeading } from './soak-heading.js'
 
 const peerScript = new URL('./peer.js', import.meta.url).pathname
@@ -289,6 +290,21 @@ for (const { label, ours: mine, theirs } of await redisScrapeLatency(freePort, 5
 }
 out()
 out(
+  "## system_exporter: ours against Debian's node_exporter 1.5, both with their defaults on this machine (300 gzipped scrapes each, one at a time, alternated, after 20 warm-up)",
+)
+out()
+out('| exporter | node_* families | scrape median / p99 | CPU a scrape | peak RSS |')
+out('|---|---|---|---|---|')
+const system = await systemScrapes(freePort, 300)
+for (const [label, peer] of [
+  ['system_exporter', system.ours],
+  ['node_exporter 1.5', system.theirs],
+] as const)
+  out(
+    `| ${label} | ${peer.families} | ${fixed(peer.medianMs)} / ${fixed(peer.p99Ms)} ms | ${fixed(peer.cpuMsPerScrape)} ms | ${fixed(peer.rssMiB, 0)} MiB |`,
+  )
+out()
+out(
   "## kafka_exporter: ours against a mock cluster (sarama's MockBroker), each group consuming its own topic of 50 partitions",
 )
 out()
@@ -410,4 +426,7 @@ out(
 // The soak section (npm run soak) is measured on its own: keep it.
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : ''
 const soak = previous.indexOf(soakHeading)
+out(
+  `- system_exporter no slower than node_exporter 1.5 (median, p99) and no more CPU a scrape: ${fixed(system.ours.medianMs / system.theirs.medianMs)}×, ${fixed(system.ours.p99Ms / system.theirs.p99Ms)}×, ${fixed(system.ours.cpuMsPerScrape / system.theirs.cpuMsPerScrape)}× its figures, ${check(system.ours.medianMs <= system.theirs.medianMs && system.ours.p99Ms <= system.theirs.p99Ms && system.ours.cpuMsPerScrape <= system.theirs.cpuMsPerScrape)}`,
+)
 writeFileSync(resultsFile, `${lines.join('\n')}\n${soak < 0 ? '' : `\n${previous.slice(soak)}`}`)

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import bcrypt from 'bcryptjs'
 import { freePort } from './free-port.js'
+import { percentile } from './process-stats.js'
 import { soakHeading } from './soak-heading.js'
 
 const resultsFile = new URL('../../bench/RESULTS.md', import.meta.url).pathname
@@ -23,8 +24,6 @@ const out = (line = '') => {
   lines.push(line)
   process.stdout.write(`${line}\n`)
 }
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
 const ms = (value: number) => `${value.toFixed(1)} ms`
 
 /** Starts the system exporter and resolves when it listens. */

@@ -2,17 +2,9 @@
 // otherwise the test files whose peers are all here, with incomplete coverage allowed, and one line on stderr
 // for each skipped file, naming what it needs and how to install it. A test file lists its peers in a
 // `// Peers: a b` line among its first lines (names from scripts/peers.mjs).
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { peers, present } from './peers.mjs'
-
-function* testFiles(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) yield* testFiles(path)
-    else if (entry.name.endsWith('.test.ts')) yield path
-  }
-}
+import { testFiles } from './test-files.mjs'
 
 const run = []
 const skipped = []

@@ -28,10 +28,13 @@ export function parseDiskstats(text: string): DiskStats[] {
   })
 }
 
-/** To base units: sectors are 512 bytes; times are in milliseconds (divided, so 3 ms is exactly 0.003 s). */
+/**
+ * To base units: sectors are 512 bytes; times are in milliseconds (multiplied by 0.001 as node_exporter does, so the
+ * values are bit-equal to its).
+ */
 const count = (value: number) => value
 const sectors = (value: number) => value * 512
-const ms = (value: number) => value / 1000
+const ms = (value: number) => value * 0.001
 
 /** node_exporter's diskstats metrics, in /proc/diskstats column order: [name, help, type, conversion]. */
 const fields: readonly (readonly [string, string, 'counter' | 'gauge', (value: number) => number])[] = [
@@ -59,12 +62,37 @@ const fields: readonly (readonly [string, string, 'counter' | 'gauge', (value: n
   ],
 ]
 
+/** `node_disk_info`'s labels from udev, each from the first of its properties the device has. */
 const udevLabels = [
-  ['model', 'ID_MODEL'],
-  ['path', 'ID_PATH'],
-  ['revision', 'ID_REVISION'],
-  ['serial', 'ID_SERIAL_SHORT'],
-  ['wwn', 'ID_WWN'],
+  ['model', ['ID_MODEL']],
+  ['path', ['ID_PATH']],
+  ['revision', ['ID_REVISION']],
+  ['serial', ['ID_SERIAL_SHORT', 'ID_SERIAL']],
+  ['wwn', ['ID_WWN']],
+] as const
+
+/** `node_disk_filesystem_info`'s labels, from the udev properties of the filesystem (or volume) on a device. */
+const filesystemLabels = [
+  ['type', 'ID_FS_TYPE'],
+  ['usage', 'ID_FS_USAGE'],
+  ['uuid', 'ID_FS_UUID'],
+  ['version', 'ID_FS_VERSION'],
+] as const
+
+/** `node_disk_device_mapper_info`'s labels, from the udev properties of a device-mapper device. */
+const deviceMapperLabels = [
+  ['name', 'DM_NAME'],
+  ['uuid', 'DM_UUID'],
+  ['vg_name', 'DM_VG_NAME'],
+  ['lv_name', 'DM_LV_NAME'],
+  ['lv_layer', 'DM_LV_LAYER'],
+] as const
+
+/** The ATA properties node_exporter gives of an ATA disk, each as `node_disk_ata_<name>` when the disk has it. */
+const ataProperties = [
+  ['rotation_rate_rpm', 'ID_ATA_ROTATION_RATE_RPM', 'ATA disk rotation rate in RPMs (0 for SSDs).'],
+  ['write_cache', 'ID_ATA_WRITE_CACHE', 'ATA disk has a write cache.'],
+  ['write_cache_enabled', 'ID_ATA_WRITE_CACHE_ENABLED', 'ATA disk has its write cache enabled.'],
 ] as const
 
 /** The `E:KEY=value` properties of a udev data file. */
@@ -95,30 +123,54 @@ export const diskstatsCollector: CollectorDefinition = {
       ([name, help]) =>
         new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device'] }),
     )
-    const info = new Desc({
-      namespace: context.namespace,
-      subsystem: 'disk',
-      name: 'info',
-      help: 'Info of /sys/block/<block_device>.',
-      variableLabels: ['device', 'major', 'minor', ...udevLabels.map(([label]) => label)],
-    })
+    const desc = (name: string, help: string, labels: readonly string[]) =>
+      new Desc({ namespace: context.namespace, subsystem: 'disk', name, help, variableLabels: ['device', ...labels] })
+    const info = desc('info', 'Info of /sys/block/<block_device>.', [
+      'major',
+      'minor',
+      ...udevLabels.map(([label]) => label),
+      'rotational',
+    ])
+    const filesystem = desc(
+      'filesystem_info',
+      'Info about disk filesystem.',
+      filesystemLabels.map(([label]) => label),
+    )
+    const deviceMapper = desc(
+      'device_mapper_info',
+      'Info about disk device mapper.',
+      deviceMapperLabels.map(([label]) => label),
+    )
+    const ata = ataProperties.map(([name, key, help]) => [key, desc(`ata_${name}`, help, [])] as const)
     const emitDisk = async (emit: Emit, disk: DiskStats) => {
       disk.counters.forEach((value, i) => {
         const field = fields[i]
         if (field) emit(constMetric(descs[i] as Desc, field[2], field[3](value), [disk.device]))
       })
       const udev = udevProperties(await readOptional(paths.udev(`b${disk.major}:${disk.minor}`)))
-      emit(
-        constMetric(info, 'gauge', 1, [
-          disk.device,
-          disk.major,
-          disk.minor,
-          ...udevLabels.map(([, key]) => udev.get(key) ?? ''),
-        ]),
-      )
+      const property = (...keys: readonly string[]) => keys.map((key) => udev.get(key)).find(Boolean) ?? ''
+      const rotational = (await readOptional(paths.sys('block', disk.device, 'queue', 'rotational')))?.trim()
+      const labels = udevLabels.map(([, keys]) => property(...keys))
+      emit(constMetric(info, 'gauge', 1, [disk.device, disk.major, disk.minor, ...labels, rotational ?? '0']))
+      if (property('ID_FS_TYPE') !== '')
+        emit(constMetric(filesystem, 'gauge', 1, [disk.device, ...filesystemLabels.map(([, key]) => property(key))]))
+      if (property('DM_NAME') !== '')
+        emit(
+          constMetric(deviceMapper, 'gauge', 1, [disk.device, ...deviceMapperLabels.map(([, key]) => property(key))]),
+        )
+      if (property('ID_ATA') !== '1') return
+      for (const [key, ataDesc] of ata) {
+        const value = property(key)
+        if (value !== '')
+          emit(
+            constMetric(ataDesc, 'gauge', number(value, paths.udev(`b${disk.major}:${disk.minor}`), key), [
+              disk.device,
+            ]),
+          )
+      }
     }
     return {
-      describe: () => [...descs, info],
+      describe: () => [...descs, info, filesystem, deviceMapper, ...ata.map(([, ataDesc]) => ataDesc)],
       async collect(emit) {
         for (const disk of parseDiskstats(await readRequired(paths.proc('diskstats'))))
           if (keep(disk.device)) await emitDisk(emit, disk)

@@ -1,7 +1,7 @@
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import { deviceFilterFlags } from './device-filter.js'
-import { number, readRequired, systemPaths } from './paths.js'
+import { number, readOptional, readRequired, systemPaths } from './paths.js'
 
 /** Per device, `receive_bytes`, `transmit_colls`, …: the columns of /proc/net/dev named by its header. */
 export function parseNetDev(text: string): Map<string, Map<string, number>> {
@@ -33,7 +33,11 @@ export function parseNetDev(text: string): Map<string, Map<string, number>> {
 
 const netDevices = deviceFilterFlags('netdev', 'net devices', '^lo$')
 
-/** `node_network_{receive,transmit}_<field>_total{device}`, with node_exporter's device filter flags. */
+/**
+ * `node_network_{receive,transmit}_<field>_total{device}`, with node_exporter's device filter flags: the columns of
+ * /proc/net/dev, and `receive_nohandler` (packets no protocol took), which node_exporter reads over netlink and the
+ * kernel also gives in /sys/class/net/<device>/statistics (since Linux 4.6).
+ */
 export const netdevCollector: CollectorDefinition = {
   name: 'netdev',
   defaultEnabled: true,
@@ -58,6 +62,14 @@ export const netdevCollector: CollectorDefinition = {
         for (const [device, fields] of parseNetDev(await readRequired(paths.proc('net', 'dev')))) {
           if (!keep(device)) continue
           for (const [field, value] of fields) emit(constMetric(descFor(field), 'counter', value, [device]))
+          const nohandlerFile = paths.sys('class', 'net', device, 'statistics', 'rx_nohandler')
+          const nohandler = (await readOptional(nohandlerFile))?.trim()
+          if (nohandler === undefined) continue
+          emit(
+            constMetric(descFor('receive_nohandler'), 'counter', number(nohandler, nohandlerFile, 'rx_nohandler'), [
+              device,
+            ]),
+          )
         }
       },
     }

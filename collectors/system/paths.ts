@@ -61,31 +61,37 @@ function readText(path: string): Promise<string> {
   )
 }
 
+/** What a read gives, or `absent` when its path does not exist; any other failure throws. */
+async function unlessAbsent<T, A>(read: Promise<T>, absent: A): Promise<T | A> {
+  try {
+    return await read
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return absent
+    throw error
+  }
+}
+
 /**
  * Reads a text file, or undefined when it does not exist: "no data" (a kernel
  * without PSI, a machine without /etc/os-release) is not an error, as in
  * node_exporter. Any other failure is.
  */
-export async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readText(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+export function readOptional(path: string): Promise<string | undefined> {
+  return unlessAbsent(readText(path), undefined)
 }
 
 /**
  * The entries of a directory, or none when it does not exist (no such device on this machine); any other failure
  * throws.
  */
-export async function listOptional(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
-  }
+export function listOptional(dir: string): Promise<string[]> {
+  return unlessAbsent(readdir(dir), [])
+}
+
+/** The subdirectories of a directory (links not followed), or none when it does not exist. */
+export async function directoriesIn(dir: string): Promise<string[]> {
+  const entries = await unlessAbsent(readdir(dir, { withFileTypes: true }), [])
+  return entries.filter((entry) => entry.isDirectory()).map(({ name }) => name)
 }
 
 /** Reads a file that must exist. */

@@ -2,21 +2,26 @@ import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import { number, readOptional, systemPaths } from './paths.js'
 
-/** The `total=` of the `some` and `full` lines of a /proc/pressure file, in seconds (the kernel counts µs). */
-export function parsePressure(text: string, file: string): { some: number; full: number | undefined } {
+/**
+ * The `total=` of the `some` and `full` lines of a /proc/pressure file, in seconds (the kernel counts µs; divided
+ * twice by 1000 as node_exporter does, so the values are bit-equal to its). `irq` has only a `full` line; the others
+ * must have a `some` line.
+ */
+export function parsePressure(text: string, file: string): { some: number | undefined; full: number | undefined } {
   const totals = new Map<string, number>()
   for (const line of text.split('\n')) {
     const match = /^(some|full) .*\btotal=(\S+)/.exec(line.trim())
-    if (match) totals.set(match[1] as string, number(match[2], file, `${match[1]} total`) / 1e6)
+    if (match) totals.set(match[1] as string, number(match[2], file, `${match[1]} total`) / 1000 / 1000)
   }
-  const some = totals.get('some')
-  if (some === undefined) throw new Error(`couldn't parse ${file}: no "some ... total=" line`)
-  return { some, full: totals.get('full') }
+  const [some, full] = [totals.get('some'), totals.get('full')]
+  if (some === undefined && full === undefined)
+    throw new Error(`couldn't parse ${file}: no "some|full ... total=" line`)
+  return { some, full }
 }
 
 /**
  * Pressure stall information: `node_pressure_{cpu,io,memory}_waiting_seconds_total` and
- * `node_pressure_{io,memory}_stalled_seconds_total`.
+ * `node_pressure_{io,memory,irq}_stalled_seconds_total` (irq since Linux 6.1 with CONFIG_IRQ_TIME_ACCOUNTING).
  */
 export const pressureCollector: CollectorDefinition = {
   name: 'pressure',
@@ -36,6 +41,10 @@ export const pressureCollector: CollectorDefinition = {
         'memory_stalled_seconds_total',
         'Total time in seconds no process could make progress due to memory congestion',
       ),
+      irq: desc(
+        'irq_stalled_seconds_total',
+        'Total time in seconds no process could make progress due to IRQ congestion',
+      ),
     }
     return {
       describe: () => [...Object.values(waiting), ...Object.values(stalled)],
@@ -51,9 +60,14 @@ export const pressureCollector: CollectorDefinition = {
             return
           }
           const { some, full } = parsePressure(text, file)
+          if (some === undefined) throw new Error(`couldn't parse ${file}: no "some ... total=" line`)
           emit(constMetric(waiting[resource], 'counter', some))
           if (resource !== 'cpu' && full !== undefined) emit(constMetric(stalled[resource], 'counter', full))
         }
+        const irq = paths.proc('pressure', 'irq')
+        const text = await readOptional(irq)
+        const { full } = text === undefined ? { full: undefined } : parsePressure(text, irq)
+        if (full !== undefined) emit(constMetric(stalled.irq, 'counter', full))
       },
     }
   },

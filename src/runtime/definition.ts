@@ -77,6 +77,8 @@ export interface FlagAlias {
   readonly flag: string
   /** The value under the flag's own name (blackbox's `--timeout-offset=0.5`, seconds, is `500ms`); throw to refuse. */
   readonly value?: (text: string) => string
+  /** A boolean flag's alias, given alone (`--alias`, `--no-alias`), e.g. `--collector.bcache.priorityStats`. */
+  readonly boolean?: true
 }
 
 /** Everything that makes an exporter binary: see `defineExporter`. */

@@ -243,11 +243,9 @@ interface ParsedCommandLine {
 }
 
 /**
- * Parses the command line and the environment against the exporter's flags.
- * Throws a PromkitError whose message is the one line to print for an unknown
- * flag, a malformed value or conflicting flags.
+ * The command line with every aliased flag (`--alias=v`, `--alias v`; a boolean's `--alias`, `--no-alias`) written
+ * under its own name.
  */
-/** The command line with every aliased flag (`--alias=v`, `--alias v`) written under its own name. */
 function unaliased(argv: readonly string[], aliases: Readonly<Record<string, FlagAlias>>): string[] {
   const result: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -255,6 +253,12 @@ function unaliased(argv: readonly string[], aliases: Readonly<Record<string, Fla
     // After `--` come operands, not flags.
     if (arg === '--') return [...result, ...argv.slice(i)]
     const [name, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s) as [string, string?]) : ['']
+    const negated = name.startsWith('no-') ? name.slice(3) : undefined
+    const booleanAlias = Object.hasOwn(aliases, negated ?? name) ? aliases[negated ?? name] : undefined
+    if (booleanAlias?.boolean && inline === undefined) {
+      result.push(`--${negated === undefined ? '' : 'no-'}${booleanAlias.flag}`)
+      continue
+    }
     const alias = Object.hasOwn(aliases, name) ? aliases[name] : undefined
     if (alias === undefined) {
       result.push(arg)
@@ -267,6 +271,11 @@ function unaliased(argv: readonly string[], aliases: Readonly<Record<string, Fla
   return result
 }
 
+/**
+ * Parses the command line and the environment against the exporter's flags.
+ * Throws a PromkitError whose message is the one line to print for an unknown
+ * flag, a malformed value or conflicting flags.
+ */
 export function parseCommandLine(
   definition: ExporterDefinition,
   argv: readonly string[],

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { pino } from 'pino'
-import type { ExporterContext } from 'promkit/exporter'
+import { Registry, encode } from 'promkit'
+import type { CollectorDefinition, ExporterContext } from 'promkit/exporter'
 import type { Test } from 'tap'
 import { systemExporter as definition } from '../../collectors/system/exporter.js'
 import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
@@ -57,4 +60,46 @@ export async function startNodeExporter(t: Test, args: readonly string[]): Promi
   t.teardown(() => void child.kill())
   const url = `http://127.0.0.1:${port}/metrics`
   return waitFor('node_exporter to answer', async () => ((await fetch(url)).ok ? url : undefined), 20_000, 50)
+}
+
+/** A fake machine's root for system collectors' tests: files written under it, collectors gathered on it. */
+export interface FakeSystem {
+  readonly root: string
+  /** Writes files under the root: path (from the root) → content. */
+  write(files: Record<string, string>): void
+  /**
+   * A collector's exposition on the root with these flags, gathered `times` times (the last one returned); the first
+   * collect error is thrown.
+   */
+  gathered(
+    definition: CollectorDefinition,
+    flags?: Record<string, string | readonly string[]>,
+    times?: number,
+  ): Promise<string>
+}
+
+/** A fake root in a temporary directory, removed when the test ends. */
+export function fakeSystem(t: Test, prefix: string): FakeSystem {
+  const root = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(root, { recursive: true, force: true }))
+  return {
+    root,
+    write(files) {
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(root, path)), { recursive: true })
+        writeFileSync(join(root, path), content)
+      }
+    },
+    async gathered(collector, flags = {}, times = 1) {
+      const registry = new Registry()
+      registry.register(await collector.create(systemContext(root, flags)))
+      let text = ''
+      for (let i = 0; i < times; i++) {
+        const { families, errors } = await registry.gather()
+        if (errors.length > 0) throw errors[0]
+        text = encode(families, 'text')
+      }
+      return text
+    },
+  }
 }

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { testFiles } from '../../scripts/test-files.mjs'
 
 // `npm test` on a machine without the Debian peers and without root: the files that need a missing peer are
 // skipped, each with one line naming it and the command that installs it; the others run.
@@ -32,12 +33,10 @@ t.test('with no PATH at all, the files that need a peer are skipped with the com
     'a file peer (sarama) is still here',
   )
   // Every file that declares a peer besides sarama (a file, still here): with no PATH, no command is found.
-  const needingCommands = readdirSync(join(repo, 'test'), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.ts'))
-    .filter((file) => {
-      const declared = /^\/\/ Peers: (.*)$/m.exec(readFileSync(join(repo, 'test', file), 'utf8'))?.[1]
-      return declared?.split(' ').some((peer) => peer !== 'sarama') === true
-    })
+  const needingCommands = [...testFiles(join(repo, 'test'))].filter((file) => {
+    const declared = /^\/\/ Peers: (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1]
+    return declared?.split(' ').some((peer) => peer !== 'sarama') === true
+  })
   t.ok(needingCommands.length > 20)
   t.equal(
     run.stderr.split('\n').filter((line) => line !== '').length,

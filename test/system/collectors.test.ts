@@ -48,8 +48,8 @@ t.test('parsers refuse malformed input, naming the file and the field', async (t
       `couldn't parse /proc/net/dev: line "noColonHere 1 2 3" has 4 values, want 3`,
     ],
     [
-      () => parsePressure('full avg10=0 total=1\n', '/proc/pressure/io'),
-      `couldn't parse /proc/pressure/io: no "some ... total=" line`,
+      () => parsePressure('some avg10=0\n', '/proc/pressure/io'),
+      `couldn't parse /proc/pressure/io: no "some|full ... total=" line`,
     ],
     [() => parseMounts('/dev/sda1 / ext4\n'), `couldn't parse mounts: line "/dev/sda1 / ext4" has fewer than 4 fields`],
   ]
@@ -93,6 +93,13 @@ t.test('fallbacks: no os-release, no /proc/sys/kernel/arch, and a directory wher
     pressure.errors,
     ['pressure: collect() failed: EISDIR: illegal operation on a directory, read'],
     'an unreadable file is an error, not "no data"',
+  )
+  rmSync(join(tree, 'proc', 'pressure', 'io'), { recursive: true })
+  writeFileSync(join(tree, 'proc', 'pressure', 'io'), 'full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n')
+  t.same(
+    (await scrape(pressureCollector, systemContext(tree))).errors,
+    [`pressure: collect() failed: couldn't parse ${join(tree, 'proc', 'pressure', 'io')}: no "some ... total=" line`],
+    'io, cpu and memory need their "some" line',
   )
   rmSync(join(tree, 'proc', '1'), { recursive: true })
   writeFileSync(join(tree, 'proc', 'mounts'), '/dev/vda9 / ext4 ro 0 0\n')

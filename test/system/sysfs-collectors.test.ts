@@ -1,10 +1,7 @@
 // The schedstat, thermal_zone, dmi, bonding, netclass, cpufreq, mdadm, nvme, rapl and selinux collectors on what other kernels and machines have: newer sysfs
 // layouts, files an unprivileged exporter cannot read, sensors that are off, and malformed files.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { Registry, encode } from 'promkit'
-import type { CollectorDefinition } from 'promkit/exporter'
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
 import { bondingCollector } from '../../collectors/system/bonding.js'
 import { cpufreqCollector } from '../../collectors/system/cpufreq.js'
@@ -16,35 +13,9 @@ import { raplCollector } from '../../collectors/system/rapl.js'
 import { parseSchedstat } from '../../collectors/system/schedstat.js'
 import { selinuxCollector } from '../../collectors/system/selinux.js'
 import { thermalZoneCollector } from '../../collectors/system/thermal-zone.js'
-import { systemContext } from '../helpers/system.js'
+import { fakeSystem } from '../helpers/system.js'
 
-const root = mkdtempSync(join(tmpdir(), 'promkit-sysfs-'))
-t.teardown(() => rmSync(root, { recursive: true, force: true }))
-
-/** Writes files under the fake root: path (from the root) → content. */
-function write(files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), content)
-  }
-}
-
-/** A collector's exposition on the fake root with these flags, gathered `times` times (the last one returned). */
-async function gathered(
-  definition: CollectorDefinition,
-  times = 1,
-  flags: Record<string, string> = {},
-): Promise<string> {
-  const registry = new Registry()
-  registry.register(await definition.create(systemContext(root, flags)))
-  let text = ''
-  for (let i = 0; i < times; i++) {
-    const { families, errors } = await registry.gather()
-    if (errors.length > 0) throw errors[0]
-    text = encode(families, 'text')
-  }
-  return text
-}
+const { root, write, gathered } = fakeSystem(t, 'promkit-sysfs-')
 
 t.test('schedstat: a short cpu line is refused; other lines are skipped', async (t) => {
   t.same(parseSchedstat('version 15\ntimestamp 1\ndomain0 3 1 2\n'), [])
@@ -84,7 +55,7 @@ t.test('dmi: labels for the files there are, unreadable ones left out', async (t
   write({ 'sys/class/dmi/id/sys_vendor': 'QEMU\n', 'sys/class/dmi/id/product_name': 'Standard PC\n' })
   // A root-only file (product_serial, product_uuid) cannot be read by an unprivileged exporter.
   mkdirSync(join(root, 'sys/class/dmi/id/product_serial'))
-  const text = await gathered(dmiCollector, 2)
+  const text = await gathered(dmiCollector, {}, 2)
   t.match(text, /^node_dmi_info\{product_name="Standard PC",system_vendor="QEMU"\} 1$/m)
 })
 
@@ -243,7 +214,7 @@ t.test('rapl: zones numbered by their name or by count, a zone label, directorie
       `node_rapl_uncore_mmio_joules_total{index="0",path="${powercap}/intel-rapl-mmio:0"} 4`,
     ],
   )
-  const labelled = await gathered(raplCollector, 1, { 'collector.rapl.enable-zone-label': 'true' })
+  const labelled = await gathered(raplCollector, { 'collector.rapl.enable-zone-label': 'true' })
   t.match(labelled, `node_rapl_joules_total{index="1",path="${powercap}/intel-rapl:1:1",rapl_zone="dram"} 1.5`)
   t.notMatch(labelled, 'node_rapl_dram_joules_total')
   write({ 'sys/class/powercap/intel-rapl:2/name': 'package-2\n' })
