@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { number, readOptional, systemPaths } from './paths.js'
+import { number, readDeviceOptional, systemPaths } from './paths.js'
 
 /** The frequency files of a CPU's cpufreq directory (kHz), by the family that reports them in Hz. */
 const frequencies = [
@@ -31,7 +31,9 @@ export const cpufreqCollector: CollectorDefinition = {
     const cpus = paths.sys('devices', 'system', 'cpu')
     const read = async (cpu: string, file: string) =>
       (
-        await readOptional(paths.sys('devices', 'system', 'cpu', `cpu${cpu}`, 'cpufreq', file)).catch(() => undefined)
+        await readDeviceOptional(paths.sys('devices', 'system', 'cpu', `cpu${cpu}`, 'cpufreq', file)).catch(
+          () => undefined,
+        )
       )?.trim()
     return {
       describe: () => [...families.map(([family]) => family), governor],

@@ -28,45 +28,39 @@ const fields: Readonly<Record<string, string>> = {
 
 /**
  * `node_dmi_info 1` labelled with what /sys/class/dmi/id gives (a label for each file there; serials and the UUID
- * are readable by root only, so an unprivileged exporter has fewer labels), nothing on a machine without DMI.
+ * are readable by root only, so an unprivileged exporter has fewer labels), nothing on a machine without DMI. The
+ * firmware's tables do not change while the machine runs: read once, as node_exporter does.
  */
 export const dmiCollector: CollectorDefinition = {
   name: 'dmi',
   defaultEnabled: true,
   create(context): Collector {
     const paths = systemPaths(context)
-    const descs = new Map<string, Desc>()
+    /** The info metric's descriptor and label values, or undefined without DMI. */
+    const readInfo = async () => {
+      const labels: [string, string][] = []
+      for (const [label, file] of Object.entries(fields)) {
+        const value = await readOptional(paths.sys('class', 'dmi', 'id', file)).catch(() => undefined)
+        if (value !== undefined) labels.push([label, value.trim()])
+      }
+      if (labels.length === 0) return undefined
+      const desc = new Desc({
+        namespace: context.namespace,
+        subsystem: 'dmi',
+        name: 'info',
+        help: `A metric with a constant '1' value labeled by ${Object.keys(fields).join(', ')} if provided by DMI.`,
+        variableLabels: labels.map(([label]) => label),
+      })
+      return { desc, values: labels.map(([, value]) => value) }
+    }
+    let info: ReturnType<typeof readInfo> | undefined
     return {
       // The label names depend on the files the machine has: unchecked.
       describe: () => [],
       async collect(emit) {
-        const labels: [string, string][] = []
-        for (const [label, file] of Object.entries(fields)) {
-          const value = await readOptional(paths.sys('class', 'dmi', 'id', file)).catch(() => undefined)
-          if (value !== undefined) labels.push([label, value.trim()])
-        }
-        if (labels.length === 0) return
-        const names = labels.map(([label]) => label)
-        const key = names.join(',')
-        let desc = descs.get(key)
-        if (desc === undefined) {
-          desc = new Desc({
-            namespace: context.namespace,
-            subsystem: 'dmi',
-            name: 'info',
-            help: `A metric with a constant '1' value labeled by ${Object.keys(fields).join(', ')} if provided by DMI.`,
-            variableLabels: names,
-          })
-          descs.set(key, desc)
-        }
-        emit(
-          constMetric(
-            desc,
-            'gauge',
-            1,
-            labels.map(([, value]) => value),
-          ),
-        )
+        info ??= readInfo()
+        const read = await info
+        if (read !== undefined) emit(constMetric(read.desc, 'gauge', 1, read.values))
       },
     }
   },

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import { type FileStat, fileStatDescs } from './file-stats.js'
-import { listOptional, number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
 
 /** A host's counters node_exporter gives, under statistics/ (hexadecimal, all ones when the driver has none). */
 const hostCounters: readonly FileStat[] = [
@@ -68,7 +68,7 @@ export const fibrechannelCollector: CollectorDefinition = {
       async collect(emit) {
         const root = paths.sys('class', 'fc_host')
         for (const host of (await listOptional(root)).sort()) {
-          const read = async (name: string) => (await readOptional(join(root, host, name)))?.trim()
+          const read = async (name: string) => (await readDeviceOptional(join(root, host, name)))?.trim()
           const values = await Promise.all(
             attributes.map(async (name) => {
               const value = (await read(name)) ?? ''

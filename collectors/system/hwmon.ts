@@ -2,7 +2,7 @@ import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type Collector, Desc, type Metric, type ScalarType, cachedDescs, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { listOptional, readOptional, systemPaths } from './paths.js'
+import { listOptional, readDeviceOptional, systemPaths } from './paths.js'
 
 /** The sensor types node_exporter reads; files of other types (`name`, `uevent`, …) are not sensors. */
 const sensorTypes = new Set([
@@ -84,7 +84,7 @@ async function readSensors(dir: string, sensors: Sensors): Promise<void> {
   for (const name of await readdir(dir)) {
     const file = sensorFile(name)
     if (file === undefined) continue
-    const text = await readOptional(join(dir, name)).catch(() => undefined)
+    const text = await readDeviceOptional(join(dir, name)).catch(() => undefined)
     if (text === undefined) continue
     const elements = sensors.get(file.sensor) ?? new Map<string, string>()
     elements.set(file.element, text.replace(/^\n+|\n+$/g, ''))
@@ -94,7 +94,7 @@ async function readSensors(dir: string, sensors: Sensors): Promise<void> {
 
 /** What a hwmon directory is named by: its device's parent and name, else its `name` file, else the directory. */
 async function chipOf(dir: string): Promise<{ chip: string; name: string | undefined }> {
-  const nameFile = await readOptional(join(dir, 'name')).catch(() => undefined)
+  const nameFile = await readDeviceOptional(join(dir, 'name')).catch(() => undefined)
   const name = nameFile === undefined ? undefined : cleanName(nameFile) || undefined
   const device = await realpath(join(dir, 'device')).catch(() => undefined)
   const fromDevice = device && [cleanName(basename(dirname(device))), cleanName(basename(device))].filter(Boolean)

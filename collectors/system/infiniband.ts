@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import { type FileStat, fileStatDescs } from './file-stats.js'
-import { directoriesIn, listOptional, number, readOptional, systemPaths } from './paths.js'
+import { directoriesIn, listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
 
 /**
  * A port's counters node_exporter gives, under ports/<N>/: the 32-bit `counters/` and, where the driver has them, the
@@ -172,7 +172,8 @@ export const infinibandCollector: CollectorDefinition = {
       async collect(emit) {
         const root = paths.sys('class', 'infiniband')
         for (const device of (await listOptional(root)).sort()) {
-          const read = async (...parts: string[]) => (await readOptional(join(root, device, ...parts)))?.trim() ?? ''
+          const read = async (...parts: string[]) =>
+            (await readDeviceOptional(join(root, device, ...parts)))?.trim() ?? ''
           const [board, firmware, hca] = await Promise.all([read('board_id'), read('fw_ver'), read('hca_type')])
           emit(constMetric(info, 'gauge', 1, [device, board, firmware, hca]))
           const ports = join(root, device, 'ports')
@@ -184,7 +185,7 @@ export const infinibandCollector: CollectorDefinition = {
             const physical = parseStateId(await read('ports', port, 'phys_state'), file('phys_state'))
             emit(constMetric(physicalState, 'gauge', physical, labels))
             for (const [source, counter] of counters) {
-              const text = (await readOptional(file(source)))?.trim()
+              const text = (await readDeviceOptional(file(source)))?.trim()
               if (text === undefined || text.startsWith('N/A')) continue
               const value = number(text, file(source), source) * (quadOctets.has(source) ? 4 : 1)
               emit(constMetric(counter, 'counter', value, labels))

@@ -1,6 +1,6 @@
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { readOptional, systemPaths } from './paths.js'
+import { readDeviceOptional, systemPaths } from './paths.js'
 
 /** Parses os-release(5): `KEY=value` lines, values optionally quoted. */
 export function parseOsRelease(text: string): Map<string, string> {
@@ -57,8 +57,8 @@ export const osCollector: CollectorDefinition = {
       describe: () => [info, version],
       async collect(emit) {
         const text =
-          (await readOptional(paths.root('etc', 'os-release'))) ??
-          (await readOptional(paths.root('usr', 'lib', 'os-release')))
+          (await readDeviceOptional(paths.root('etc', 'os-release'))) ??
+          (await readDeviceOptional(paths.root('usr', 'lib', 'os-release')))
         if (text === undefined) return context.logger.debug('no os-release file; the os collector has no data')
         const fields = parseOsRelease(text)
         const get = (label: string) => fields.get(label.toUpperCase()) ?? ''

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { listOptional, readOptional, systemPaths } from './paths.js'
+import { listOptional, readDeviceOptional, systemPaths } from './paths.js'
 
 /** A numeric attribute: its file under /sys/class/power_supply/<supply>/ and its metric's name. */
 type Attribute = readonly [file: string, name: string]
@@ -125,7 +125,7 @@ export const powerSupplyCollector: CollectorDefinition = {
         for (const supply of (await listOptional(root)).sort()) {
           if (ignored.test(supply)) continue
           const read = async (file: string) =>
-            (await readOptional(join(root, supply, file)).catch(() => undefined))?.trim()
+            (await readDeviceOptional(join(root, supply, file)).catch(() => undefined))?.trim()
           for (const [file, metricDesc, divisor] of numeric) {
             const text = await read(file)
             if (text === undefined || !/^-?\d+$/.test(text)) continue

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { listOptional, number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
 
 const zoneLabelFlag = flag.boolean('collector.rapl.enable-zone-label', {
   description: 'Write one node_rapl_joules_total family with a rapl_zone label instead of a family per zone.',
@@ -56,13 +56,13 @@ export const raplCollector: CollectorDefinition = {
       async collect(emit) {
         const seen = new Map<string, number>()
         for (const entry of (await listOptional(dir)).sort()) {
-          const raw = (await readOptional(join(dir, entry, 'name')))?.trim()
+          const raw = (await readDeviceOptional(join(dir, entry, 'name')))?.trim()
           if (raw === undefined) continue
           const [index, zone] = indexAndName(seen, raw)
           seen.set(zone, index + 1)
           // Readable by root only on kernels patched for CVE-2020-8694: the error says EACCES and the file.
           const file = join(dir, entry, 'energy_uj')
-          const value = number((await readOptional(file))?.trim(), file, 'energy_uj') / 1e6
+          const value = number((await readDeviceOptional(file))?.trim(), file, 'energy_uj') / 1e6
           const path = join(dir, entry)
           if (zoneLabel) emit(constMetric(joules, 'counter', value, [String(index), path, zone]))
           else emit(constMetric(perZone(zone), 'counter', value, [String(index), path]))

@@ -1,6 +1,6 @@
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { listOptional, number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
 
 /** The `<prefix>N` entries of /sys/class/thermal, with their N. */
 async function numbered(dir: string, prefix: string): Promise<{ entry: string; index: string }[]> {
@@ -37,7 +37,7 @@ export const thermalZoneCollector: CollectorDefinition = {
     const current = cooling('cur_state', 'Current throttle state of the cooling device')
     const maximum = cooling('max_state', 'Maximum throttle state of the cooling device')
     const thermal = (...parts: string[]) => paths.sys('class', 'thermal', ...parts)
-    const read = async (...parts: string[]) => (await readOptional(thermal(...parts)))?.trim()
+    const read = async (...parts: string[]) => (await readDeviceOptional(thermal(...parts)))?.trim()
     return {
       describe: () => [temperature, current, maximum],
       async collect(emit) {

@@ -2,12 +2,13 @@ import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
 import { readOptional, systemPaths } from './paths.js'
 
+/** Formats the zone's abbreviation; made once, as making one costs more than the rest of a scrape's time collector. */
+const zoneFormat = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+
 /** The local zone's abbreviation as the platform names it (`UTC`, `CET`, or `GMT+1` where it has none). */
 function zoneName(date: Date): string {
   // With timeZoneName set, formatToParts always includes that part.
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(date)
-    .find((p) => p.type === 'timeZoneName') as Intl.DateTimeFormatPart
+  const part = zoneFormat.formatToParts(date).find((p) => p.type === 'timeZoneName') as Intl.DateTimeFormatPart
   return part.value
 }
 

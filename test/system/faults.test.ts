@@ -1,42 +1,70 @@
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, cpSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry, encode } from 'promkit'
 import t from 'tap'
+import { readDeviceOptional } from '../../collectors/system/paths.js'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
 import { pathArgs, systemContext, systemExporter } from '../helpers/system.js'
 
 const fixture = new URL('../fixtures/system', import.meta.url).pathname
 
-t.test('a FIFO and a directory in place of /proc files fail only their collectors, scrape after scrape', async (t) => {
+t.test('FIFOs and a directory in place of files fail only their collectors, scrape after scrape', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'promkit-faults-'))
   cpSync(fixture, root, { recursive: true })
   const fifo = join(root, 'proc', 'loadavg')
   rmSync(fifo)
   execFileSync('mkfifo', [fifo])
+  // A device file (read asynchronously, as a sensor's may take seconds) that never answers: a FIFO stands in for it.
+  const zone = join(root, 'sys', 'class', 'powercap', 'intel-rapl:0')
+  mkdirSync(zone, { recursive: true })
+  writeFileSync(join(zone, 'name'), 'package-0\n')
+  const deviceFifo = join(zone, 'energy_uj')
+  execFileSync('mkfifo', [deviceFifo])
   // Root reads any file whatever its mode, so "unreadable" is a directory where a file should be (EISDIR).
   rmSync(join(root, 'proc', 'meminfo'))
   mkdirSync(join(root, 'proc', 'meminfo'))
   t.teardown(() => rmSync(root, { recursive: true, force: true }))
   const exporter = await startExporter(t, systemExporter, pathArgs(root))
-  // The exporter's open() of the FIFO waits for a writer: be one at the end, so that it returns.
-  t.teardown(() => closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)))
+  // The exporter's open() of the device FIFO waits for a writer: be one at the end, so that it returns.
+  t.teardown(() => closeSync(openSync(deviceFifo, constants.O_WRONLY | constants.O_NONBLOCK)))
   for (let scrape = 1; scrape <= 6; scrape++) {
     const answer = await get(`${exporter.base}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '1.5' } })
     t.equal(answer.status, 200)
     const failed = samples(answer.text, 'node_scrape_collector_success').filter((line) => line.endsWith(' 0'))
     t.same(
       failed,
-      ['node_scrape_collector_success{collector="loadavg"} 0', 'node_scrape_collector_success{collector="meminfo"} 0'],
-      `scrape ${scrape}: only the two broken files' collectors fail`,
+      [
+        'node_scrape_collector_success{collector="loadavg"} 0',
+        'node_scrape_collector_success{collector="meminfo"} 0',
+        'node_scrape_collector_success{collector="rapl"} 0',
+      ],
+      `scrape ${scrape}: only the three broken files' collectors fail`,
     )
   }
   await expectLog(
     t,
     exporter,
     new RegExp(
-      `collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED .*msg="loadavg: collect\\(\\) failed: a read of ${fifo} has been pending for over 1 s \\(a FIFO, or a hung filesystem\\?\\): not starting another until it ends"`,
+      `collector=loadavg code=PROMKIT_ERR_COLLECT_FAILED .*msg="loadavg: collect\\(\\) failed: ${fifo} is not a regular file \\(a FIFO, socket or device\\?\\): not reading it"`,
+    ),
+  )
+  await expectLog(
+    t,
+    exporter,
+    new RegExp(
+      `collector=rapl code=PROMKIT_ERR_COLLECT_FAILED .*msg="rapl: collect\\(\\) failed: a read of ${deviceFifo} has been pending for over 1 s \\(a FIFO, or a hung filesystem\\?\\): not starting another until it ends"`,
     ),
   )
   await expectLog(
@@ -44,6 +72,26 @@ t.test('a FIFO and a directory in place of /proc files fail only their collector
     exporter,
     /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED .*EISDIR: illegal operation on a directory, read/,
   )
+})
+
+t.test('overlapping reads of a device file share one read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-device-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const fifo = join(dir, 'power1_average')
+  execFileSync('mkfifo', [fifo])
+  const reads = [readDeviceOptional(fifo), readDeviceOptional(fifo)]
+  // Be the device: once the exporter's read has the FIFO open, answer once. Two reads would split the answer.
+  let writer: number | undefined
+  for (let attempt = 0; writer === undefined && attempt < 200; attempt++) {
+    try {
+      writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+  writeSync(writer as number, '12500000\n')
+  closeSync(writer as number)
+  t.same(await Promise.all(reads), ['12500000\n', '12500000\n'])
 })
 
 t.test(
