@@ -2,6 +2,8 @@
 export { Desc, descsIn } from './desc.js'
 export { cachedDescs } from './desc-cache.js'
 export { ScrapeShared } from './scrape-shared.js'
+export { counterFunc, gaugeFunc } from './func-collector.js'
+export type { ValueReader } from './func-collector.js'
 export type { DescOptions } from './desc.js'
 export { constMetric, constHistogram, constSummary } from './const-metric.js'
 export type {
