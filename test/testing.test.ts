@@ -238,8 +238,12 @@ t.test('collectAndLint and gatherAndLint: findings on what is collected, all or 
   const misnamed = new Desc({ name: 'cacheHits', help: 'Hits.' })
   const hits: Collector = { describe: () => [misnamed], collect: (emit) => emit(constMetric(misnamed, 'counter', 1)) }
   t.same(await collectAndLint(hits), [
-    { metric: 'cacheHits', text: 'counter metrics should have "_total" suffix' },
-    { metric: 'cacheHits', text: "metric names should be written in 'snake_case' not 'camelCase'" },
+    { metric: 'cacheHits', rule: 'counter-suffix', text: 'counter metrics should have "_total" suffix' },
+    {
+      metric: 'cacheHits',
+      rule: 'camel-case-name',
+      text: "metric names should be written in 'snake_case' not 'camelCase'",
+    },
   ])
   const registry = new Registry()
   registry.register(collector)

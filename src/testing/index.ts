@@ -2,4 +2,4 @@
 export { collectAndCompare, collectAndCount, collectAndLint, gatherAndLint, toFloat64 } from './collect.js'
 export type { Collectable } from './collect.js'
 export { lintFamilies, lintFamily } from './lint.js'
-export type { LintProblem } from './lint.js'
+export type { LintProblem, LintRule } from './lint.js'

@@ -1,10 +1,26 @@
 import type { TextFamily } from '../exposition/parse-text.js'
 
-/** One finding of the linter: the metric family it is about and what is wrong, in promlint's words. */
+/** One finding of the linter: the family it is about, the rule it breaks, and what is wrong in promlint's words. */
 export interface LintProblem {
   readonly metric: string
+  readonly rule: LintRule
   readonly text: string
 }
+
+/** promlint's rules, by a short name. */
+export type LintRule =
+  | 'help'
+  | 'base-unit'
+  | 'counter-suffix'
+  | 'histogram-label'
+  | 'summary-label'
+  | 'histogram-suffix'
+  | 'aggregate-suffix'
+  | 'type-in-name'
+  | 'reserved-character'
+  | 'camel-case-name'
+  | 'camel-case-label'
+  | 'abbreviated-unit'
 
 /** Base units by unit word, and the base unit a non-base one should be (promlint's table). */
 const units: Readonly<Record<string, string>> = {
@@ -84,31 +100,34 @@ const hasWord = (name: string, word: string) => name.includes(`_${word}_`) || na
  */
 export function lintFamily(family: TextFamily): LintProblem[] {
   const { name, type } = family
-  const texts: string[] = []
-  if (family.help === undefined) texts.push('no help text')
+  const found: [LintRule, string][] = []
+  if (family.help === undefined) found.push(['help', 'no help text'])
   const unit = unitOf(name)
   if (unit !== undefined && unit.unit !== unit.base)
-    texts.push(`use base unit "${unit.base}" instead of "${unit.unit}"`)
-  if (type === 'counter' && !name.endsWith('_total')) texts.push('counter metrics should have "_total" suffix')
+    found.push(['base-unit', `use base unit "${unit.base}" instead of "${unit.unit}"`])
+  if (type === 'counter' && !name.endsWith('_total'))
+    found.push(['counter-suffix', 'counter metrics should have "_total" suffix'])
   const labelNames = new Set(family.metrics.flatMap((metric) => metric.labels.map(([label]) => label)))
-  if (type !== 'histogram' && labelNames.has('le')) texts.push('non-histogram metrics should not have "le" label')
+  if (type !== 'histogram' && labelNames.has('le'))
+    found.push(['histogram-label', 'non-histogram metrics should not have "le" label'])
   if (type !== 'summary' && labelNames.has('quantile'))
-    texts.push('non-summary metrics should not have "quantile" label')
+    found.push(['summary-label', 'non-summary metrics should not have "quantile" label'])
   if (type !== 'histogram' && name.endsWith('_bucket'))
-    texts.push('non-histogram metrics should not have "_bucket" suffix')
+    found.push(['histogram-suffix', 'non-histogram metrics should not have "_bucket" suffix'])
   for (const suffix of ['_count', '_sum']) {
     if (type !== 'histogram' && type !== 'summary' && name.endsWith(suffix))
-      texts.push(`non-histogram and non-summary metrics should not have "${suffix}" suffix`)
+      found.push(['aggregate-suffix', `non-histogram and non-summary metrics should not have "${suffix}" suffix`])
   }
   if (type !== 'untyped' && hasWord(name.toLowerCase(), type))
-    texts.push(`metric name should not include type '${type}'`)
-  if (name.includes(':')) texts.push("metric names should not contain ':'")
-  if (camelCase.test(name)) texts.push("metric names should be written in 'snake_case' not 'camelCase'")
+    found.push(['type-in-name', `metric name should not include type '${type}'`])
+  if (name.includes(':')) found.push(['reserved-character', "metric names should not contain ':'"])
+  if (camelCase.test(name))
+    found.push(['camel-case-name', "metric names should be written in 'snake_case' not 'camelCase'"])
   if ([...labelNames].some((label) => camelCase.test(label)))
-    texts.push("label names should be written in 'snake_case' not 'camelCase'")
+    found.push(['camel-case-label', "label names should be written in 'snake_case' not 'camelCase'"])
   if (abbreviations.some((word) => hasWord(name.toLowerCase(), word)))
-    texts.push('metric names should not contain abbreviated units')
-  return texts.map((text) => ({ metric: name, text }))
+    found.push(['abbreviated-unit', 'metric names should not contain abbreviated units'])
+  return found.map(([rule, text]) => ({ metric: name, rule, text }))
 }
 
 /** The findings on some families, sorted by metric and then text, as promlint sorts them. */
