@@ -20,6 +20,7 @@ import { filesystemCollector } from './filesystem.js'
 import { hwmonCollector } from './hwmon.js'
 import { infinibandCollector } from './infiniband.js'
 import { ipvsCollector } from './ipvs.js'
+import { kernelHungCollector } from './kernel-hung.js'
 import { loadavgCollector } from './loadavg.js'
 import { mdadmCollector } from './mdadm.js'
 import { meminfoCollector } from './meminfo.js'
@@ -42,6 +43,7 @@ import { timexCollector } from './timex.js'
 import { udpQueuesCollector } from './udp-queues.js'
 import { unameCollector } from './uname.js'
 import { vmstatCollector } from './vmstat.js'
+import { watchdogCollector } from './watchdog.js'
 import { xfsCollector } from './xfs.js'
 import { zfsCollector } from './zfs.js'
 
@@ -72,6 +74,7 @@ export const systemExporter: ExporterDefinition = {
     hwmonCollector,
     infinibandCollector,
     ipvsCollector,
+    kernelHungCollector,
     loadavgCollector,
     mdadmCollector,
     meminfoCollector,
@@ -98,6 +101,7 @@ export const systemExporter: ExporterDefinition = {
     udpQueuesCollector,
     unameCollector,
     vmstatCollector,
+    watchdogCollector,
     xfsCollector,
     zfsCollector,
   ],

@@ -66,7 +66,7 @@ t.test('system_exporter and node_exporter 1.5 agree on the live machine', async 
   }
   // Families of node_exporter 1.12 (its netstat default fields and softnet columns) that Debian's 1.5 lacks.
   const since15 =
-    /^node_(netstat_TcpExt_(TCPOFOQueue|TCPRcvQDrop)|softnet_(backlog_len|cpu_collision_total|flow_limit_count_total|received_rps_total))$/
+    /^node_(netstat_TcpExt_(TCPOFOQueue|TCPRcvQDrop)|softnet_(backlog_len|cpu_collision_total|flow_limit_count_total|received_rps_total)|kernel_hung_tasks_total)$/
   const extra = [...mine.keys()].filter((name) => ourCollectors.test(name) && !theirs.has(name) && !since15.test(name))
   t.same(extra, [], 'no family that node_exporter does not have')
 

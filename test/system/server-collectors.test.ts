@@ -17,10 +17,12 @@ import { fibrechannelCollector } from '../../collectors/system/fibrechannel.js'
 import { hwmonCollector, sensorFile } from '../../collectors/system/hwmon.js'
 import { infinibandCollector } from '../../collectors/system/infiniband.js'
 import { ipvsCollector, parseIpvs, parseIpvsStats } from '../../collectors/system/ipvs.js'
+import { kernelHungCollector } from '../../collectors/system/kernel-hung.js'
 import { netdevCollector } from '../../collectors/system/netdev.js'
 import { nfsCollector, nfsdCollector } from '../../collectors/system/nfs.js'
 import { powerSupplyCollector } from '../../collectors/system/power-supply.js'
 import { tapestatsCollector } from '../../collectors/system/tapestats.js'
+import { watchdogCollector } from '../../collectors/system/watchdog.js'
 import { xfsCollector } from '../../collectors/system/xfs.js'
 import { parseKstat, parsePoolIo, zfsCollector } from '../../collectors/system/zfs.js'
 import { parseCommandLine } from '../../src/runtime/flags.js'
@@ -40,10 +42,12 @@ t.test('every collector: no data on a machine without the hardware or filesystem
     hwmonCollector,
     infinibandCollector,
     ipvsCollector,
+    kernelHungCollector,
     nfsCollector,
     nfsdCollector,
     powerSupplyCollector,
     tapestatsCollector,
+    watchdogCollector,
     xfsCollector,
     zfsCollector,
   ]
@@ -379,6 +383,24 @@ node_power_supply_temp_celsius{power_supply="BAT1"} 31.2
   )
   const flags = { 'collector.powersupply.ignored-supplies': '^ucsi' }
   t.equal(await collectAndCount(await powerSupplyCollector.create(systemContext(root, flags))), 2)
+})
+
+t.test('kernel_hung and watchdog (node_exporter 1.12 defaults)', async (t) => {
+  write({
+    'proc/sys/kernel/hung_task_detect_count': '3\n',
+    'sys/class/watchdog/watchdog0/timeout': '30\n',
+    'sys/class/watchdog/watchdog0/identity': 'iTCO_wdt\n',
+  })
+  await collectAndCompare(
+    await kernelHungCollector.create(systemContext(root)),
+    '# HELP node_kernel_hung_tasks_total Total number of tasks that have been detected as hung since the system ' +
+      'booted.\n# TYPE node_kernel_hung_tasks_total counter\nnode_kernel_hung_tasks_total 3\n',
+  )
+  const watchdog = await watchdogCollector.create(systemContext(root))
+  t.equal(await collectAndCount(watchdog, 'node_watchdog_timeout_seconds', 'node_watchdog_info'), 2)
+  t.match(await gathered(watchdogCollector), /^node_watchdog_info\{identity="iTCO_wdt",name="watchdog0",options="",/m)
+  write({ 'sys/class/watchdog/watchdog0/timeout': 'never\n' })
+  await t.rejects(gathered(watchdogCollector), { message: /watchdog0\/timeout: timeout is "never", not a number/ })
 })
 
 t.test('edac: labels the firmware set, channels without uncorrectable counts', async (t) => {
