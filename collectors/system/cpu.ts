@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Collector, Desc, type Metric, constMetric } from 'promkit'
 import { type CollectorDefinition, type ExporterContext, flag } from 'promkit/exporter'
-import { type SystemPaths, listOptional, readOptional, readRequired, systemPaths } from './paths.js'
+import { type SystemPaths, numberedEntries, readOptional, readRequired, systemPaths } from './paths.js'
 import { parseProcStat } from './proc-stat.js'
 
 /** The processors of /proc/cpuinfo, each its `key: value` fields by key. */
@@ -158,8 +158,7 @@ export const cpuCollector: CollectorDefinition = {
         const root = paths.sys('devices', 'system', 'cpu')
         const seenCores = new Set<string>()
         const seenPackages = new Set<string>()
-        const cpus = (await listOptional(root)).filter((entry) => /^cpu\d+$/.test(entry))
-        for (const cpu of cpus.sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)))) {
+        for (const { entry: cpu } of await numberedEntries(root, /^cpu(\d+)$/)) {
           const read = async (...parts: string[]) => (await readOptional(join(root, cpu, ...parts)))?.trim()
           const pkg = await read('topology', 'physical_package_id')
           const core = await read('topology', 'core_id')

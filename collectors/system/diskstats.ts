@@ -147,7 +147,8 @@ export const diskstatsCollector: CollectorDefinition = {
         const field = fields[i]
         if (field) emit(constMetric(descs[i] as Desc, field[2], field[3](value), [disk.device]))
       })
-      const udev = udevProperties(await readOptional(paths.udev(`b${disk.major}:${disk.minor}`)))
+      const udevFile = paths.udev(`b${disk.major}:${disk.minor}`)
+      const udev = udevProperties(await readOptional(udevFile))
       const property = (...keys: readonly string[]) => keys.map((key) => udev.get(key)).find(Boolean) ?? ''
       const rotational = (await readOptional(paths.sys('block', disk.device, 'queue', 'rotational')))?.trim()
       const labels = udevLabels.map(([, keys]) => property(...keys))
@@ -161,12 +162,7 @@ export const diskstatsCollector: CollectorDefinition = {
       if (property('ID_ATA') !== '1') return
       for (const [key, ataDesc] of ata) {
         const value = property(key)
-        if (value !== '')
-          emit(
-            constMetric(ataDesc, 'gauge', number(value, paths.udev(`b${disk.major}:${disk.minor}`), key), [
-              disk.device,
-            ]),
-          )
+        if (value !== '') emit(constMetric(ataDesc, 'gauge', number(value, udevFile, key), [disk.device]))
       }
     }
     return {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { listOptional, number, readOptional, readRequired, systemPaths } from './paths.js'
+import { number, numberedEntries, readOptional, readRequired, systemPaths } from './paths.js'
 
 /**
  * A DIMM's label as node_exporter gives it: the kernel's default (`mc#0csrow#1channel#0`, the `#` sometimes absent)
@@ -10,16 +10,6 @@ import { listOptional, number, readOptional, readRequired, systemPaths } from '.
 export function dimmLabel(text: string): string {
   const parts = /^mc#?(\d+)csrow#?(\d+)channel#?(\d+)$/.exec(text)
   return parts === null ? text : `mc${parts[1]}_csrow${parts[2]}_channel${parts[3]}`
-}
-
-/** The numbered entries of a directory with this prefix (`mc0`, `csrow1`), with their numbers, in numeric order. */
-async function numbered(dir: string, prefix: RegExp): Promise<{ entry: string; index: string }[]> {
-  return (await listOptional(dir))
-    .flatMap((entry) => {
-      const index = prefix.exec(entry)?.[1]
-      return index === undefined ? [] : [{ entry, index }]
-    })
-    .sort((a, b) => Number(a.index) - Number(b.index))
 }
 
 /**
@@ -70,7 +60,7 @@ export const edacCollector: CollectorDefinition = {
       ],
       async collect(emit) {
         const root = paths.sys('devices', 'system', 'edac', 'mc')
-        for (const { entry, index: controller } of await numbered(root, /^mc(\d+)$/)) {
+        for (const { entry, index: controller } of await numberedEntries(root, /^mc(\d+)$/)) {
           const dir = join(root, entry)
           emit(constMetric(correctable, 'counter', await count(join(dir, 'ce_count')), [controller]))
           emit(
@@ -83,11 +73,11 @@ export const edacCollector: CollectorDefinition = {
               'unknown',
             ]),
           )
-          for (const { entry: rowEntry, index: csrow } of await numbered(dir, /^csrow(\d+)$/)) {
+          for (const { entry: rowEntry, index: csrow } of await numberedEntries(dir, /^csrow(\d+)$/)) {
             const rowDir = join(dir, rowEntry)
             emit(constMetric(rowCorrectable, 'counter', await count(join(rowDir, 'ce_count')), [controller, csrow]))
             emit(constMetric(rowUncorrectable, 'counter', await count(join(rowDir, 'ue_count')), [controller, csrow]))
-            for (const { index: channelNumber } of await numbered(rowDir, /^ch(\d+)_ce_count$/)) {
+            for (const { index: channelNumber } of await numberedEntries(rowDir, /^ch(\d+)_ce_count$/)) {
               const label = dimmLabel(
                 ((await readOptional(join(rowDir, `ch${channelNumber}_dimm_label`))) ?? '').trim(),
               )

@@ -136,6 +136,19 @@ export async function listOptional(dir: string): Promise<string[]> {
   return unlessAbsent(() => readdirSync(dir), [])
 }
 
+/**
+ * The entries of a directory that `pattern` names with a number (its first group: `^cpu(\d+)$`), with that number, in
+ * numeric order (`cpu2` before `cpu10`); none when the directory does not exist.
+ */
+export async function numberedEntries(dir: string, pattern: RegExp): Promise<{ entry: string; index: string }[]> {
+  return (await listOptional(dir))
+    .flatMap((entry) => {
+      const index = pattern.exec(entry)?.[1]
+      return index === undefined ? [] : [{ entry, index }]
+    })
+    .sort((a, b) => Number(a.index) - Number(b.index))
+}
+
 /** The subdirectories of a directory (links not followed), or none when it does not exist. */
 export async function directoriesIn(dir: string): Promise<string[]> {
   const entries = unlessAbsent(() => readdirSync(dir, { withFileTypes: true }), [])

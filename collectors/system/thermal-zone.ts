@@ -1,14 +1,6 @@
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
-
-/** The `<prefix>N` entries of /sys/class/thermal, with their N. */
-async function numbered(dir: string, prefix: string): Promise<{ entry: string; index: string }[]> {
-  return (await listOptional(dir))
-    .filter((entry) => entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)))
-    .map((entry) => ({ entry, index: entry.slice(prefix.length) }))
-    .sort((a, b) => Number(a.index) - Number(b.index))
-}
+import { number, numberedEntries, readDeviceOptional, systemPaths } from './paths.js'
 
 /**
  * `node_thermal_zone_temp{type,zone}` (°C) and `node_cooling_device_{cur,max}_state{name,type}` from
@@ -41,12 +33,12 @@ export const thermalZoneCollector: CollectorDefinition = {
     return {
       describe: () => [temperature, current, maximum],
       async collect(emit) {
-        for (const { entry, index } of await numbered(thermal(), 'thermal_zone')) {
+        for (const { entry, index } of await numberedEntries(thermal(), /^thermal_zone(\d+)$/)) {
           const [type, temp] = await Promise.all([read(entry, 'type'), read(entry, 'temp').catch(() => undefined)])
           if (type === undefined || temp === undefined) continue
           emit(constMetric(temperature, 'gauge', number(temp, `${entry}/temp`, 'temp') / 1000, [index, type]))
         }
-        for (const { entry, index } of await numbered(thermal(), 'cooling_device')) {
+        for (const { entry, index } of await numberedEntries(thermal(), /^cooling_device(\d+)$/)) {
           const [type, cur, max] = await Promise.all([
             read(entry, 'type'),
             read(entry, 'cur_state'),
