@@ -18,6 +18,10 @@ export const peers = {
     file: '/usr/share/gocode/src/github.com/Shopify/sarama/mockbroker.go',
     package: 'golang-github-shopify-sarama-dev',
   },
+  'client-golang': {
+    file: '/usr/share/gocode/src/github.com/prometheus/client_golang/prometheus/histogram.go',
+    package: 'golang-github-prometheus-client-golang-dev',
+  },
   govmomi: {
     file: '/usr/share/gocode/src/github.com/vmware/govmomi/simulator/model.go',
     package: 'golang-github-vmware-govmomi-dev',

@@ -2,6 +2,13 @@ import type { Desc } from './desc.js'
 import { PromkitError, quote } from './errors.js'
 import { checkExemplar, type Exemplar } from './exemplar.js'
 import { checkLabelValue } from './names.js'
+import {
+  type SparseBuckets,
+  defaultZeroThreshold,
+  maxNativeSchema,
+  minNativeSchema,
+  sparseBuckets,
+} from './native-buckets.js'
 
 /** The metric types promkit exposes. `untyped` is OpenMetrics' `unknown`. */
 export type MetricType = 'counter' | 'gauge' | 'untyped' | 'histogram' | 'summary'
@@ -13,6 +20,15 @@ export type ScalarType = 'counter' | 'gauge' | 'untyped'
 export interface MetricOptions {
   /** When the value was observed, in milliseconds since the epoch; omit to let Prometheus use the scrape time. */
   readonly timestampMs?: number
+}
+
+/** Options of counters, histograms and summaries, whose series may say when they started counting. */
+export interface CumulativeOptions extends MetricOptions {
+  /**
+   * When the series started counting (created, or last reset), in milliseconds since the epoch: protobuf's
+   * `created_timestamp`, and OpenMetrics' `_created` line when the handler is asked to write them.
+   */
+  readonly createdTimestampMs?: number
 }
 
 /** Fields shared by every metric. */
@@ -27,8 +43,10 @@ interface MetricBase {
 export interface ScalarMetric extends MetricBase {
   readonly type: ScalarType
   readonly value: number
-  /** Counters only; exposed in OpenMetrics. */
+  /** Counters only; exposed in OpenMetrics and protobuf. */
   readonly exemplar: Exemplar | undefined
+  /** Counters only: when the series started counting, in ms since the epoch. */
+  readonly createdTimestampMs: number | undefined
 }
 
 /** One cumulative histogram bucket. */
@@ -40,13 +58,33 @@ export interface Bucket {
   readonly exemplar: Exemplar | undefined
 }
 
-/** A histogram: cumulative buckets ending with `+Inf`, plus count and sum. */
+/** The sparse buckets of a native histogram (exposed in protobuf only). */
+export interface NativeBuckets {
+  /** From -4 to 8: bucket `i` holds (base^(i-1), base^i], base = 2^(2^-schema). */
+  readonly schema: number
+  readonly zeroThreshold: number
+  /** Observations whose magnitude is at most the zero threshold. */
+  readonly zeroCount: number
+  readonly positive: SparseBuckets
+  /** Bucket `i` holds the values in [-base^i, -base^(i-1)). */
+  readonly negative: SparseBuckets
+  /** Each with a timestamp, as native histograms require. */
+  readonly exemplars: readonly Exemplar[]
+}
+
+/**
+ * A histogram: cumulative buckets ending with `+Inf`, plus count and sum; and, for a native histogram, its sparse
+ * buckets (a native histogram without classic buckets has the `+Inf` bucket only).
+ */
 export interface HistogramMetric extends MetricBase {
   readonly type: 'histogram'
   readonly count: number
   readonly sum: number
   /** Sorted by bound; the last one is `+Inf` with `cumulativeCount === count`. */
   readonly buckets: readonly Bucket[]
+  readonly native: NativeBuckets | undefined
+  /** When the series started counting, in ms since the epoch. */
+  readonly createdTimestampMs: number | undefined
 }
 
 /** One summary quantile. */
@@ -62,6 +100,8 @@ export interface SummaryMetric extends MetricBase {
   readonly sum: number
   /** Sorted by quantile. */
   readonly quantiles: readonly Quantile[]
+  /** When the series started counting, in ms since the epoch. */
+  readonly createdTimestampMs: number | undefined
 }
 
 /** What a collector emits: a value frozen at collect time, built fresh on every scrape. */
@@ -74,6 +114,27 @@ export interface HistogramData {
   /** `[upperBound, cumulativeCount]` pairs (a Map works); `+Inf` is implied by `count`. */
   readonly buckets: Iterable<readonly [number, number]>
   /** Each goes to the bucket of the smallest bound at or above its value (the last one per bucket wins). */
+  readonly exemplars?: Iterable<Exemplar>
+}
+
+/** The data of a native histogram, as client_golang's `NewConstNativeHistogram` takes it. */
+export interface NativeHistogramData {
+  /** Every observation, NaN ones included: an integer. */
+  readonly count: number
+  readonly sum: number
+  /** From -4 to 8. */
+  readonly schema: number
+  /** Default 2^-128. */
+  readonly zeroThreshold?: number
+  /** Observations whose magnitude is at most the zero threshold; default 0. */
+  readonly zeroCount?: number
+  /** `[index, count]` pairs (a Map works): bucket `index` holds (base^(index-1), base^index]. */
+  readonly positiveBuckets?: Iterable<readonly [number, number]>
+  /** `[index, count]` pairs: bucket `index` holds [-base^index, -base^(index-1)). */
+  readonly negativeBuckets?: Iterable<readonly [number, number]>
+  /** Classic buckets to expose alongside, `[upperBound, cumulativeCount]` as {@link HistogramData} has them. */
+  readonly buckets?: Iterable<readonly [number, number]>
+  /** Each with a timestamp; also put in the classic buckets, when there are some. */
   readonly exemplars?: Iterable<Exemplar>
 }
 
@@ -111,12 +172,11 @@ function checkLabelValues(desc: Desc, labelValues: readonly string[]): readonly 
   return labelValues.slice()
 }
 
-function checkTimestamp(desc: Desc, options: MetricOptions | undefined): number | undefined {
-  const timestampMs = options?.timestampMs
+function checkTimestamp(desc: Desc, what: string, timestampMs: number | undefined): number | undefined {
   if (timestampMs !== undefined && (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))) {
     throw new PromkitError(
       'PROMKIT_ERR_INVALID_VALUE',
-      `${where(desc)}: timestamp ${quote(timestampMs)} is not a finite number`,
+      `${where(desc)}: ${what} ${quote(timestampMs)} is not a finite number`,
     )
   }
   return timestampMs
@@ -151,14 +211,15 @@ function checkAggregate(
 /**
  * Builds a counter, gauge or untyped metric for one scrape. Throws a PromkitError
  * when the descriptor is invalid, the label values do not match it, a counter is
- * negative or NaN, or the exemplar is invalid (exemplars: counters only).
+ * negative or NaN, or the exemplar or created timestamp is invalid (both:
+ * counters only).
  */
 export function constMetric(
   desc: Desc,
   type: ScalarType,
   value: number,
   labelValues: readonly string[] = [],
-  options?: MetricOptions & { readonly exemplar?: Exemplar },
+  options?: CumulativeOptions & { readonly exemplar?: Exemplar },
 ): ScalarMetric {
   checkDesc(desc)
   if (type !== 'counter' && type !== 'gauge' && type !== 'untyped') {
@@ -179,34 +240,37 @@ export function constMetric(
     }
     exemplar = checkExemplar(options.exemplar, where(desc))
   }
+  if (options?.createdTimestampMs !== undefined && type !== 'counter') {
+    throw new PromkitError(
+      'PROMKIT_ERR_INVALID_OPTION',
+      `${where(desc)}: created timestamps belong to counters, histograms and summaries, not to a ${type}`,
+    )
+  }
   // One literal with a fixed field order per metric kind keeps the objects' shapes identical (fast to read).
   return {
     desc,
     labelValues: checkLabelValues(desc, labelValues),
-    timestampMs: checkTimestamp(desc, options),
+    timestampMs: checkTimestamp(desc, 'timestamp', options?.timestampMs),
     type,
     value,
     exemplar,
+    createdTimestampMs: checkTimestamp(desc, 'created timestamp', options?.createdTimestampMs),
   }
 }
 
-/**
- * Builds a histogram metric for one scrape from cumulative bucket counts. Buckets
- * may come in any order; they are sorted, and `+Inf` is added from `count`.
- * Throws a PromkitError for non-cumulative buckets, a repeated or NaN bound,
- * a bucket above the count, or an explicit `+Inf` bucket that differs from it.
- */
-export function constHistogram(
+type MutableBucket = { upperBound: number; cumulativeCount: number; exemplar: Exemplar | undefined }
+
+/** Sorted, checked cumulative buckets ending with `+Inf` at `count`, exemplars placed. */
+function classicBuckets(
   desc: Desc,
-  data: HistogramData,
-  labelValues: readonly string[] = [],
-  options?: MetricOptions,
-): HistogramMetric {
-  checkAggregate(desc, 'histogram', data)
+  count: number,
+  data: Iterable<readonly [number, number]>,
+  exemplars: Iterable<Exemplar>,
+): Bucket[] {
   // One pass builds the buckets; sorting happens only when they came out of order.
-  const buckets: { upperBound: number; cumulativeCount: number; exemplar: Exemplar | undefined }[] = []
+  const buckets: MutableBucket[] = []
   let sorted = true
-  for (const [upperBound, cumulativeCount] of data.buckets) {
+  for (const [upperBound, cumulativeCount] of data) {
     if (typeof upperBound !== 'number' || Number.isNaN(upperBound)) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
@@ -222,19 +286,19 @@ export function constHistogram(
   if (!sorted) buckets.sort((a, b) => a.upperBound - b.upperBound)
   const last = buckets[buckets.length - 1]
   if (last !== undefined && last.upperBound === Infinity) {
-    if (last.cumulativeCount !== data.count) {
+    if (last.cumulativeCount !== count) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${data.count}; they ` +
+        `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${count}; they ` +
           `must be equal`,
       )
     }
     buckets.pop()
   }
-  buckets.push({ upperBound: Infinity, cumulativeCount: data.count, exemplar: undefined })
+  buckets.push({ upperBound: Infinity, cumulativeCount: count, exemplar: undefined })
   for (let i = 1; i < buckets.length; i++) {
-    const previous = buckets[i - 1] as (typeof buckets)[number]
-    const current = buckets[i] as (typeof buckets)[number]
+    const previous = buckets[i - 1] as MutableBucket
+    const current = buckets[i] as MutableBucket
     if (previous.upperBound === current.upperBound) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
@@ -244,7 +308,7 @@ export function constHistogram(
     if (current.cumulativeCount < previous.cumulativeCount) {
       const what =
         current.upperBound === Infinity
-          ? `the count ${data.count}`
+          ? `the count ${count}`
           : `bucket le=${current.upperBound} with ${current.cumulativeCount}`
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
@@ -253,20 +317,141 @@ export function constHistogram(
       )
     }
   }
-  for (const candidate of data.exemplars ?? []) {
-    const exemplar = checkExemplar(candidate, where(desc))
+  for (const exemplar of exemplars) {
     const index = buckets.findIndex((bucket) => exemplar.value <= bucket.upperBound)
-    ;(buckets[index === -1 ? buckets.length - 1 : index] as (typeof buckets)[number]).exemplar = exemplar
+    ;(buckets[index === -1 ? buckets.length - 1 : index] as MutableBucket).exemplar = exemplar
   }
+  return buckets
+}
+
+/**
+ * Builds a histogram metric for one scrape from cumulative bucket counts. Buckets
+ * may come in any order; they are sorted, and `+Inf` is added from `count`.
+ * Throws a PromkitError for non-cumulative buckets, a repeated or NaN bound,
+ * a bucket above the count, or an explicit `+Inf` bucket that differs from it.
+ */
+export function constHistogram(
+  desc: Desc,
+  data: HistogramData,
+  labelValues: readonly string[] = [],
+  options?: CumulativeOptions,
+): HistogramMetric {
+  checkAggregate(desc, 'histogram', data)
+  const exemplars = [...(data.exemplars ?? [])].map((exemplar) => checkExemplar(exemplar, where(desc)))
+  const buckets = classicBuckets(desc, data.count, data.buckets, exemplars)
+  return histogramMetric(desc, data, buckets, undefined, labelValues, options)
+}
+
+/** The one literal every histogram is built from, classic or native (see {@link constMetric} on shapes). */
+function histogramMetric(
+  desc: Desc,
+  data: { readonly count: number; readonly sum: number },
+  buckets: readonly Bucket[],
+  native: NativeBuckets | undefined,
+  labelValues: readonly string[],
+  options: CumulativeOptions | undefined,
+): HistogramMetric {
   return {
     desc,
     labelValues: checkLabelValues(desc, labelValues),
-    timestampMs: checkTimestamp(desc, options),
+    timestampMs: checkTimestamp(desc, 'timestamp', options?.timestampMs),
     type: 'histogram',
     count: data.count,
     sum: data.sum,
     buckets,
+    native,
+    createdTimestampMs: checkTimestamp(desc, 'created timestamp', options?.createdTimestampMs),
   }
+}
+
+function nativeError(desc: Desc, message: string): PromkitError {
+  return new PromkitError('PROMKIT_ERR_INVALID_NATIVE_HISTOGRAM', `${where(desc)}: ${message}`)
+}
+
+function checkNativeCount(desc: Desc, what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw nativeError(desc, `${what} ${quote(value)} is not a count`)
+  return value
+}
+
+/** Checked, sorted native buckets of one sign, and the observations they hold. */
+function checkedSparse(
+  desc: Desc,
+  sign: 'positive' | 'negative',
+  pairs: Iterable<readonly [number, number]>,
+): { buckets: SparseBuckets; total: number } {
+  const sorted = [...pairs].sort(([a], [b]) => a - b)
+  let total = 0
+  sorted.forEach(([index, count], i) => {
+    if (!Number.isInteger(index) || Math.abs(index) > 2 ** 31 - 1) {
+      throw nativeError(desc, `${sign} bucket index ${quote(index)} is not a 32-bit integer`)
+    }
+    if (i > 0 && (sorted[i - 1] as readonly [number, number])[0] === index) {
+      throw nativeError(desc, `${sign} bucket ${index} is given twice`)
+    }
+    total += checkNativeCount(desc, `count of ${sign} bucket ${index}`, count)
+  })
+  return { buckets: sparseBuckets(sorted), total }
+}
+
+/**
+ * Builds a native histogram for one scrape, as client_golang's
+ * `NewConstNativeHistogram`: sparse exponential buckets by index at a schema,
+ * a zero bucket, and optionally classic buckets to expose alongside (text and
+ * OpenMetrics show those, or just `+Inf`; protobuf carries both). Throws a
+ * PromkitError for a schema outside -4..8, a negative or fractional count, a
+ * repeated bucket, buckets that hold more observations than the count (or
+ * fewer, unless the sum is NaN), or an exemplar without a timestamp.
+ */
+export function constNativeHistogram(
+  desc: Desc,
+  data: NativeHistogramData,
+  labelValues: readonly string[] = [],
+  options?: CumulativeOptions,
+): HistogramMetric {
+  checkAggregate(desc, 'histogram', data)
+  checkNativeCount(desc, 'histogram count', data.count)
+  const { schema, zeroThreshold = defaultZeroThreshold, zeroCount = 0 } = data
+  if (!Number.isInteger(schema) || schema < minNativeSchema || schema > maxNativeSchema) {
+    throw nativeError(desc, `schema ${quote(schema)} is not an integer from ${minNativeSchema} to ${maxNativeSchema}`)
+  }
+  if (typeof zeroThreshold !== 'number' || !(zeroThreshold >= 0) || zeroThreshold === Infinity) {
+    throw nativeError(desc, `zero threshold ${quote(zeroThreshold)} is not a finite non-negative number`)
+  }
+  checkNativeCount(desc, 'zero bucket count', zeroCount)
+  const positive = checkedSparse(desc, 'positive', data.positiveBuckets ?? [])
+  const negative = checkedSparse(desc, 'negative', data.negativeBuckets ?? [])
+  const inBuckets = zeroCount + positive.total + negative.total
+  if (inBuckets > data.count || (inBuckets < data.count && !Number.isNaN(data.sum))) {
+    throw nativeError(
+      desc,
+      `the buckets hold ${inBuckets} observations but count is ${data.count}; they must be equal (only NaN ` +
+        'observations are in no bucket, and then the sum is NaN)',
+    )
+  }
+  const exemplars = [...(data.exemplars ?? [])].map((candidate) => {
+    const exemplar = checkExemplar(candidate, where(desc))
+    if (exemplar.timestampMs === undefined) {
+      throw new PromkitError(
+        'PROMKIT_ERR_INVALID_EXEMPLAR',
+        `${where(desc)}: exemplar of value ${exemplar.value} has no timestamp, which native histograms require`,
+      )
+    }
+    return exemplar
+  })
+  // A native histogram with no observations and no zero bucket still says it is native, with an empty span.
+  const unmarked =
+    zeroThreshold === 0 && zeroCount === 0 && positive.buckets.spans.length + negative.buckets.spans.length === 0
+  const classic = data.buckets === undefined ? [] : data.buckets
+  const buckets = classicBuckets(desc, data.count, classic, data.buckets === undefined ? [] : exemplars)
+  const native: NativeBuckets = {
+    schema,
+    zeroThreshold,
+    zeroCount,
+    positive: unmarked ? { spans: [{ offset: 0, length: 0 }], counts: [] } : positive.buckets,
+    negative: negative.buckets,
+    exemplars,
+  }
+  return histogramMetric(desc, data, buckets, native, labelValues, options)
 }
 
 /**
@@ -277,7 +462,7 @@ export function constSummary(
   desc: Desc,
   data: SummaryData,
   labelValues: readonly string[] = [],
-  options?: MetricOptions,
+  options?: CumulativeOptions,
 ): SummaryMetric {
   checkAggregate(desc, 'summary', data)
   const quantiles = [...data.quantiles].map(([quantile, value]) => {
@@ -302,10 +487,11 @@ export function constSummary(
   return {
     desc,
     labelValues: checkLabelValues(desc, labelValues),
-    timestampMs: checkTimestamp(desc, options),
+    timestampMs: checkTimestamp(desc, 'timestamp', options?.timestampMs),
     type: 'summary',
     count: data.count,
     sum: data.sum,
     quantiles,
+    createdTimestampMs: checkTimestamp(desc, 'created timestamp', options?.createdTimestampMs),
   }
 }

@@ -40,6 +40,12 @@ export const errorCatalog = {
     description: 'Histogram buckets are not cumulative, repeat an upper bound, or disagree with the count.',
     solution: 'Pass cumulative counts per upper bound; the +Inf bucket, if given, must equal the count.',
   },
+  PROMKIT_ERR_INVALID_NATIVE_HISTOGRAM: {
+    description:
+      'A native histogram has a schema outside -4..8, a count that is not a non-negative integer, a bucket given ' +
+      'twice, or buckets that do not add up to its count.',
+    solution: 'Count each observation once: zero bucket plus positive and negative buckets equal the count.',
+  },
   PROMKIT_ERR_INVALID_QUANTILE: {
     description: 'A summary quantile is outside [0, 1], NaN, or repeated.',
     solution: 'Use quantiles such as 0.5, 0.9, 0.99, each once.',

@@ -122,6 +122,7 @@ function metricAt(columns: SeriesColumns, type: MetricType, i: number): Metric {
     type: type as ScalarType,
     value: columns.values[i] as number,
     exemplar: undefined,
+    createdTimestampMs: undefined,
   }
 }
 

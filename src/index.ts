@@ -5,20 +5,33 @@ export { ScrapeShared } from './scrape-shared.js'
 export { counterFunc, gaugeFunc } from './func-collector.js'
 export type { ValueReader } from './func-collector.js'
 export type { DescOptions } from './desc.js'
-export { constMetric, constHistogram, constSummary } from './const-metric.js'
+export { constMetric, constHistogram, constNativeHistogram, constSummary } from './const-metric.js'
 export type {
   Bucket,
+  CumulativeOptions,
   HistogramData,
   HistogramMetric,
   Metric,
   MetricOptions,
   MetricType,
+  NativeBuckets,
+  NativeHistogramData,
   Quantile,
   ScalarMetric,
   ScalarType,
   SummaryData,
   SummaryMetric,
 } from './const-metric.js'
+export {
+  defaultNativeSchema,
+  defaultZeroThreshold,
+  maxNativeSchema,
+  minNativeSchema,
+  nativeBucketIndex,
+  nativeBucketsOf,
+  nativeBucketsOfClassic,
+} from './native-buckets.js'
+export type { BucketSpan, ComputedNativeBuckets, NativeLayout, SparseBuckets } from './native-buckets.js'
 export { exemplarMaxLabelCharacters } from './exemplar.js'
 export type { Exemplar } from './exemplar.js'
 export { collectorName, unwrapCollector } from './collector.js'
@@ -51,9 +64,10 @@ export {
   encode,
   encodeBody,
   encodeChunks,
+  encodeProtobuf,
   encodeStream,
 } from './exposition/encode.js'
-export type { ExpositionFormat } from './exposition/encode.js'
+export type { ExpositionFormat, TextFormat } from './exposition/encode.js'
 export { negotiate } from './exposition/negotiate.js'
 export { TextParseError, parseText } from './exposition/parse-text.js'
 export type { LabelPair, TextFamily, TextMetric } from './exposition/parse-text.js'

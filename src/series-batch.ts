@@ -15,7 +15,8 @@ export interface Run {
  * cached series and its value, so the emitted objects (and their label arrays)
  * die young instead of surviving, and being copied by, every garbage
  * collection until the scrape is written. A metric that carries more than a
- * value (a timestamp, an exemplar, buckets or quantiles) is kept as it is.
+ * value (a timestamp, a created timestamp, an exemplar, buckets or quantiles)
+ * is kept as it is.
  */
 export class SeriesBatch {
   readonly runs: Run[] = []
@@ -44,7 +45,8 @@ export class SeriesBatch {
       metric.type === 'histogram' ||
       metric.type === 'summary' ||
       metric.timestampMs !== undefined ||
-      metric.exemplar !== undefined
+      metric.exemplar !== undefined ||
+      metric.createdTimestampMs !== undefined
     ) {
       this.values.push(0)
       this.kept.push(metric)

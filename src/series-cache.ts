@@ -13,6 +13,8 @@ export interface Series {
   readonly values: readonly string[]
   /** `{a="x",b="y"} ` (label pairs in name order, escaped, then a space), or `' '` without labels. */
   readonly labels: string
+  /** The label pairs as protobuf encodes them in a `Metric`, made on the first protobuf scrape. */
+  protoLabels: Buffer | undefined
   /** Its position among the descriptor's series in label order; -1 until ranked. */
   rank: number
   /** The number of the last gather that saw it, for eviction. */
@@ -103,7 +105,7 @@ export class DescSeries {
     const labels = labelBlock(this.desc, labelValues)
     let series = this.byLabels.get(labels)
     if (series === undefined) {
-      series = { desc: this.desc, values: labelValues, labels, rank: -1, seen: 0 }
+      series = { desc: this.desc, values: labelValues, labels, protoLabels: undefined, rank: -1, seen: 0 }
       this.byLabels.set(labels, series)
       this.ranked = false
     }

@@ -94,6 +94,18 @@ t.test('constMetric refuses what Prometheus would not accept, naming the metric'
   )
   refuses(
     t,
+    () => constMetric(plain, 'gauge', 1, [], { createdTimestampMs: 1 } as never),
+    'PROMKIT_ERR_INVALID_OPTION',
+    'metric "x": created timestamps belong to counters, histograms and summaries, not to a gauge',
+  )
+  refuses(
+    t,
+    () => constSummary(plain, { count: 1, sum: 1, quantiles: [] }, [], { createdTimestampMs: Number.NaN }),
+    'PROMKIT_ERR_INVALID_VALUE',
+    'metric "x": created timestamp NaN is not a finite number',
+  )
+  refuses(
+    t,
     () => constMetric(new Desc({ name: 'bad name', help: '' }), 'gauge', 1),
     'PROMKIT_ERR_INVALID_METRIC_NAME',
     'descriptor "bad name": "bad name" is not a valid metric name (want [a-zA-Z_:][a-zA-Z0-9_:]*)',

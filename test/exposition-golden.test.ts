@@ -1,12 +1,12 @@
 // Peers: promtool
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { type ExpositionFormat, Registry, encode } from '../src/index.js'
+import { type TextFormat, Registry, encode } from '../src/index.js'
 import { parseExposition } from './helpers/exposition-parser.js'
 import { GoldenCollector } from './helpers/golden-collector.js'
 import { promtoolCheckMetrics } from './helpers/promtool.js'
 
-const golden: Record<ExpositionFormat, string> = {
+const golden: Record<TextFormat, string> = {
   text: readFileSync(new URL('golden/exposition.txt', import.meta.url), 'utf8'),
   openmetrics: readFileSync(new URL('golden/exposition.om.txt', import.meta.url), 'utf8'),
 }

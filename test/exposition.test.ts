@@ -3,6 +3,7 @@ import {
   type Collector,
   Desc,
   type ExpositionFormat,
+  type TextFormat,
   Registry,
   constHistogram,
   constMetric,
@@ -93,10 +94,27 @@ t.test('negotiate: OpenMetrics only when asked for, q-values honoured', async (t
     ['application/openmetrics-text;q=0, text/plain', 'text'],
     ['application/openmetrics-text;q=abc', 'text'],
     ['text/plain;version=0.0.5, text/*;q=0.2', 'text'],
+    // What Prometheus 2.42 sends with native histograms on, and the protobuf ranges client_golang does not serve:
+    [
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'protobuf',
+    ],
+    ['application/vnd.google.protobuf; proto="io.prometheus.client.MetricFamily"; encoding="delimited"', 'protobuf'],
+    ['application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text', 'text'],
+    ['application/vnd.google.protobuf;proto=io.prometheus.client.Other;encoding=delimited', 'text'],
+    ['application/vnd.google.protobuf;encoding=delimited', 'text'],
+    [
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.4,application/openmetrics-text;q=0.5',
+      'openmetrics',
+    ],
   ]
   for (const [accept, format] of cases) t.equal(negotiate(accept), format, String(accept))
   t.equal(contentTypes.openmetrics, 'application/openmetrics-text; version=1.0.0; charset=utf-8')
   t.equal(contentTypes.text, 'text/plain; version=0.0.4; charset=utf-8')
+  t.equal(
+    contentTypes.protobuf,
+    'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+  )
 })
 
 async function familiesOf(collect: Collector['collect']) {
@@ -162,15 +180,15 @@ t.test('labeled summaries, bare histograms and rounded text timestamps', async (
 t.test('an unknown format is refused by name', async (t) => {
   refuses(
     t,
-    () => encode([], 'json' as ExpositionFormat),
+    () => encode([], 'json' as TextFormat),
     'PROMKIT_ERR_INVALID_OPTION',
-    'unknown exposition format "json" (want "text" or "openmetrics")',
+    'unknown text exposition format "json" (want "text" or "openmetrics")',
   )
   refuses(
     t,
-    () => encode([], 'toString' as ExpositionFormat),
+    () => encode([], 'toString' as TextFormat),
     'PROMKIT_ERR_INVALID_OPTION',
-    'unknown exposition format "toString" (want "text" or "openmetrics")',
+    'unknown text exposition format "toString" (want "text" or "openmetrics")',
   )
 })
 

@@ -8,10 +8,14 @@ import {
   Registry,
   constHistogram,
   constMetric,
+  constNativeHistogram,
   constSummary,
   encode,
+  encodeProtobuf,
+  nativeBucketsOf,
 } from '../src/index.js'
 import { parseExposition } from './helpers/exposition-parser.js'
+import { decodeFamilies } from './helpers/protobuf.js'
 import { promtoolCheckMetrics } from './helpers/promtool.js'
 
 const labelValue = fc
@@ -21,6 +25,51 @@ const anyDouble = fc.double()
 const labelName = fc
   .stringMatching(/^[a-z][a-z0-9_]{0,8}$/)
   .filter((name) => !name.startsWith('__') && name !== 'le' && name !== 'quantile')
+
+/** A decoded family, as much of it as these tests read. */
+interface ProtoFamily {
+  name: string
+  help: string
+  metric: {
+    label: { name: string; value: string }[]
+    gauge: { value: number | string } | null
+    timestampMs: number
+    histogram: {
+      sampleCount: number
+      sampleSum: number | string
+      bucket: { cumulativeCount: number; upperBound: number | string }[]
+      schema: number
+      zeroCount: number
+      positiveSpan: { offset: number; length: number }[]
+      positiveDelta: number[]
+      negativeSpan: { offset: number; length: number }[]
+      negativeDelta: number[]
+    } | null
+    summary: { sampleCount: number; sampleSum: number | string; quantile: { quantile: number; value: number }[] } | null
+  }[]
+}
+
+/** A number decodeFamilies gave, NaN and infinities back from their strings. */
+function protoNumber(value: number | string | undefined): number | undefined {
+  return typeof value === 'string' ? Number(value) : value
+}
+
+/** Bucket index to count, from spans and deltas. */
+function bucketsOfSpans(spans: { offset: number; length: number }[], deltas: number[]): Map<number, number> {
+  const buckets = new Map<number, number>()
+  let index = 0
+  let position = 0
+  let count = 0
+  for (const span of spans) {
+    index += span.offset
+    for (let i = 0; i < span.length; i++) {
+      count += deltas[position++] as number
+      if (count !== 0) buckets.set(index, count)
+      index++
+    }
+  }
+  return buckets
+}
 
 function sameNumber(a: number | undefined, b: number): boolean {
   return Object.is(a, b) || (a === 0 && b === 0) || (Number.isNaN(a) && Number.isNaN(b))
@@ -68,12 +117,23 @@ t.test('any label values and any doubles parse back to what was emitted, in both
             if (sample.timestamp !== timestamp) return false
           }
         }
+        const [decoded] = decodeFamilies<ProtoFamily>(encodeProtobuf(families))
+        if (kept.length > 0 && decoded?.help !== desc.help) return false
+        for (const [i, metric] of (decoded?.metric ?? []).entries()) {
+          const emitted = kept[i] as Metric & { value: number }
+          const labels = Object.fromEntries(metric.label.map((pair) => [pair.name, pair.value]))
+          const expected = Object.fromEntries(names.map((name, j) => [name, emitted.labelValues[j]]))
+          if (JSON.stringify(Object.entries(labels).sort()) !== JSON.stringify(Object.entries(expected).sort()))
+            return false
+          if (!sameNumber(protoNumber(metric.gauge?.value), emitted.value)) return false
+          if (metric.timestampMs !== (timestampMs ?? 0)) return false
+        }
         return true
       },
     ),
     { numRuns: 300 },
   )
-  t.pass('300 random label sets and values round-tripped')
+  t.pass('300 random label sets and values round-tripped, in all three formats')
 })
 
 t.test('histogram and summary numbers parse back, buckets and quantiles included', async (t) => {
@@ -116,12 +176,52 @@ t.test('histogram and summary numbers parse back, buckets and quantiles included
           if (!sameNumber(samples.find((s) => s.name === 'prop_hist_sum')?.value, sum)) return false
           if (samples.find((s) => s.name === 'prop_summary_count')?.value !== count) return false
         }
+        const decoded = decodeFamilies<ProtoFamily>(encodeProtobuf(families))
+        const decodedHistogram = decoded[0]?.metric[0]?.histogram
+        const decodedSummary = decoded[1]?.metric[0]?.summary
+        if (decodedHistogram?.sampleCount !== count || !sameNumber(protoNumber(decodedHistogram.sampleSum), sum))
+          return false
+        // The +Inf bucket is implied by the count in protobuf.
+        const decodedBuckets = decodedHistogram.bucket.map((b) => [protoNumber(b.upperBound), b.cumulativeCount])
+        if (JSON.stringify(decodedBuckets) !== JSON.stringify(buckets)) return false
+        if (decodedSummary?.sampleCount !== count) return false
+        const decodedQuantiles = decodedSummary.quantile.map((q) => q.quantile)
+        if (JSON.stringify(decodedQuantiles) !== JSON.stringify([...quantiles].sort((a, b) => a - b))) return false
         return true
       },
     ),
     { numRuns: 200 },
   )
-  t.pass('200 random histograms and summaries round-tripped')
+  t.pass('200 random histograms and summaries round-tripped, in all three formats')
+})
+
+t.test('native histograms of random observations decode back to their buckets', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.double({ min: -1e12, max: 1e12, noNaN: true }), { maxLength: 200 }),
+      fc.integer({ min: -4, max: 8 }),
+      fc.constantFrom(0, 2 ** -128, 0.001),
+      async (observations, schema, zeroThreshold) => {
+        const computed = nativeBucketsOf(observations, { schema, zeroThreshold })
+        const metric = constNativeHistogram(new Desc({ name: 'prop_native', help: 'h' }), computed)
+        const [decoded] = decodeFamilies<ProtoFamily>(encodeProtobuf((await gatherOne([metric])).families))
+        const histogram = decoded?.metric[0]?.histogram
+        if (histogram === undefined || histogram === null) return false
+        const same = (a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>) =>
+          JSON.stringify([...a].sort(([x], [y]) => x - y)) === JSON.stringify([...b].sort(([x], [y]) => x - y))
+        return (
+          histogram.sampleCount === observations.length &&
+          sameNumber(protoNumber(histogram.sampleSum), computed.sum) &&
+          histogram.schema === schema &&
+          histogram.zeroCount === computed.zeroCount &&
+          same(bucketsOfSpans(histogram.positiveSpan, histogram.positiveDelta), computed.positiveBuckets) &&
+          same(bucketsOfSpans(histogram.negativeSpan, histogram.negativeDelta), computed.negativeBuckets)
+        )
+      },
+    ),
+    { numRuns: 300 },
+  )
+  t.pass('300 random native histograms round-tripped through protobuf')
 })
 
 t.test('a large randomized exposition passes promtool check metrics', async (t) => {

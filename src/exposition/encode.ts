@@ -5,28 +5,33 @@ import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
 import { type Dialect, appendScalarLine, appendValueLine, writeAggregate } from './dialect.js'
 import { openMetricsDialect } from './openmetrics.js'
+import { encodeProtobufChunks, protobufContentType } from './protobuf.js'
 import { textDialect } from './text.js'
 
-/** The exposition formats promkit writes. */
-export type ExpositionFormat = 'text' | 'openmetrics'
+/** The text exposition formats promkit writes. */
+export type TextFormat = 'text' | 'openmetrics'
+
+/** The exposition formats promkit writes: the text ones and protobuf (bytes). */
+export type ExpositionFormat = TextFormat | 'protobuf'
 
 /** The Content-Type header for each format. */
 export const contentTypes: Readonly<Record<ExpositionFormat, string>> = Object.freeze({
   text: 'text/plain; version=0.0.4; charset=utf-8',
   openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+  protobuf: protobufContentType,
 })
 
 /** Chunks are cut once they reach this many characters (about 64 KiB of mostly ASCII). */
 export const defaultChunkCharacters = 64 * 1024
 
-const dialects: Readonly<Record<ExpositionFormat, Dialect>> = { text: textDialect, openmetrics: openMetricsDialect }
+const dialects: Readonly<Record<TextFormat, Dialect>> = { text: textDialect, openmetrics: openMetricsDialect }
 
-function dialectFor(format: ExpositionFormat): Dialect {
+function dialectFor(format: TextFormat): Dialect {
   const dialect = Object.hasOwn(dialects, format) ? dialects[format] : undefined
   if (dialect === undefined) {
     throw new PromkitError(
       'PROMKIT_ERR_INVALID_OPTION',
-      `unknown exposition format ${quote(format)} (want "text" or "openmetrics")`,
+      `unknown text exposition format ${quote(format)} (want "text" or "openmetrics")`,
     )
   }
   return dialect
@@ -39,7 +44,7 @@ function dialectFor(format: ExpositionFormat): Dialect {
  */
 export function* encodeChunks(
   families: readonly MetricFamily[],
-  format: ExpositionFormat,
+  format: TextFormat,
   chunkCharacters: number = defaultChunkCharacters,
 ): Generator<string, void, undefined> {
   const dialect = dialectFor(format)
@@ -86,8 +91,13 @@ export function* encodeChunks(
 }
 
 /** Encodes families into one string: convenient for tests and small scrapes. */
-export function encode(families: readonly MetricFamily[], format: ExpositionFormat): string {
+export function encode(families: readonly MetricFamily[], format: TextFormat): string {
   return [...encodeChunks(families, format)].join('')
+}
+
+/** Encodes families as the protobuf exposition (length-delimited `MetricFamily` messages) in one buffer. */
+export function encodeProtobuf(families: readonly MetricFamily[]): Buffer {
+  return Buffer.concat([...encodeProtobufChunks(families)])
 }
 
 /**
@@ -97,7 +107,7 @@ export function encode(families: readonly MetricFamily[], format: ExpositionForm
  */
 export async function* encodeStream(
   families: readonly MetricFamily[],
-  format: ExpositionFormat,
+  format: TextFormat,
   chunkCharacters: number = defaultChunkCharacters,
 ): AsyncGenerator<string, void, undefined> {
   for (const chunk of encodeChunks(families, format, chunkCharacters)) {
@@ -107,23 +117,24 @@ export async function* encodeStream(
 }
 
 /**
- * An HTTP response body: the exposition as one string when it fits in one
- * chunk, so small scrapes skip the stream machinery (and chunked transfer
- * encoding) entirely; otherwise chunks with the event loop let run between
- * them, as {@link encodeStream} does.
+ * An HTTP response body: the exposition as one string (or buffer, for
+ * protobuf) when it fits in one chunk, so small scrapes skip the stream
+ * machinery (and chunked transfer encoding) entirely; otherwise chunks with
+ * the event loop let run between them, as {@link encodeStream} does.
  */
 export function encodeBody(
   families: readonly MetricFamily[],
   format: ExpositionFormat,
-  chunkCharacters: number = defaultChunkCharacters,
-): string | AsyncIterable<string> {
-  const chunks = encodeChunks(families, format, chunkCharacters)
+  chunkSize: number = defaultChunkCharacters,
+): string | Buffer | AsyncIterable<string | Buffer> {
+  const chunks: Iterator<string | Buffer, void> =
+    format === 'protobuf' ? encodeProtobufChunks(families, chunkSize) : encodeChunks(families, format, chunkSize)
   const first = chunks.next()
   const second = chunks.next()
-  if (second.done) return first.done ? '' : first.value
+  if (second.done) return first.done ? (format === 'protobuf' ? Buffer.alloc(0) : '') : first.value
   return (async function* () {
-    yield first.value as string
-    for (let next: IteratorResult<string, void> = second; !next.done; next = chunks.next()) {
+    yield first.value as string | Buffer
+    for (let next: IteratorResult<string | Buffer, void> = second; !next.done; next = chunks.next()) {
       await nextTurn()
       yield next.value
     }

@@ -228,22 +228,24 @@ export class MetricsHandler {
     }
     const format = negotiate(request.headers.accept)
     const encoded = encodeBody(result.families, format)
+    const whole = typeof encoded === 'string' || Buffer.isBuffer(encoded) ? encoded : undefined
     const compressing = options.compression !== false
     const gzipped =
       compressing &&
       acceptsGzip(request.headers['accept-encoding']) &&
-      (typeof encoded !== 'string' || encoded.length >= compressFromCharacters)
+      (whole === undefined || whole.length >= compressFromCharacters)
     const headers = {
       'content-type': contentTypes[format],
       ...(compressing ? { vary: 'Accept-Encoding' } : {}),
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
     }
-    if (typeof encoded === 'string') return { status: 200, headers, body: gzipped ? await gzipAsync(encoded) : encoded }
-    if (!gzipped) return { status: 200, headers, body: Readable.from(encoded) }
+    if (whole !== undefined) return { status: 200, headers, body: gzipped ? await gzipAsync(whole) : whole }
+    const chunks = encoded as AsyncIterable<string | Buffer>
+    if (!gzipped) return { status: 200, headers, body: Readable.from(chunks) }
     // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way
     // round.
     const compressed = createGzip()
-    pipeline(Readable.from(encoded), compressed, () => {})
+    pipeline(Readable.from(chunks), compressed, () => {})
     return { status: 200, headers, body: compressed }
   }
 }

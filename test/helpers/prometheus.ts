@@ -13,8 +13,14 @@ export interface RunningPrometheus {
   stop(): Promise<void>
 }
 
-/** Starts Prometheus with the given `scrape_configs` (YAML, indented as list items under it). */
-export async function startPrometheus(scrapeConfigs: string): Promise<RunningPrometheus> {
+/**
+ * Starts Prometheus with the given `scrape_configs` (YAML, indented as list items under it) and extra flags (e.g.
+ * `--enable-feature=native-histograms`).
+ */
+export async function startPrometheus(
+  scrapeConfigs: string,
+  flags: readonly string[] = [],
+): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'))
   const config = join(dir, 'prometheus.yml')
   writeFileSync(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n${scrapeConfigs}`)
@@ -27,6 +33,7 @@ export async function startPrometheus(scrapeConfigs: string): Promise<RunningPro
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...flags,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
