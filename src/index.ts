@@ -57,7 +57,8 @@ export { beforeDeadline, deadlineMarginMs, withTimeLimit } from './time-limit.js
 export { mapWithin } from './map-within.js'
 export type { MappedWithin } from './map-within.js'
 export type { ErrorCode } from './errors.js'
-export { isValidLabelName, isValidMetricName } from './names.js'
+export { isValidLabelName, isValidMetricName, nameValidationScheme, setNameValidationScheme } from './names.js'
+export type { NameValidationScheme } from './names.js'
 export {
   contentTypes,
   defaultChunkCharacters,
@@ -67,8 +68,11 @@ export {
   encodeProtobuf,
   encodeStream,
 } from './exposition/encode.js'
-export type { ExpositionFormat, TextFormat } from './exposition/encode.js'
-export { negotiate } from './exposition/negotiate.js'
+export type { EncodeOptions, ExpositionFormat, TextFormat } from './exposition/encode.js'
+export { negotiate, negotiateExposition } from './exposition/negotiate.js'
+export type { Negotiated } from './exposition/negotiate.js'
+export { defaultEscapingScheme, escapeName, escapingSchemes, unescapeName } from './exposition/escaping.js'
+export type { EscapingScheme } from './exposition/escaping.js'
 export { TextParseError, parseText } from './exposition/parse-text.js'
 export type { LabelPair, TextFamily, TextMetric } from './exposition/parse-text.js'
 export { MetricsHandler, RequestsInFlight, ScrapeRefused, metricsHandler } from './http/handler.js'

@@ -1,4 +1,5 @@
 import type { Desc } from './desc.js'
+import { labelNameToken } from './exposition/dialect.js'
 import { escapeLabelValue } from './exposition/escape.js'
 
 /**
@@ -39,7 +40,13 @@ export function labelBlock(desc: Desc, values: readonly string[]): string {
   if (names.length === 0) return ' '
   const parts: string[] = []
   for (let i = 0; i < names.length; i++) {
-    parts.push(i === 0 ? '{' : ',', names[i] as string, '="', escapeLabelValue(labelValueAt(desc, values, i)), '"')
+    parts.push(
+      i === 0 ? '{' : ',',
+      labelNameToken(names[i] as string),
+      '="',
+      escapeLabelValue(labelValueAt(desc, values, i)),
+      '"',
+    )
   }
   parts.push('} ')
   return parts.join('')

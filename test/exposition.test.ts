@@ -211,7 +211,7 @@ t.test('encodeChunks cuts a 100k-series scrape into bounded chunks that join to 
     'no chunk is much over 64 KiB',
   )
   t.same([...encodeChunks(families.slice(0, 0), 'text')], [], 'nothing to encode yields nothing')
-  const small = [...encodeChunks(await bigFamilies(20), 'openmetrics', 100)]
+  const small = [...encodeChunks(await bigFamilies(20), 'openmetrics', { chunkSize: 100 })]
   t.ok(small.length > 3 && small.at(-1)?.endsWith('# EOF\n'), 'a custom chunk size is honoured')
 })
 
@@ -237,7 +237,7 @@ t.test(
     t.equal(encodeBody(small, 'text'), encode(small, 'text'), 'a small scrape is a plain string')
     t.equal(encodeBody([], 'text'), '', 'nothing to encode is the empty string')
     t.equal(encodeBody([], 'openmetrics'), '# EOF\n')
-    const body = encodeBody(small, 'openmetrics', 100)
+    const body = encodeBody(small, 'openmetrics', { chunkSize: 100 })
     t.not(typeof body, 'string', 'over one chunk, it is streamed')
     // An immediate queued now runs before the second chunk only if the encoder gives the event loop a turn.
     let turned = false

@@ -218,7 +218,7 @@ t.test('large messages, lengths of several bytes, and chunks cut between familie
     'each chunk holds whole families',
   )
   t.same(Buffer.concat(chunks), whole, 'the chunks are the whole, cut')
-  const body = encodeBody(families, 'protobuf', 100)
+  const body = encodeBody(families, 'protobuf', { chunkSize: 100 })
   t.notOk(Buffer.isBuffer(body), 'a large body is streamed')
   const streamed: Buffer[] = []
   for await (const chunk of body as AsyncIterable<Buffer>) streamed.push(chunk)

@@ -3,8 +3,10 @@ import { PromkitError, quote } from '../errors.js'
 import type { Metric } from '../const-metric.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
-import { type Dialect, appendScalarLine, appendValueLine, writeAggregate } from './dialect.js'
-import { openMetricsDialect } from './openmetrics.js'
+import { isLegacyMetricName } from '../names.js'
+import { type Dialect, appendScalarLine, appendValueLine, quotedSample, writeAggregate } from './dialect.js'
+import { type EscapingScheme, defaultEscapingScheme, escapeFamilies } from './escaping.js'
+import { openMetricsCreatedDialect, openMetricsDialect, openMetricsName } from './openmetrics.js'
 import { encodeProtobufChunks, protobufContentType } from './protobuf.js'
 import { textDialect } from './text.js'
 
@@ -24,9 +26,28 @@ export const contentTypes: Readonly<Record<ExpositionFormat, string>> = Object.f
 /** Chunks are cut once they reach this many characters (about 64 KiB of mostly ASCII). */
 export const defaultChunkCharacters = 64 * 1024
 
+/** How an exposition is written, beyond its format. */
+export interface EncodeOptions {
+  /** Chunks are cut once they reach about this many characters (bytes, for protobuf). Default 64 KiB. */
+  readonly chunkSize?: number
+  /**
+   * OpenMetrics: a `_created` line after each counter, histogram and summary that has a created timestamp, as
+   * client_golang's `EnableOpenMetricsTextCreatedSamples`. Default false: Prometheus would store each as a series of
+   * its own. (Protobuf always carries created timestamps, in their own field.)
+   */
+  readonly createdSamples?: boolean
+  /**
+   * How metric and label names outside the classic character set are written (see {@link EscapingScheme}); default
+   * `underscores`, what Prometheus' spec asks for when the scraper names no scheme. With `allow-utf-8`, the text
+   * formats quote them.
+   */
+  readonly escaping?: EscapingScheme
+}
+
 const dialects: Readonly<Record<TextFormat, Dialect>> = { text: textDialect, openmetrics: openMetricsDialect }
 
-function dialectFor(format: TextFormat): Dialect {
+function dialectFor(format: TextFormat, options: EncodeOptions): Dialect {
+  if (format === 'openmetrics' && options.createdSamples === true) return openMetricsCreatedDialect
   const dialect = Object.hasOwn(dialects, format) ? dialects[format] : undefined
   if (dialect === undefined) {
     throw new PromkitError(
@@ -38,24 +59,28 @@ function dialectFor(format: TextFormat): Dialect {
 }
 
 /**
- * Encodes families as a sequence of text chunks of about `chunkCharacters`
- * each, so a large scrape is never one giant string. Pure: the same families
- * always give the same text.
+ * Encodes families as a sequence of text chunks of about `options.chunkSize`
+ * characters each, so a large scrape is never one giant string. Pure: the
+ * same families always give the same text.
  */
 export function* encodeChunks(
   families: readonly MetricFamily[],
   format: TextFormat,
-  chunkCharacters: number = defaultChunkCharacters,
+  options: EncodeOptions = {},
 ): Generator<string, void, undefined> {
-  const dialect = dialectFor(format)
+  const dialect = dialectFor(format, options)
+  const chunkCharacters = options.chunkSize ?? defaultChunkCharacters
   // Lines, or the pieces of a line, are gathered in an array and joined once per chunk: far less for the garbage
   // collector than a string per line, and one flat string per chunk.
   let lines: string[] = []
   let size = 0
-  for (const family of families) {
+  for (const family of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
     const header = dialect.header(family)
     lines.push(header)
     size += header.length
+    // A name outside the classic character set (allowed by the `allow-utf-8` escaping) goes, quoted, inside the
+    // braces: the sample lines start with `{"name",` instead of the name.
+    const legacyName = isLegacyMetricName(family.name)
     const valueName = dialect.valueName(family)
     // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs
     // encoded here.
@@ -66,7 +91,10 @@ export function* encodeChunks(
       if (metric === undefined) {
         // A plain value, held in the columns only.
         const { series, values } = columns as GatheredFamily['columns']
-        size += appendValueLine(valueName, (series[i] as Series).labels, values[i] as number, lines)
+        const labels = (series[i] as Series).labels
+        size += legacyName
+          ? appendValueLine(valueName, labels, values[i] as number, lines)
+          : appendValueLine('', quotedSample(valueName, labels), values[i] as number, lines)
       } else {
         const labels =
           columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
@@ -75,7 +103,14 @@ export function* encodeChunks(
           lines.push(text)
           size += text.length
         } else {
-          size += appendScalarLine(dialect, valueName, metric, labels, lines)
+          size += legacyName
+            ? appendScalarLine(dialect, valueName, metric, labels, lines)
+            : appendScalarLine(dialect, '', metric, quotedSample(valueName, labels), lines)
+          if (metric.createdTimestampMs !== undefined) {
+            const created = dialect.created(openMetricsName(family), labels, metric.createdTimestampMs)
+            lines.push(created)
+            size += created.length
+          }
         }
       }
       if (size >= chunkCharacters) {
@@ -91,13 +126,14 @@ export function* encodeChunks(
 }
 
 /** Encodes families into one string: convenient for tests and small scrapes. */
-export function encode(families: readonly MetricFamily[], format: TextFormat): string {
-  return [...encodeChunks(families, format)].join('')
+export function encode(families: readonly MetricFamily[], format: TextFormat, options: EncodeOptions = {}): string {
+  return [...encodeChunks(families, format, options)].join('')
 }
 
 /** Encodes families as the protobuf exposition (length-delimited `MetricFamily` messages) in one buffer. */
-export function encodeProtobuf(families: readonly MetricFamily[]): Buffer {
-  return Buffer.concat([...encodeProtobufChunks(families)])
+export function encodeProtobuf(families: readonly MetricFamily[], options: EncodeOptions = {}): Buffer {
+  const escaped = escapeFamilies(families, options.escaping ?? defaultEscapingScheme)
+  return Buffer.concat([...encodeProtobufChunks(escaped, options.chunkSize)])
 }
 
 /**
@@ -108,9 +144,9 @@ export function encodeProtobuf(families: readonly MetricFamily[]): Buffer {
 export async function* encodeStream(
   families: readonly MetricFamily[],
   format: TextFormat,
-  chunkCharacters: number = defaultChunkCharacters,
+  options: EncodeOptions = {},
 ): AsyncGenerator<string, void, undefined> {
-  for (const chunk of encodeChunks(families, format, chunkCharacters)) {
+  for (const chunk of encodeChunks(families, format, options)) {
     yield chunk
     await nextTurn()
   }
@@ -125,10 +161,12 @@ export async function* encodeStream(
 export function encodeBody(
   families: readonly MetricFamily[],
   format: ExpositionFormat,
-  chunkSize: number = defaultChunkCharacters,
+  options: EncodeOptions = {},
 ): string | Buffer | AsyncIterable<string | Buffer> {
   const chunks: Iterator<string | Buffer, void> =
-    format === 'protobuf' ? encodeProtobufChunks(families, chunkSize) : encodeChunks(families, format, chunkSize)
+    format === 'protobuf'
+      ? encodeProtobufChunks(escapeFamilies(families, options.escaping ?? defaultEscapingScheme), options.chunkSize)
+      : encodeChunks(families, format, options)
   const first = chunks.next()
   const second = chunks.next()
   if (second.done) return first.done ? (format === 'protobuf' ? Buffer.alloc(0) : '') : first.value

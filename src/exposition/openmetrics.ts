@@ -1,6 +1,7 @@
 import type { Exemplar } from '../exemplar.js'
 import type { MetricFamily } from '../families.js'
-import { type Dialect, exemplarLabels } from './dialect.js'
+import { type Dialect, exemplarLabels, metricNameToken, noCreatedLine, quotedSample } from './dialect.js'
+import { isLegacyMetricName } from '../names.js'
 import { escapeOpenMetricsHelp } from './escape.js'
 import { formatCanonical, formatValue, memoizeBounds } from './numbers.js'
 
@@ -22,7 +23,7 @@ function seconds(timestampMs: number): string {
  */
 export const openMetricsDialect: Dialect = {
   header(family: MetricFamily): string {
-    const name = openMetricsName(family)
+    const name = metricNameToken(openMetricsName(family))
     const type = family.type === 'untyped' ? 'unknown' : family.type
     const unit = family.unit === '' ? '' : `# UNIT ${name} ${family.unit}\n`
     return `# TYPE ${name} ${type}\n${unit}# HELP ${name} ${escapeOpenMetricsHelp(family.help)}\n`
@@ -35,5 +36,19 @@ export const openMetricsDialect: Dialect = {
     const timestamp = exemplar.timestampMs === undefined ? '' : ` ${seconds(exemplar.timestampMs)}`
     return ` # ${exemplarLabels(exemplar)} ${formatValue(exemplar.value)}${timestamp}`
   },
+  created: noCreatedLine,
   trailer: '# EOF\n',
+}
+
+/**
+ * OpenMetrics with a `_created` line (in seconds) after each counter, histogram and summary that has a created
+ * timestamp: client_golang's `EnableOpenMetricsTextCreatedSamples`.
+ */
+export const openMetricsCreatedDialect: Dialect = {
+  ...openMetricsDialect,
+  created: (name: string, labels: string, createdTimestampMs: number | undefined) =>
+    createdTimestampMs === undefined
+      ? ''
+      : `${isLegacyMetricName(name) ? `${name}_created${labels}` : quotedSample(`${name}_created`, labels)}` +
+        `${seconds(createdTimestampMs)}\n`,
 }

@@ -95,7 +95,34 @@ class ProtoWriter {
 
   raw(bytes: Buffer): void {
     this.room(bytes.length)
-    this.pos += bytes.copy(this.buffer, this.pos)
+    this.buffer.set(bytes, this.pos)
+    this.pos += bytes.length
+  }
+
+  /**
+   * A whole `Metric` of a counter, gauge or untyped series with nothing but its value, the bulk of most scrapes:
+   * written in one go, its length known in advance.
+   */
+  plainMetric(labels: Buffer, valueField: number, value: number): void {
+    // The label pairs, then the value's submessage: its tag and length, the double's tag and 8 bytes.
+    const length = labels.length + 11
+    if (length >= 0x80) {
+      const start = this.begin(4)
+      this.raw(labels)
+      plainValue(this, valueField, value)
+      this.end(start)
+      return
+    }
+    this.room(length + 2)
+    const buffer = this.buffer
+    buffer[this.pos++] = 4 * 8 + wireBytes
+    buffer[this.pos++] = length
+    buffer.set(labels, this.pos)
+    this.pos += labels.length
+    buffer[this.pos++] = valueField * 8 + wireBytes
+    buffer[this.pos++] = 9
+    buffer[this.pos++] = 1 * 8 + wireFixed64
+    this.pos = buffer.writeDoubleLE(value, this.pos)
   }
 
   /** Starts a length-delimited message (as field `field`, or bare when undefined); pass the result to {@link end}. */
@@ -234,9 +261,9 @@ function summary(writer: ProtoWriter, metric: SummaryMetric): void {
 /** The `Metric` field that holds a scalar value of each type: gauge 2, counter 3, untyped 5. */
 const scalarFields: Readonly<Record<string, number>> = { gauge: 2, counter: 3, untyped: 5 }
 
-/** A counter, gauge or untyped value with nothing else: its submessage is the value alone. */
-function plainValue(writer: ProtoWriter, type: MetricType, value: number): void {
-  writer.tag(scalarFields[type] as number, wireBytes)
+/** A counter, gauge or untyped value with nothing else (the `Metric` field `valueField`): the value alone. */
+function plainValue(writer: ProtoWriter, valueField: number, value: number): void {
+  writer.tag(valueField, wireBytes)
   writer.varint(9)
   writer.double(1, value)
 }
@@ -245,7 +272,7 @@ function metricBody(writer: ProtoWriter, metric: Metric): void {
   if (metric.type === 'histogram') histogram(writer, metric)
   else if (metric.type === 'summary') summary(writer, metric)
   else if (metric.exemplar === undefined && metric.createdTimestampMs === undefined) {
-    plainValue(writer, metric.type, metric.value)
+    plainValue(writer, scalarFields[metric.type] as number, metric.value)
   } else {
     const start = writer.begin(3)
     writer.double(1, metric.value)
@@ -264,20 +291,23 @@ function family(writer: ProtoWriter, value: MetricFamily): void {
   // A registry's families come as columns, each series' label pairs cached; others have theirs encoded here.
   const columns = value instanceof GatheredFamily ? value.columns : undefined
   const count = columns === undefined ? value.metrics.length : columns.series.length
+  const valueField = scalarFields[value.type] as number
   for (let i = 0; i < count; i++) {
-    const metricStart = writer.begin(4)
-    if (columns === undefined) {
-      const metric = value.metrics[i] as Metric
-      writer.raw(labelPairs(metric.desc, metric.labelValues))
-      metricBody(writer, metric)
-    } else {
+    const metric = columns === undefined ? (value.metrics[i] as Metric) : columns.kept[i]
+    let labels: Buffer
+    if (columns === undefined) labels = labelPairs((metric as Metric).desc, (metric as Metric).labelValues)
+    else {
       const series = columns.series[i] as Series
       series.protoLabels ??= labelPairs(series.desc, series.values)
-      writer.raw(series.protoLabels)
-      const metric = columns.kept[i]
-      if (metric === undefined) plainValue(writer, value.type, columns.values[i] as number)
-      else metricBody(writer, metric)
+      labels = series.protoLabels
     }
+    if (metric === undefined) {
+      writer.plainMetric(labels, valueField, (columns as GatheredFamily['columns']).values[i] as number)
+      continue
+    }
+    const metricStart = writer.begin(4)
+    writer.raw(labels)
+    metricBody(writer, metric)
     writer.end(metricStart)
   }
   if (value.unit !== '') writer.string(5, value.unit)

@@ -1,5 +1,5 @@
 import type { MetricFamily } from '../families.js'
-import type { Dialect } from './dialect.js'
+import { type Dialect, metricNameToken, noCreatedLine } from './dialect.js'
 import { escapeTextHelp } from './escape.js'
 import { formatGoFloat, memoizeBounds } from './numbers.js'
 
@@ -8,11 +8,14 @@ import { formatGoFloat, memoizeBounds } from './numbers.js'
  * timestamps in integer milliseconds, no units and no exemplars.
  */
 export const textDialect: Dialect = {
-  header: (family: MetricFamily) =>
-    `# HELP ${family.name} ${escapeTextHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`,
+  header(family: MetricFamily): string {
+    const name = metricNameToken(family.name)
+    return `# HELP ${name} ${escapeTextHelp(family.help)}\n# TYPE ${name} ${family.type}\n`
+  },
   valueName: (family: MetricFamily) => family.name,
   bound: memoizeBounds(formatGoFloat),
   timestamp: (timestampMs: number | undefined) => (timestampMs === undefined ? '' : ` ${Math.round(timestampMs)}`),
   exemplar: () => '',
+  created: noCreatedLine,
   trailer: '',
 }

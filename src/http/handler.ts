@@ -3,8 +3,8 @@ import { Readable, pipeline } from 'node:stream'
 import { promisify } from 'node:util'
 import { createGzip, gzip } from 'node:zlib'
 import { quote } from '../errors.js'
-import { contentTypes, encodeBody } from '../exposition/encode.js'
-import { negotiate } from '../exposition/negotiate.js'
+import { encodeBody } from '../exposition/encode.js'
+import { negotiateExposition } from '../exposition/negotiate.js'
 import type { GatherError } from '../families.js'
 import type { GatherOptions, GatherResult, Gatherer } from '../gather.js'
 
@@ -104,6 +104,11 @@ export interface MetricsHandlerOptions {
   readonly instrumentation?: HandlerInstrumentation
   /** gzip when the client accepts it. Default true. */
   readonly compression?: boolean
+  /**
+   * OpenMetrics: `_created` lines for counters, histograms and summaries with a created timestamp, as client_golang's
+   * `EnableOpenMetricsTextCreatedSamples`. Default false.
+   */
+  readonly openMetricsCreatedSamples?: boolean
 }
 
 /** An answer, for any server to send as it is. */
@@ -147,6 +152,11 @@ export function scrapeDeadline(
     return `X-Prometheus-Scrape-Timeout-Seconds: ${quote(header)} is not a positive number of seconds`
   const ms = Math.min(seconds * 1000, maxScrapeTimeoutMs)
   return ms > offsetMs ? ms - offsetMs : ms / 2
+}
+
+/** The values of a query parameter that may be repeated (`?name[]=a&name[]=b`), as a list. */
+export function queryList(value: unknown): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]
 }
 
 /** The query of a request URL as fastify gives it: a repeated parameter is an array. */
@@ -226,8 +236,14 @@ export class MetricsHandler {
     if (options.errorHandling === 'http500' && result.errors.length > 0) {
       return textResponse(500, `error gathering metrics:\n${result.errors.map((error) => error.message).join('\n')}`)
     }
-    const format = negotiate(request.headers.accept)
-    const encoded = encodeBody(result.families, format)
+    const { format, escaping, contentType } = negotiateExposition(request.headers.accept)
+    // `?name[]=a&name[]=b` serves only those families, as client_golang's promhttp does.
+    const names = queryList(request.query['name[]'])
+    const families = names.length === 0 ? result.families : result.families.filter(({ name }) => names.includes(name))
+    const encoded = encodeBody(families, format, {
+      createdSamples: options.openMetricsCreatedSamples === true,
+      escaping,
+    })
     const whole = typeof encoded === 'string' || Buffer.isBuffer(encoded) ? encoded : undefined
     const compressing = options.compression !== false
     const gzipped =
@@ -235,7 +251,7 @@ export class MetricsHandler {
       acceptsGzip(request.headers['accept-encoding']) &&
       (whole === undefined || whole.length >= compressFromCharacters)
     const headers = {
-      'content-type': contentTypes[format],
+      'content-type': contentType,
       ...(compressing ? { vary: 'Accept-Encoding' } : {}),
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
     }

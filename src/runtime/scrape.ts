@@ -3,7 +3,7 @@ import { type Collector, collectorName } from '../collector.js'
 import { PromkitError, errorMessage, quote } from '../errors.js'
 import type { GatherError } from '../families.js'
 import type { ScrapeReporter } from '../gather.js'
-import { type MetricsSource, ScrapeRefused } from '../http/handler.js'
+import { type MetricsSource, ScrapeRefused, queryList } from '../http/handler.js'
 import { encode } from '../exposition/encode.js'
 import { Registry } from '../registry.js'
 import { type AllowedTargets, redactTarget } from './allowed-targets.js'
@@ -19,14 +19,11 @@ function targetFailureStatus(error: unknown): number {
   return code === 'PROMKIT_ERR_TARGET_REFUSED' ? 400 : code === 'PROMKIT_ERR_POOL_FULL' ? 503 : 500
 }
 
-function list(value: unknown): string[] {
-  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]
-}
-
 /** A request's query parameters but `target`, the first value of each. */
 function queryParameters(query: Readonly<Record<string, unknown>>): Record<string, string> {
   const parameters: Record<string, string> = {}
-  for (const [name, value] of Object.entries(query)) if (name !== 'target') parameters[name] = list(value)[0] as string
+  for (const [name, value] of Object.entries(query))
+    if (name !== 'target') parameters[name] = queryList(value)[0] as string
   return parameters
 }
 
@@ -38,8 +35,8 @@ export function collectorFilter(
   query: Readonly<Record<string, unknown>>,
   enabled: readonly string[],
 ): ((name: string) => boolean) | string | undefined {
-  const collect = list(query['collect[]'])
-  const exclude = list(query['exclude[]'])
+  const collect = queryList(query['collect[]'])
+  const exclude = queryList(query['exclude[]'])
   if (collect.length > 0 && exclude.length > 0) return 'collect[] and exclude[] cannot be used together'
   const unknown = [...collect, ...exclude].find((name) => !enabled.includes(name))
   if (unknown !== undefined) return `unknown or disabled collector ${quote(unknown)} (enabled: ${enabled.join(', ')})`

@@ -10,6 +10,7 @@ import {
   Registry,
   RequestsInFlight,
   ScrapeRefused,
+  constHistogram,
   constMetric,
   encode,
   metricsHandler,
@@ -215,4 +216,57 @@ t.test('one scrape of an exporter: one gather of the registry, one collect() per
       `after scrape ${scrape}: ${collects} collect() calls, ${gathers} gathers`,
     )
   }
+})
+
+t.test('name[] serves only the named families; OpenMetrics _created lines when asked for', async (t) => {
+  const registry = new Registry()
+  const jobs = new Desc({ name: 'jobs_total', help: 'Jobs.' })
+  const waits = new Desc({ name: 'wait_seconds', help: 'Waits.' })
+  const level = new Desc({ name: 'level', help: 'Level.' })
+  registry.register({
+    describe: () => [jobs, waits, level],
+    collect(emit) {
+      emit(constMetric(jobs, 'counter', 3, [], { createdTimestampMs: 1_700_000_000_500 }))
+      emit(constHistogram(waits, { count: 1, sum: 2, buckets: [] }, [], { createdTimestampMs: 1_700_000_000_000 }))
+      emit(constMetric(level, 'gauge', 1))
+    },
+  })
+  const plain = await serve(t, registry, {})
+  const created = await serve(t, registry, { openMetricsCreatedSamples: true })
+  const openMetrics = { headers: { accept: 'application/openmetrics-text' } }
+  t.equal(
+    (await get(`${plain}/metrics?name[]=level&name[]=jobs_total&name[]=absent`)).text,
+    '# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 3\n# HELP level Level.\n# TYPE level gauge\nlevel 1\n',
+  )
+  t.equal((await get(`${plain}/metrics?name[]=absent`)).text, '', 'no family of that name: an empty exposition')
+  t.equal(
+    (await get(`${plain}/metrics?name[]=jobs_total`, openMetrics)).text,
+    '# TYPE jobs counter\n# HELP jobs Jobs.\njobs_total 3\n# EOF\n',
+    'no _created lines unless asked for',
+  )
+  t.equal(
+    (await get(`${created}/metrics?name[]=jobs_total&name[]=wait_seconds&name[]=level`, openMetrics)).text,
+    [
+      '# TYPE jobs counter',
+      '# HELP jobs Jobs.',
+      'jobs_total 3',
+      'jobs_created 1700000000.5',
+      '# TYPE level gauge',
+      '# HELP level Level.',
+      'level 1',
+      '# TYPE wait_seconds histogram',
+      '# HELP wait_seconds Waits.',
+      'wait_seconds_bucket{le="+Inf"} 1',
+      'wait_seconds_sum 2',
+      'wait_seconds_count 1',
+      'wait_seconds_created 1700000000',
+      '# EOF',
+      '',
+    ].join('\n'),
+  )
+  t.equal(
+    (await get(`${created}/metrics?name[]=jobs_total`)).text,
+    '# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 3\n',
+    'the text format has no _created lines',
+  )
 })
