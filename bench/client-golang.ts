@@ -28,12 +28,17 @@ export interface EncodeTime {
   readonly cpuMs: number
 }
 
-/** client_golang's Gather() + text encoding of `series` gauges, in its own process. */
-export function goEncode(bin: string, series: number, runs: number): EncodeTime {
-  return JSON.parse(execFileSync(bin, ['encode', String(series), String(runs)], { encoding: 'utf8' })) as EncodeTime
+/** The data sets of bench/dataset.ts the Go peer has too. */
+export type GoDataSet = 'gauges' | 'histograms'
+
+/** client_golang's Gather() + text encoding of `series` gauges or const histograms, in its own process. */
+export function goEncode(bin: string, series: number, runs: number, data: GoDataSet = 'gauges'): EncodeTime {
+  const mode = data === 'gauges' ? 'encode' : 'encode-histograms'
+  return JSON.parse(execFileSync(bin, [mode, String(series), String(runs)], { encoding: 'utf8' })) as EncodeTime
 }
 
-/** One client_golang exposition of `series` gauges, for the equality check. */
-export function goDump(bin: string, series: number): string {
-  return execFileSync(bin, ['dump', String(series)], { encoding: 'utf8', maxBuffer: 1 << 30 })
+/** One client_golang exposition of `series` gauges or histograms, for the equality check. */
+export function goDump(bin: string, series: number, data: GoDataSet = 'gauges'): string {
+  const mode = data === 'gauges' ? 'dump' : 'dump-histograms'
+  return execFileSync(bin, [mode, String(series)], { encoding: 'utf8', maxBuffer: 1 << 30 })
 }

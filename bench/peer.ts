@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { Registry, encode, encodeStream } from 'promkit'
 import { SelfMetrics, collectorOutcomes } from '../src/runtime/self-metrics.js'
 import { defineExporter } from 'promkit/exporter'
+import { timeFormats } from './formats.js'
 import { gaugeCollector, promClientGauges, promClientHistograms, promkitGauges, promkitHistograms } from './dataset.js'
 
 const [peer, mode, seriesText, portText] = process.argv.slice(2) as [string, string, string, string | undefined]
@@ -42,6 +43,8 @@ if (mode.startsWith('encode-')) {
   }
   times.sort((a, b) => a - b)
   process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)], cpuMs: cpuMs / runs })}\n`)
+} else if (mode === 'formats') {
+  process.stdout.write(`${JSON.stringify(await timeFormats(series, Number(portText)))}\n`)
 } else if (mode === 'self') {
   // The exporter's own metrics (self-metrics, per-collector outcomes, process and Node runtime metrics): the
   // time they add to a gather+encode of an exporter with no collectors, the two registries alternated.

@@ -95,7 +95,7 @@ async function timeBoth(
   const m = median(promkitTimes.map((time) => time.medianMs))
   const mCpu = median(promkitTimes.map((time) => time.cpuMs))
   const p = median(theirsMs)
-  const go = withGo && goPeer ? goEncode(goPeer, series, runs) : undefined
+  const go = withGo && goPeer ? goEncode(goPeer, series, runs, kind) : undefined
   const goCells =
     go === undefined
       ? '— | — |'
@@ -158,11 +158,16 @@ async function budget(concurrency: number) {
 const goBuild = buildGoPeer()
 const goPeer = 'bin' in goBuild ? goBuild.bin : undefined
 if (goPeer) {
-  // The same data set must give the same samples in Go as in promkit before anything is timed.
-  const a = sampleLines(await ours(promkitGauges(1_000)))
-  const b = sampleLines(goDump(goPeer, 1_000))
-  if (a.length !== b.length || a.some((line, i) => line !== b[i]))
-    throw new Error(`client_golang's output differs from promkit's (${b.length} vs ${a.length} samples)`)
+  // The same data sets must give the same samples in Go as in promkit before anything is timed.
+  for (const [kind, registry] of [
+    ['gauges', promkitGauges(1_000)],
+    ['histograms', promkitHistograms(1_000)],
+  ] as const) {
+    const a = sampleLines(await ours(registry))
+    const b = sampleLines(goDump(goPeer, 1_000, kind))
+    if (a.length !== b.length || a.some((line, i) => line !== b[i]))
+      throw new Error(`client_golang's ${kind} differ from promkit's (${b.length} vs ${a.length} samples)`)
+  }
 }
 const date = new Date().toISOString().slice(0, 10)
 out(`# promkit benchmarks (${date})`)
@@ -175,7 +180,7 @@ out("## gather + encode (all of promkit's checks on) vs prom-client Gauge/Histog
 out()
 out(
   goPeer
-    ? "client_golang 1.14 (Debian's package, built offline) runs in its own process, written as Go exporters are: descriptors and label values built once, `MustNewConstMetric` per series per scrape, `Gather()` and expfmt text encoding into a buffer. Every peer builds its label values once. Times are wall / CPU (user and system time of the whole process per run, garbage collection included); speed-ups against client_golang are wall / CPU."
+    ? "client_golang 1.14 (Debian's package, built offline) runs in its own process, written as Go exporters are: descriptors and label values built once, `MustNewConstMetric` (or `MustNewConstHistogram`, from bucket counts read once) per series per scrape, `Gather()` and expfmt text encoding into a buffer. Every peer builds its label values once. Times are wall / CPU (user and system time of the whole process per run, garbage collection included); speed-ups against client_golang are wall / CPU."
     : `client_golang: not measured (${(goBuild as { missing: string }).missing}).`,
 )
 out()
@@ -201,7 +206,34 @@ for (const [series, runs] of [
     promkitHistograms(series),
     promClientHistograms(series),
     runs,
+    true,
   )
+out()
+out('## Exposition formats: encoding one gather of gauges (text, protobuf, and protobuf written with protobufjs)')
+out()
+out(
+  "Each size in a process of its own, the three encoders alternated on the same gathered families, medians. protobufjs (the library) builds message objects from the families and encodes them; promkit's writer is hand-written (label pairs encoded once per series and cached).",
+)
+out()
+out('| series | text | protobuf | protobuf vs text | protobufjs | promkit vs protobufjs | bytes text / protobuf |')
+out('|---|---|---|---|---|---|---|')
+for (const [series, runs] of [
+  [10_000, 31],
+  [100_000, 9],
+] as const) {
+  const { child, output } = await startPeer('promkit', 'formats', series, runs)
+  const formats = JSON.parse(await output) as {
+    textMs: number
+    protobufMs: number
+    protobufjsMs: number
+    textBytes: number
+    protobufBytes: number
+  }
+  child.kill()
+  out(
+    `| ${series.toLocaleString('en')} | ${fixed(formats.textMs)} ms | ${fixed(formats.protobufMs)} ms | **${fixed(formats.textMs / formats.protobufMs)}×** | ${fixed(formats.protobufjsMs)} ms | **${fixed(formats.protobufjsMs / formats.protobufMs)}×** | ${formats.textBytes.toLocaleString('en')} / ${formats.protobufBytes.toLocaleString('en')} |`,
+  )
+}
 out()
 out('## HTTP scrape of 10k series (autocannon on loopback, 5 s after a 2 s warm-up)')
 out()

@@ -74,14 +74,20 @@ export interface NativeBuckets {
 
 /**
  * A histogram: cumulative buckets ending with `+Inf`, plus count and sum; and, for a native histogram, its sparse
- * buckets (a native histogram without classic buckets has the `+Inf` bucket only).
+ * buckets (a native histogram without classic buckets has the `+Inf` bucket only). The buckets are held as columns,
+ * not objects (a scrape of 10,000 histograms would otherwise make 120,000 of them); {@link histogramBuckets} gives
+ * them as {@link Bucket}s.
  */
 export interface HistogramMetric extends MetricBase {
   readonly type: 'histogram'
   readonly count: number
   readonly sum: number
-  /** Sorted by bound; the last one is `+Inf` with `cumulativeCount === count`. */
-  readonly buckets: readonly Bucket[]
+  /** The buckets' upper bounds, ascending, the last `+Inf`: shared by the histograms of a descriptor that agree. */
+  readonly bounds: readonly number[]
+  /** Observations at or below each bound; the last is the count. */
+  readonly cumulativeCounts: readonly number[]
+  /** Each bucket's exemplar, by bucket index, or undefined when no bucket has one. */
+  readonly exemplars: readonly (Exemplar | undefined)[] | undefined
   readonly native: NativeBuckets | undefined
   /** When the series started counting, in ms since the epoch. */
   readonly createdTimestampMs: number | undefined
@@ -258,19 +264,45 @@ export function constMetric(
   }
 }
 
-type MutableBucket = { upperBound: number; cumulativeCount: number; exemplar: Exemplar | undefined }
+/** The classic buckets of a histogram, as {@link HistogramMetric} holds them. */
+interface ClassicBuckets {
+  readonly bounds: readonly number[]
+  readonly cumulativeCounts: readonly number[]
+  readonly exemplars: readonly (Exemplar | undefined)[] | undefined
+}
+
+/** The bounds each descriptor's histograms had last: the next histogram with the same bounds shares the array. */
+const lastBounds = new WeakMap<Desc, readonly number[]>()
+
+/** The bounds of sorted pairs followed by `+Inf`: the descriptor's last ones when they are the same. */
+function boundsOf(desc: Desc, pairs: readonly (readonly [number, number])[], finite: number): readonly number[] {
+  const last = lastBounds.get(desc)
+  if (last !== undefined && last.length === finite + 1) {
+    let same = true
+    for (let i = 0; i < finite && same; i++) same = Object.is(last[i], (pairs[i] as readonly [number, number])[0])
+    if (same) return last
+  }
+  const bounds = new Array<number>(finite + 1)
+  for (let i = 0; i < finite; i++) bounds[i] = (pairs[i] as readonly [number, number])[0]
+  bounds[finite] = Infinity
+  lastBounds.set(desc, bounds)
+  return bounds
+}
 
 /** Sorted, checked cumulative buckets ending with `+Inf` at `count`, exemplars placed. */
 function classicBuckets(
   desc: Desc,
   count: number,
   data: Iterable<readonly [number, number]>,
-  exemplars: Iterable<Exemplar>,
-): Bucket[] {
-  // One pass builds the buckets; sorting happens only when they came out of order.
-  const buckets: MutableBucket[] = []
+  exemplars: readonly Exemplar[],
+): ClassicBuckets {
+  // An array is read by index: the iterator protocol and destructuring cost more than the rest of the loop.
+  let pairs = Array.isArray(data) ? (data as readonly (readonly [number, number])[]) : [...data]
   let sorted = true
-  for (const [upperBound, cumulativeCount] of data) {
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as readonly [number, number]
+    const upperBound = pair[0]
+    const cumulativeCount = pair[1]
     if (typeof upperBound !== 'number' || Number.isNaN(upperBound)) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
@@ -279,49 +311,56 @@ function classicBuckets(
     }
     if (typeof cumulativeCount !== 'number' || !(cumulativeCount >= 0))
       checkCount(desc, `count of bucket le=${upperBound}`, cumulativeCount)
-    const previous = buckets[buckets.length - 1]
-    if (previous !== undefined && previous.upperBound > upperBound) sorted = false
-    buckets.push({ upperBound, cumulativeCount, exemplar: undefined })
+    if (i > 0 && (pairs[i - 1] as readonly [number, number])[0] > upperBound) sorted = false
   }
-  if (!sorted) buckets.sort((a, b) => a.upperBound - b.upperBound)
-  const last = buckets[buckets.length - 1]
-  if (last !== undefined && last.upperBound === Infinity) {
-    if (last.cumulativeCount !== count) {
+  // Sorting happens only when they came out of order.
+  if (!sorted) pairs = [...pairs].sort((a, b) => a[0] - b[0])
+  let finite = pairs.length
+  const last = pairs[finite - 1]
+  if (last !== undefined && last[0] === Infinity) {
+    if (last[1] !== count) {
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: the +Inf bucket has ${last.cumulativeCount} observations but count is ${count}; they ` +
-          `must be equal`,
+        `${where(desc)}: the +Inf bucket has ${last[1]} observations but count is ${count}; they must be equal`,
       )
     }
-    buckets.pop()
+    finite--
   }
-  buckets.push({ upperBound: Infinity, cumulativeCount: count, exemplar: undefined })
-  for (let i = 1; i < buckets.length; i++) {
-    const previous = buckets[i - 1] as MutableBucket
-    const current = buckets[i] as MutableBucket
-    if (previous.upperBound === current.upperBound) {
-      throw new PromkitError(
-        'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: bucket bound ${previous.upperBound} is given twice`,
-      )
+  const bounds = boundsOf(desc, pairs, finite)
+  const cumulativeCounts = new Array<number>(finite + 1)
+  for (let i = 0; i < finite; i++) cumulativeCounts[i] = (pairs[i] as readonly [number, number])[1]
+  cumulativeCounts[finite] = count
+  for (let i = 1; i <= finite; i++) {
+    if (bounds[i - 1] === bounds[i]) {
+      throw new PromkitError('PROMKIT_ERR_INVALID_BUCKETS', `${where(desc)}: bucket bound ${bounds[i]} is given twice`)
     }
-    if (current.cumulativeCount < previous.cumulativeCount) {
-      const what =
-        current.upperBound === Infinity
-          ? `the count ${count}`
-          : `bucket le=${current.upperBound} with ${current.cumulativeCount}`
+    const current = cumulativeCounts[i] as number
+    const previous = cumulativeCounts[i - 1] as number
+    if (current < previous) {
+      const what = i === finite ? `the count ${count}` : `bucket le=${bounds[i]} with ${current}`
       throw new PromkitError(
         'PROMKIT_ERR_INVALID_BUCKETS',
-        `${where(desc)}: buckets are not cumulative: bucket le=${previous.upperBound} has ` +
-          `${previous.cumulativeCount} observations, more than ${what}`,
+        `${where(desc)}: buckets are not cumulative: bucket le=${bounds[i - 1]} has ${previous} observations, ` +
+          `more than ${what}`,
       )
     }
   }
+  if (exemplars.length === 0) return { bounds, cumulativeCounts, exemplars: undefined }
+  const placed = new Array<Exemplar | undefined>(finite + 1).fill(undefined)
   for (const exemplar of exemplars) {
-    const index = buckets.findIndex((bucket) => exemplar.value <= bucket.upperBound)
-    ;(buckets[index === -1 ? buckets.length - 1 : index] as MutableBucket).exemplar = exemplar
+    const index = bounds.findIndex((bound) => exemplar.value <= bound)
+    placed[index === -1 ? finite : index] = exemplar
   }
-  return buckets
+  return { bounds, cumulativeCounts, exemplars: placed }
+}
+
+/** A histogram's classic buckets as objects, for reading: `le`, cumulative count and exemplar of each. */
+export function histogramBuckets(metric: HistogramMetric): Bucket[] {
+  return metric.bounds.map((upperBound, i) => ({
+    upperBound,
+    cumulativeCount: metric.cumulativeCounts[i] as number,
+    exemplar: metric.exemplars?.[i],
+  }))
 }
 
 /**
@@ -346,7 +385,7 @@ export function constHistogram(
 function histogramMetric(
   desc: Desc,
   data: { readonly count: number; readonly sum: number },
-  buckets: readonly Bucket[],
+  buckets: ClassicBuckets,
   native: NativeBuckets | undefined,
   labelValues: readonly string[],
   options: CumulativeOptions | undefined,
@@ -358,7 +397,9 @@ function histogramMetric(
     type: 'histogram',
     count: data.count,
     sum: data.sum,
-    buckets,
+    bounds: buckets.bounds,
+    cumulativeCounts: buckets.cumulativeCounts,
+    exemplars: buckets.exemplars,
     native,
     createdTimestampMs: checkTimestamp(desc, 'created timestamp', options?.createdTimestampMs),
   }

@@ -5,7 +5,7 @@ export { ScrapeShared } from './scrape-shared.js'
 export { counterFunc, gaugeFunc } from './func-collector.js'
 export type { ValueReader } from './func-collector.js'
 export type { DescOptions } from './desc.js'
-export { constMetric, constHistogram, constNativeHistogram, constSummary } from './const-metric.js'
+export { constMetric, constHistogram, constNativeHistogram, constSummary, histogramBuckets } from './const-metric.js'
 export type {
   Bucket,
   CumulativeOptions,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Desc, constHistogram, constMetric, constSummary } from '../src/index.js'
+import { Desc, constHistogram, constMetric, constSummary, histogramBuckets } from '../src/index.js'
 import { refuses } from './helpers/refuses.js'
 
 const plain = new Desc({ name: 'x', help: 'h' })
@@ -171,7 +171,7 @@ t.test('constHistogram sorts buckets, adds +Inf from the count and places exempl
       { labels: { trace_id: 'c' }, value: 0.1 },
     ],
   })
-  t.same(histogram.buckets, [
+  t.same(histogramBuckets(histogram), [
     { upperBound: 0.5, cumulativeCount: 3, exemplar: { labels: { trace_id: 'c' }, value: 0.1 } },
     { upperBound: 1, cumulativeCount: 7, exemplar: { labels: { trace_id: 'a' }, value: 0.7 } },
     { upperBound: Infinity, cumulativeCount: 10, exemplar: { labels: { trace_id: 'b' }, value: 99 } },
@@ -185,16 +185,13 @@ t.test('constHistogram sorts buckets, adds +Inf from the count and places exempl
     ],
   })
   t.same(
-    explicitInf.buckets.map((b) => [b.upperBound, b.cumulativeCount]),
+    [...explicitInf.bounds.entries()].map(([i, bound]) => [bound, explicitInf.cumulativeCounts[i]]),
     [
       [1, 1],
       [Infinity, 2],
     ],
   )
-  t.same(
-    constHistogram(plain, { count: 0, sum: 0, buckets: [] }).buckets.map((b) => b.upperBound),
-    [Infinity],
-  )
+  t.same(constHistogram(plain, { count: 0, sum: 0, buckets: [] }).bounds, [Infinity])
   const nanExemplar = constHistogram(plain, {
     count: 1,
     sum: 1,
@@ -202,10 +199,16 @@ t.test('constHistogram sorts buckets, adds +Inf from the count and places exempl
     exemplars: [{ labels: {}, value: NaN }],
   })
   t.same(
-    nanExemplar.buckets.map((b) => b.exemplar !== undefined),
+    histogramBuckets(nanExemplar).map((b) => b.exemplar !== undefined),
     [false, true],
     'an exemplar of NaN goes to the +Inf bucket',
   )
+  t.equal(explicitInf.exemplars, undefined, 'no exemplar, no column of them')
+  const again = constHistogram(plain, { count: 4, sum: 1, buckets: [[1, 3]] })
+  t.equal(again.bounds, nanExemplar.bounds, "the same bounds as the descriptor's last histogram: the same array")
+  t.not(constHistogram(plain, { count: 4, sum: 1, buckets: [[2, 3]] }).bounds, again.bounds, 'other bounds: a new one')
+  t.same(constHistogram(plain, { count: 4, sum: 1, buckets: [[-0, 3]] }).bounds, [-0, Infinity])
+  t.ok(Object.is(constHistogram(plain, { count: 4, sum: 1, buckets: [[0, 3]] }).bounds[0], 0), '0 and -0 differ')
 })
 
 t.test('constHistogram refuses broken buckets', async (t) => {

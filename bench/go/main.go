@@ -1,10 +1,14 @@
 // The client_golang peer of `npm run bench`, built offline from Debian's packages (bench/setup):
 //
-//	bench-peer encode <series> <runs>   median ms of Gather() + text encoding, as JSON
-//	bench-peer dump <series>            one exposition, for the equality check
-//	bench-peer serve <series> <port>    promhttp on 127.0.0.1:<port>/metrics
+//	bench-peer encode <series> <runs>              median ms of Gather() + text encoding, as JSON
+//	bench-peer encode-histograms <series> <runs>   the same for const histograms
+//	bench-peer dump <series>                       one exposition, for the equality check
+//	bench-peer dump-histograms <series>            one exposition of the histograms
+//	bench-peer serve <series> <port>               promhttp on 127.0.0.1:<port>/metrics
 //
-// The data set is the one of bench/dataset.ts: families of 100 gauge series, labels a, b, c.
+// The data sets are the ones of bench/dataset.ts: families of 100 gauge series, labels a, b, c; or families of 100
+// histograms with 11 buckets, their counts read once (as an exporter reads them from its source) and a const
+// histogram built from them per series per scrape.
 // As a client_golang exporter is written: descriptors and label values built once, a const
 // metric per series built by the Collector on every scrape, Gather() and expfmt into a buffer.
 package main
@@ -73,6 +77,56 @@ func registry(series int) *prometheus.Registry {
 	return r
 }
 
+var histogramBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+type histogramData struct {
+	labels  [3]string
+	count   uint64
+	sum     float64
+	buckets map[float64]uint64
+}
+
+type histogramCollector struct {
+	descs []*prometheus.Desc
+	data  []histogramData
+}
+
+// newHistogramCollector holds the data of bench/dataset.ts's histograms: bucket b of series i has (i%13)*(b+1)
+// observations at or below it, each bucket's observations sit on its bound, and one more is above all buckets.
+func newHistogramCollector(series int) *histogramCollector {
+	families := (series + seriesPerFamily - 1) / seriesPerFamily
+	c := &histogramCollector{data: make([]histogramData, series)}
+	for f := 0; f < families; f++ {
+		c.descs = append(c.descs, prometheus.NewDesc(fmt.Sprintf("bench_latency_%d_seconds", f), fmt.Sprintf("Benchmark histogram %d.", f), []string{"a", "b", "c"}, nil))
+	}
+	for i := range c.data {
+		d := histogramData{labels: [3]string{fmt.Sprintf("host-%d", i%100), fmt.Sprintf("region-%d", (i/100)%7), fmt.Sprintf("shard-%d", i)}, buckets: map[float64]uint64{}}
+		previous := uint64(0)
+		for b, le := range histogramBuckets {
+			cumulative := uint64((i % 13) * (b + 1))
+			d.buckets[le] = cumulative
+			d.sum += float64(cumulative-previous) * le
+			previous = cumulative
+		}
+		d.count = previous + 1
+		d.sum += 100
+		c.data[i] = d
+	}
+	return c
+}
+
+func (c *histogramCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *histogramCollector) Collect(ch chan<- prometheus.Metric) {
+	for i, d := range c.data {
+		ch <- prometheus.MustNewConstHistogram(c.descs[i/seriesPerFamily], d.count, d.sum, d.buckets, d.labels[0], d.labels[1], d.labels[2])
+	}
+}
+
 func encode(r *prometheus.Registry) []byte {
 	families, err := r.Gather()
 	if err != nil {
@@ -92,10 +146,14 @@ func main() {
 	mode := os.Args[1]
 	series, _ := strconv.Atoi(os.Args[2])
 	r := registry(series)
+	if mode == "dump-histograms" || mode == "encode-histograms" {
+		r = prometheus.NewRegistry()
+		r.MustRegister(newHistogramCollector(series))
+	}
 	switch mode {
-	case "dump":
+	case "dump", "dump-histograms":
 		os.Stdout.Write(encode(r))
-	case "encode":
+	case "encode", "encode-histograms":
 		runs, _ := strconv.Atoi(os.Args[3])
 		var times []float64
 		var cpuMs float64

@@ -1,7 +1,7 @@
 import type { HistogramMetric, ScalarMetric, SummaryMetric } from '../const-metric.js'
 import type { Exemplar } from '../exemplar.js'
-import type { MetricFamily } from '../families.js'
 import { isLegacyLabelName, isLegacyMetricName } from '../names.js'
+import type { MetricFamily } from '../families.js'
 import { escapeLabelValue } from './escape.js'
 import { formatValue } from './numbers.js'
 
@@ -48,15 +48,6 @@ export function quotedSample(name: string, labels: string): string {
   return labels.startsWith('{') ? `${quoted},${labels.slice(1)}` : `${quoted}}${labels}`
 }
 
-/** The start of a sample line: name and label block, or {@link quotedSample} for a name that is not classic. */
-function sampleStart(name: string, labels: string): string {
-  return isLegacyMetricName(name) ? `${name}${labels}` : quotedSample(name, labels)
-}
-
-function withBound(labels: string, name: string, value: string): string {
-  return `${labels === ' ' ? '{' : `${labels.slice(0, -2)},`}${name}="${value}"}`
-}
-
 /**
  * Appends the sample line of a counter, gauge or untyped value to `out` as
  * three pieces: the name, the series' label block (encoded once and cached
@@ -88,34 +79,89 @@ export function appendScalarLine(
   )
 }
 
+/** Bound labels (`le="0.5"} `) remembered per dialect: a scrape's histograms share a few bounds. */
+const boundPieceCaches = new WeakMap<Dialect, { le: Map<number, string>; quantile: Map<number, string> }>()
+/** At most this many per dialect and label, however many different bounds a scrape has. */
+const maxBoundPieces = 4096
+
+function boundPieces(dialect: Dialect, label: 'le' | 'quantile'): Map<number, string> {
+  let caches = boundPieceCaches.get(dialect)
+  if (caches === undefined) {
+    caches = { le: new Map(), quantile: new Map() }
+    boundPieceCaches.set(dialect, caches)
+  }
+  return caches[label]
+}
+
 /**
- * The sample lines of a histogram or summary (buckets or quantiles, then sum and count), each ending in a line feed;
- * `labels` is the series' label block.
+ * Appends the sample lines of a histogram or summary (buckets or quantiles,
+ * then sum, count and `_created`) to `out` as pieces, the way {@link
+ * appendValueLine} does: the name, the series' labels and each bound are
+ * strings that already exist, so a line allocates only its value. `labels` is
+ * the series' label block; `legacyName` whether the family's name is of the
+ * classic character set (else it is quoted inside the braces). Returns the
+ * characters appended.
  */
-export function writeAggregate(
+export function appendAggregate(
   dialect: Dialect,
-  family: MetricFamily,
+  name: string,
+  legacyName: boolean,
   metric: HistogramMetric | SummaryMetric,
   labels: string,
-): string {
+  out: string[],
+): number {
   const timestamp = dialect.timestamp(metric.timestampMs)
-  const name = family.name
-  let text = ''
+  // Each bucket or quantile line is the series' start (`<name>{<labels>,`, made once), the bound's label (made once per
+  // bound and dialect), the value, and what follows it.
+  const histogram = metric.type === 'histogram'
+  const boundName = histogram ? `${name}_bucket` : name
+  const named = legacyName ? [boundName, '{'] : ['{"', escapeLabelValue(boundName), '",']
+  // Joined, not concatenated: one flat string, which the chunk's join copies at once instead of walking a tree of
+  // pieces for every line that repeats it.
+  const start = (labels === ' ' ? named : [...named, labels.slice(1, -2), ',']).join('')
+  const pieces = boundPieces(dialect, histogram ? 'le' : 'quantile')
+  let size = 0
+  const line = (bound: number, value: number, exemplar: Exemplar | undefined) => {
+    let piece = pieces.get(bound)
+    if (piece === undefined) {
+      piece = [histogram ? 'le="' : 'quantile="', dialect.bound(bound), '"} '].join('')
+      if (pieces.size < maxBoundPieces) pieces.set(bound, piece)
+    }
+    const text = formatValue(value)
+    const end = timestamp === '' && exemplar === undefined ? '\n' : `${timestamp}${dialect.exemplar(exemplar)}\n`
+    out.push(start, piece, text, end)
+    size += start.length + piece.length + text.length + end.length
+  }
   if (metric.type === 'histogram') {
-    for (const bucket of metric.buckets) {
-      const bound = withBound(labels, 'le', dialect.bound(bucket.upperBound))
-      const exemplar = dialect.exemplar(bucket.exemplar)
-      text += `${sampleStart(`${name}_bucket`, bound)} ${formatValue(bucket.cumulativeCount)}${timestamp}${exemplar}\n`
+    const { bounds, cumulativeCounts, exemplars } = metric
+    for (let i = 0; i < bounds.length; i++) {
+      line(bounds[i] as number, cumulativeCounts[i] as number, exemplars === undefined ? undefined : exemplars[i])
     }
   } else {
-    for (const { quantile, value } of metric.quantiles) {
-      const bound = withBound(labels, 'quantile', dialect.bound(quantile))
-      text += `${sampleStart(name, bound)} ${formatValue(value)}${timestamp}\n`
-    }
+    for (const quantile of metric.quantiles) line(quantile.quantile, quantile.value, undefined)
   }
-  const sum = `${sampleStart(`${name}_sum`, labels)}${formatValue(metric.sum)}${timestamp}\n`
-  const count = `${sampleStart(`${name}_count`, labels)}${formatValue(metric.count)}${timestamp}\n`
-  return `${text}${sum}${count}${dialect.created(name, labels, metric.createdTimestampMs)}`
+  const sumName = `${name}_sum`
+  const countName = `${name}_count`
+  size += appendValueLine(
+    legacyName ? sumName : '',
+    legacyName ? labels : quotedSample(sumName, labels),
+    metric.sum,
+    out,
+    timestamp,
+  )
+  size += appendValueLine(
+    legacyName ? countName : '',
+    legacyName ? labels : quotedSample(countName, labels),
+    metric.count,
+    out,
+    timestamp,
+  )
+  const created = dialect.created(name, labels, metric.createdTimestampMs)
+  if (created !== '') {
+    out.push(created)
+    size += created.length
+  }
+  return size
 }
 
 /** No `_created` lines: the Prometheus text format, and OpenMetrics unless asked for them. */

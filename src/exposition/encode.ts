@@ -4,7 +4,7 @@ import type { Metric } from '../const-metric.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
 import { isLegacyMetricName } from '../names.js'
-import { type Dialect, appendScalarLine, appendValueLine, quotedSample, writeAggregate } from './dialect.js'
+import { type Dialect, appendAggregate, appendScalarLine, appendValueLine, quotedSample } from './dialect.js'
 import { type EscapingScheme, defaultEscapingScheme, escapeFamilies } from './escaping.js'
 import { openMetricsCreatedDialect, openMetricsDialect, openMetricsName } from './openmetrics.js'
 import { encodeProtobufChunks, protobufContentType } from './protobuf.js'
@@ -99,9 +99,7 @@ export function* encodeChunks(
         const labels =
           columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
         if (metric.type === 'histogram' || metric.type === 'summary') {
-          const text = writeAggregate(dialect, family, metric, labels)
-          lines.push(text)
-          size += text.length
+          size += appendAggregate(dialect, family.name, legacyName, metric, labels, lines)
         } else {
           size += legacyName
             ? appendScalarLine(dialect, valueName, metric, labels, lines)

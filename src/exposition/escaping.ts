@@ -120,7 +120,7 @@ function renamedMetric(metric: Metric, scheme: EscapingScheme): Metric {
   const desc = renamedDesc(metric.desc, scheme) ?? metric.desc
   if (metric.type === 'summary') return { ...metric, desc }
   if (metric.type === 'histogram') {
-    const buckets = metric.buckets.map((bucket) => ({ ...bucket, exemplar: renamedExemplar(bucket.exemplar, scheme) }))
+    const exemplars = metric.exemplars?.map((exemplar) => renamedExemplar(exemplar, scheme))
     const native =
       metric.native === undefined
         ? undefined
@@ -128,7 +128,7 @@ function renamedMetric(metric: Metric, scheme: EscapingScheme): Metric {
             ...metric.native,
             exemplars: metric.native.exemplars.map((exemplar) => renamedExemplar(exemplar, scheme) as Exemplar),
           }
-    return { ...metric, desc, buckets, native }
+    return { ...metric, desc, exemplars, native }
   }
   return { ...metric, desc, exemplar: renamedExemplar(metric.exemplar, scheme) }
 }
@@ -139,7 +139,7 @@ function needsRenaming(family: MetricFamily, scheme: EscapingScheme): boolean {
     if (renamedDesc(metric.desc, scheme) !== undefined) return true
     const exemplars =
       metric.type === 'histogram'
-        ? [...metric.buckets.map((bucket) => bucket.exemplar), ...(metric.native?.exemplars ?? [])]
+        ? [...(metric.exemplars ?? []), ...(metric.native?.exemplars ?? [])]
         : metric.type === 'summary'
           ? []
           : [metric.exemplar]

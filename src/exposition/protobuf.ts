@@ -230,13 +230,16 @@ function histogram(writer: ProtoWriter, metric: HistogramMetric): void {
   const start = writer.begin(7)
   count(writer, 1, 4, metric.count)
   writer.double(2, metric.sum)
-  for (const bucket of metric.buckets) {
+  const { bounds, cumulativeCounts, exemplars } = metric
+  for (let i = 0; i < bounds.length; i++) {
+    const upperBound = bounds[i] as number
+    const bucketExemplar = exemplars === undefined ? undefined : exemplars[i]
     // The +Inf bucket is implied by the count; written only to carry an exemplar, as client_golang does.
-    if (bucket.upperBound === Infinity && bucket.exemplar === undefined) continue
+    if (upperBound === Infinity && bucketExemplar === undefined) continue
     const bucketStart = writer.begin(3)
-    count(writer, 1, 4, bucket.cumulativeCount)
-    writer.double(2, bucket.upperBound)
-    if (bucket.exemplar !== undefined) exemplar(writer, 3, bucket.exemplar)
+    count(writer, 1, 4, cumulativeCounts[i] as number)
+    writer.double(2, upperBound)
+    if (bucketExemplar !== undefined) exemplar(writer, 3, bucketExemplar)
     writer.end(bucketStart)
   }
   if (metric.native !== undefined) native(writer, metric.native)

@@ -18,6 +18,7 @@ import {
 import { parseQuery } from '../../src/http/handler.js'
 import { defineExporter } from '../../src/runtime/index.js'
 import { get } from '../helpers/exporter-process.js'
+import { decodeFamilies } from '../helpers/protobuf.js'
 
 async function serve(t: Test, source: MetricsSource, options: MetricsHandlerOptions): Promise<string> {
   const server = createServer(metricsHandler(source, options))
@@ -216,6 +217,17 @@ t.test('one scrape of an exporter: one gather of the registry, one collect() per
       `after scrape ${scrape}: ${collects} collect() calls, ${gathers} gathers`,
     )
   }
+  // The runtime's server (fastify) serves protobuf bytes and the name[] filter through the same handler.
+  const response = await fetch(`http://${running?.addresses[0]}/metrics?name[]=counted_calls`, {
+    headers: { accept: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' },
+  })
+  t.equal(
+    response.headers.get('content-type'),
+    'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+  )
+  t.same(decodeFamilies(Buffer.from(await response.arrayBuffer()), false), [
+    { name: 'counted_calls', help: 'Calls.', type: 'COUNTER', metric: [{ counter: { value: 4 } }] },
+  ])
 })
 
 t.test('name[] serves only the named families; OpenMetrics _created lines when asked for', async (t) => {
