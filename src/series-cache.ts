@@ -1,5 +1,5 @@
 import type { Desc } from './desc.js'
-import { labelNameToken } from './exposition/dialect.js'
+import { type Dialect, labelNameToken } from './exposition/dialect.js'
 import { escapeLabelValue } from './exposition/escape.js'
 
 /**
@@ -16,6 +16,10 @@ export interface Series {
   readonly labels: string
   /** The label pairs as protobuf encodes them in a `Metric`, made on the first protobuf scrape. */
   protoLabels: Buffer | undefined
+  /** A histogram or summary's line starts in the text format last written, while its bounds stay the same. */
+  aggregate:
+    | { readonly dialect: Dialect; readonly bounds: readonly number[]; readonly starts: readonly string[] }
+    | undefined
   /** Its position among the descriptor's series in label order; -1 until ranked. */
   rank: number
   /** The number of the last gather that saw it, for eviction. */
@@ -112,7 +116,15 @@ export class DescSeries {
     const labels = labelBlock(this.desc, labelValues)
     let series = this.byLabels.get(labels)
     if (series === undefined) {
-      series = { desc: this.desc, values: labelValues, labels, protoLabels: undefined, rank: -1, seen: 0 }
+      series = {
+        desc: this.desc,
+        values: labelValues,
+        labels,
+        protoLabels: undefined,
+        aggregate: undefined,
+        rank: -1,
+        seen: 0,
+      }
       this.byLabels.set(labels, series)
       this.ranked = false
     }

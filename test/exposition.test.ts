@@ -253,3 +253,41 @@ t.test(
     t.same(seen.slice(0, 2), [false, true], 'the event loop ran between the first and the second chunk')
   },
 )
+
+t.test('a series whose buckets or quantiles change between scrapes is written with the new ones', async (t) => {
+  const latency = new Desc({ name: 'latency_seconds', help: 'h', variableLabels: ['path'] })
+  const size = new Desc({ name: 'size_bytes', help: 'h' })
+  let scrape = 0
+  const registry = new Registry()
+  registry.register({
+    describe: () => [latency, size],
+    collect(emit) {
+      scrape++
+      // Path "a" keeps its bounds; path "b" has other ones, so "a"'s bounds array is made anew each scrape.
+      const buckets: [number, number][] =
+        scrape === 3
+          ? [
+              [2, 0],
+              [3, 1],
+            ]
+          : scrape === 4
+            ? [[2, 1]]
+            : [[1, 1]]
+      emit(constHistogram(latency, { count: 1, sum: 1, buckets }, ['a']))
+      emit(constHistogram(latency, { count: 1, sum: 1, buckets: [[5, 1]] }, ['b']))
+      emit(constSummary(size, { count: 1, sum: 1, quantiles: scrape === 1 ? [[0.5, 1]] : [[0.9, 1]] }))
+    },
+  })
+  const lines = async () =>
+    encode((await registry.gather()).families, 'text')
+      .split('\n')
+      .filter((line) => /path="a",le="[0-9]"|quantile/.test(line))
+  t.same(await lines(), ['latency_seconds_bucket{path="a",le="1"} 1', 'size_bytes{quantile="0.5"} 1'])
+  t.same(await lines(), ['latency_seconds_bucket{path="a",le="1"} 1', 'size_bytes{quantile="0.9"} 1'])
+  t.same(await lines(), [
+    'latency_seconds_bucket{path="a",le="2"} 0',
+    'latency_seconds_bucket{path="a",le="3"} 1',
+    'size_bytes{quantile="0.9"} 1',
+  ])
+  t.same(await lines(), ['latency_seconds_bucket{path="a",le="2"} 1', 'size_bytes{quantile="0.9"} 1'])
+})

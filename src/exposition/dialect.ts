@@ -1,4 +1,5 @@
-import type { HistogramMetric, ScalarMetric, SummaryMetric } from '../const-metric.js'
+import type { HistogramMetric, Quantile, ScalarMetric, SummaryMetric } from '../const-metric.js'
+import type { Series } from '../series-cache.js'
 import type { Exemplar } from '../exemplar.js'
 import { isLegacyLabelName, isLegacyMetricName } from '../names.js'
 import type { MetricFamily } from '../families.js'
@@ -79,28 +80,53 @@ export function appendScalarLine(
   )
 }
 
-/** Bound labels (`le="0.5"} `) remembered per dialect: a scrape's histograms share a few bounds. */
-const boundPieceCaches = new WeakMap<Dialect, { le: Map<number, string>; quantile: Map<number, string> }>()
-/** At most this many per dialect and label, however many different bounds a scrape has. */
-const maxBoundPieces = 4096
+/** The bounds (`le` or `quantile` values) of a histogram or summary, in order. */
+function boundsOf(metric: HistogramMetric | SummaryMetric): readonly number[] {
+  return metric.type === 'histogram' ? metric.bounds : metric.quantiles.map((quantile) => quantile.quantile)
+}
 
-function boundPieces(dialect: Dialect, label: 'le' | 'quantile'): Map<number, string> {
-  let caches = boundPieceCaches.get(dialect)
-  if (caches === undefined) {
-    caches = { le: new Map(), quantile: new Map() }
-    boundPieceCaches.set(dialect, caches)
+function sameBounds(known: readonly number[], metric: HistogramMetric | SummaryMetric): boolean {
+  if (metric.type === 'histogram') {
+    if (known === metric.bounds) return true
+    return known.length === metric.bounds.length && known.every((bound, i) => Object.is(bound, metric.bounds[i]))
   }
-  return caches[label]
+  const { quantiles } = metric
+  return known.length === quantiles.length && known.every((bound, i) => Object.is(bound, quantiles[i]?.quantile))
+}
+
+/**
+ * The start of each sample line of a histogram or summary series, up to its value: one per bucket or quantile
+ * (`name_bucket{a="x",le="0.5"} `), then the sum's and the count's. Joined, not concatenated: flat strings, which a
+ * chunk's join copies at once instead of walking a tree of pieces.
+ */
+function lineStarts(
+  dialect: Dialect,
+  name: string,
+  legacyName: boolean,
+  metric: HistogramMetric | SummaryMetric,
+  labels: string,
+): readonly string[] {
+  const histogram = metric.type === 'histogram'
+  const boundName = histogram ? `${name}_bucket` : name
+  const named = legacyName ? [boundName, '{'] : ['{"', escapeLabelValue(boundName), '",']
+  const start = labels === ' ' ? named : [...named, labels.slice(1, -2), ',']
+  const starts = boundsOf(metric).map((bound) =>
+    [...start, histogram ? 'le="' : 'quantile="', dialect.bound(bound), '"} '].join(''),
+  )
+  for (const suffix of ['_sum', '_count']) {
+    starts.push(legacyName ? [name, suffix, labels].join('') : quotedSample(`${name}${suffix}`, labels))
+  }
+  return starts
 }
 
 /**
  * Appends the sample lines of a histogram or summary (buckets or quantiles,
- * then sum, count and `_created`) to `out` as pieces, the way {@link
- * appendValueLine} does: the name, the series' labels and each bound are
- * strings that already exist, so a line allocates only its value. `labels` is
- * the series' label block; `legacyName` whether the family's name is of the
- * classic character set (else it is quoted inside the braces). Returns the
- * characters appended.
+ * then sum, count and `_created`) to `out`, each as two pieces: its start,
+ * made on the series' first scrape in this format and kept in the series
+ * cache (`series`) while its bounds stay the same, and its value with what
+ * follows. `labels` is the series' label block; `legacyName` whether the
+ * family's name is of the classic character set (else it is quoted inside the
+ * braces). Returns the characters appended.
  */
 export function appendAggregate(
   dialect: Dialect,
@@ -109,53 +135,34 @@ export function appendAggregate(
   metric: HistogramMetric | SummaryMetric,
   labels: string,
   out: string[],
+  series?: Series,
 ): number {
-  const timestamp = dialect.timestamp(metric.timestampMs)
-  // Each bucket or quantile line is the series' start (`<name>{<labels>,`, made once), the bound's label (made once per
-  // bound and dialect), the value, and what follows it.
-  const histogram = metric.type === 'histogram'
-  const boundName = histogram ? `${name}_bucket` : name
-  const named = legacyName ? [boundName, '{'] : ['{"', escapeLabelValue(boundName), '",']
-  // Joined, not concatenated: one flat string, which the chunk's join copies at once instead of walking a tree of
-  // pieces for every line that repeats it.
-  const start = (labels === ' ' ? named : [...named, labels.slice(1, -2), ',']).join('')
-  const pieces = boundPieces(dialect, histogram ? 'le' : 'quantile')
-  let size = 0
-  const line = (bound: number, value: number, exemplar: Exemplar | undefined) => {
-    let piece = pieces.get(bound)
-    if (piece === undefined) {
-      piece = [histogram ? 'le="' : 'quantile="', dialect.bound(bound), '"} '].join('')
-      if (pieces.size < maxBoundPieces) pieces.set(bound, piece)
-    }
-    const text = formatValue(value)
-    const end = timestamp === '' && exemplar === undefined ? '\n' : `${timestamp}${dialect.exemplar(exemplar)}\n`
-    out.push(start, piece, text, end)
-    size += start.length + piece.length + text.length + end.length
+  let starts = series?.aggregate?.dialect === dialect ? series.aggregate.starts : undefined
+  if (starts === undefined || !sameBounds(series?.aggregate?.bounds as readonly number[], metric)) {
+    starts = lineStarts(dialect, name, legacyName, metric, labels)
+    if (series !== undefined) series.aggregate = { dialect, bounds: boundsOf(metric), starts }
   }
+  const timestamp = dialect.timestamp(metric.timestampMs)
+  let size = 0
+  const line = (start: string, value: number, exemplar: Exemplar | undefined) => {
+    const end =
+      timestamp === '' && exemplar === undefined
+        ? `${formatValue(value)}\n`
+        : `${formatValue(value)}${timestamp}${dialect.exemplar(exemplar)}\n`
+    out.push(start, end)
+    size += start.length + end.length
+  }
+  const bounds = starts.length - 2
   if (metric.type === 'histogram') {
-    const { bounds, cumulativeCounts, exemplars } = metric
-    for (let i = 0; i < bounds.length; i++) {
-      line(bounds[i] as number, cumulativeCounts[i] as number, exemplars === undefined ? undefined : exemplars[i])
+    const { cumulativeCounts, exemplars } = metric
+    for (let i = 0; i < bounds; i++) {
+      line(starts[i] as string, cumulativeCounts[i] as number, exemplars === undefined ? undefined : exemplars[i])
     }
   } else {
-    for (const quantile of metric.quantiles) line(quantile.quantile, quantile.value, undefined)
+    for (let i = 0; i < bounds; i++) line(starts[i] as string, (metric.quantiles[i] as Quantile).value, undefined)
   }
-  const sumName = `${name}_sum`
-  const countName = `${name}_count`
-  size += appendValueLine(
-    legacyName ? sumName : '',
-    legacyName ? labels : quotedSample(sumName, labels),
-    metric.sum,
-    out,
-    timestamp,
-  )
-  size += appendValueLine(
-    legacyName ? countName : '',
-    legacyName ? labels : quotedSample(countName, labels),
-    metric.count,
-    out,
-    timestamp,
-  )
+  line(starts[bounds] as string, metric.sum, undefined)
+  line(starts[bounds + 1] as string, metric.count, undefined)
   const created = dialect.created(name, labels, metric.createdTimestampMs)
   if (created !== '') {
     out.push(created)

@@ -99,7 +99,8 @@ export function* encodeChunks(
         const labels =
           columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
         if (metric.type === 'histogram' || metric.type === 'summary') {
-          size += appendAggregate(dialect, family.name, legacyName, metric, labels, lines)
+          const series = columns === undefined ? undefined : (columns.series[i] as Series)
+          size += appendAggregate(dialect, family.name, legacyName, metric, labels, lines, series)
         } else {
           size += legacyName
             ? appendScalarLine(dialect, valueName, metric, labels, lines)
