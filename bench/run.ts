@@ -195,18 +195,21 @@ for (const [series, runs] of [
   [100_000, 7],
 ] as const)
   gauges.push(await timeBoth('gauges', 'gauges', series, promkitGauges(series), promClientGauges(series), runs, true))
+const histograms: Awaited<ReturnType<typeof timeBoth>>[] = []
 for (const [series, runs] of [
   [1_000, 15],
   [10_000, 7],
 ] as const)
-  await timeBoth(
-    'histograms (11 buckets)',
-    'histograms',
-    series,
-    promkitHistograms(series),
-    promClientHistograms(series),
-    runs,
-    true,
+  histograms.push(
+    await timeBoth(
+      'histograms (11 buckets)',
+      'histograms',
+      series,
+      promkitHistograms(series),
+      promClientHistograms(series),
+      runs,
+      true,
+    ),
   )
 out()
 out('## Exposition formats: encoding one gather of gauges (text, protobuf, and protobuf written with protobufjs)')
@@ -217,6 +220,7 @@ out(
 out()
 out('| series | text | protobuf | protobuf vs text | protobufjs | promkit vs protobufjs | bytes text / protobuf |')
 out('|---|---|---|---|---|---|---|')
+const protobufSpeedUps: number[] = []
 for (const [series, runs] of [
   [10_000, 31],
   [100_000, 9],
@@ -230,6 +234,7 @@ for (const [series, runs] of [
     protobufBytes: number
   }
   child.kill()
+  protobufSpeedUps.push(formats.textMs / formats.protobufMs)
   out(
     `| ${series.toLocaleString('en')} | ${fixed(formats.textMs)} ms | ${fixed(formats.protobufMs)} ms | **${fixed(formats.textMs / formats.protobufMs)}×** | ${fixed(formats.protobufjsMs)} ms | **${fixed(formats.protobufjsMs / formats.protobufMs)}×** | ${formats.textBytes.toLocaleString('en')} / ${formats.protobufBytes.toLocaleString('en')} |`,
   )
@@ -394,6 +399,13 @@ out('## Targets')
 out()
 const at = (series: number) => gauges.find((g) => g.series === series) as (typeof gauges)[number]
 const check = (ok: boolean) => (ok ? 'met' : '**not met**')
+out(
+  `- Protobuf no slower than text at 10k and 100k series: ${protobufSpeedUps.map((x) => `${fixed(x)}×`).join(', ')}, ${check(protobufSpeedUps.every((x) => x >= 1))}`,
+)
+const histogramRatios = histograms.map((h) => ({ prom: h.p / h.m, go: h.go === undefined ? 0 : h.go.medianMs / h.m }))
+out(
+  `- Const histograms (11 buckets) at 1k and 10k: ≥ 4× prom-client (${histogramRatios.map((r) => `${fixed(r.prom)}×`).join(', ')}) and ≥ 3× client_golang (${histogramRatios.map((r) => `${fixed(r.go)}×`).join(', ')}), ${check(histogramRatios.every((r) => r.prom >= 4 && r.go >= 3))}`,
+)
 out(
   `- ≥ 4× prom-client at 10k gauges: ${fixed(at(10_000).p / at(10_000).m)}×, ${check(at(10_000).p / at(10_000).m >= 4)}; at 100k: ${fixed(at(100_000).p / at(100_000).m)}×, ${check(at(100_000).p / at(100_000).m >= 4)}`,
 )
