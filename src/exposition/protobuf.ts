@@ -13,7 +13,7 @@ export const protobufContentType =
   'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited'
 
 /** Chunks are cut after the family that takes them past this many bytes. */
-export const defaultChunkBytes = 64 * 1024
+const defaultChunkBytes = 64 * 1024
 
 const wireVarint = 0
 const wireFixed64 = 1

@@ -1,0 +1,63 @@
+// Peers: promtool
+import { spawnSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { parse } from 'yaml'
+
+// Every rules file in deploy/monitoring passes `promtool check rules`; every alert has a `promtool test rules` case
+// that fires it (next to series that must not), every recording rule a case that checks its value; and the tests pass.
+
+const monitoring = new URL('../../deploy/monitoring', import.meta.url).pathname
+
+interface RuleFile {
+  groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[]
+}
+interface RuleTests {
+  rule_files: string[]
+  tests: {
+    alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[]
+    promql_expr_test?: { expr: string }[]
+  }[]
+}
+
+function promtool(dir: string, ...args: string[]) {
+  const run = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+  if (run.error) throw run.error
+  return { status: run.status, output: `${run.stdout}${run.stderr}` }
+}
+
+for (const exporter of readdirSync(monitoring)) {
+  const dir = join(monitoring, exporter)
+  const files = readdirSync(dir)
+  const ruleFiles = files.filter((file) => file.endsWith('.yml') && !file.endsWith('.test.yml'))
+  t.test(`${exporter}: rules check, and each rule is unit-tested`, async (t) => {
+    t.ok(ruleFiles.length > 0, `${exporter} has rules`)
+    for (const file of ruleFiles) {
+      const rules = (parse(readFileSync(join(dir, file), 'utf8')) as RuleFile).groups.flatMap((group) => group.rules)
+      const count = rules.length
+      t.same(promtool(dir, 'check', 'rules', file), {
+        status: 0,
+        output: `Checking ${file}\n  SUCCESS: ${count} rules found\n\n`,
+      })
+      const testFile = file.replace(/\.yml$/, '.test.yml')
+      t.ok(files.includes(testFile), `${file} has ${testFile}`)
+      const tests = parse(readFileSync(join(dir, testFile), 'utf8')) as RuleTests
+      t.ok(tests.rule_files.includes(file), `${testFile} tests ${file}`)
+      const fired = new Set(
+        tests.tests.flatMap((test) =>
+          (test.alert_rule_test ?? []).filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => c.alertname),
+        ),
+      )
+      const evaluated = new Set(tests.tests.flatMap((test) => (test.promql_expr_test ?? []).map((c) => c.expr)))
+      for (const rule of rules) {
+        if (rule.alert !== undefined) t.ok(fired.has(rule.alert), `${rule.alert}: a case fires it`)
+        if (rule.record !== undefined) t.ok(evaluated.has(rule.record), `${rule.record}: a case checks its value`)
+      }
+      t.same(promtool(dir, 'test', 'rules', testFile), {
+        status: 0,
+        output: `Unit Testing:  ${testFile}\n  SUCCESS\n\n`,
+      })
+    }
+  })
+}
