@@ -14,16 +14,21 @@ export interface RunningPrometheus {
 }
 
 /**
- * Starts Prometheus with the given `scrape_configs` (YAML, indented as list items under it) and extra flags (e.g.
- * `--enable-feature=native-histograms`).
+ * Starts Prometheus with the given `scrape_configs` (YAML, indented as list items under it), extra flags (e.g.
+ * `--enable-feature=native-histograms`) and rule files (evaluated every second, as targets are scraped).
  */
 export async function startPrometheus(
   scrapeConfigs: string,
   flags: readonly string[] = [],
+  ruleFiles: readonly string[] = [],
 ): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'))
   const config = join(dir, 'prometheus.yml')
-  writeFileSync(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n${scrapeConfigs}`)
+  const rules = ruleFiles.length === 0 ? '' : `rule_files:\n${ruleFiles.map((file) => `  - ${file}\n`).join('')}`
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n${rules}scrape_configs:\n${scrapeConfigs}`,
+  )
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(
