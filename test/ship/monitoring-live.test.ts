@@ -1,5 +1,5 @@
 // Peers: prometheus redis-server go sarama govmomi openssl
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
@@ -37,6 +37,18 @@ function rulesOf(folder: string): { files: string[]; rules: Rule[] } {
   return { files, rules }
 }
 
+/** A dashboard's panel queries, with its `$job` and `$instance` variables matching every job and instance. */
+function panelQueries(folder: string): { title: string; expr: string }[] {
+  const file = join(monitoring, folder, 'dashboard.json')
+  if (!existsSync(file)) return []
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[]
+  }
+  return dashboard.panels.flatMap((panel) =>
+    panel.targets.map((target) => ({ title: panel.title, expr: target.expr.replace(/\$(job|instance)\b/g, '.+') })),
+  )
+}
+
 /** The metric names an expression reads by name (those starting with one of `prefixes`), and the name patterns. */
 function namesIn(expr: string, prefixes: readonly string[]): { names: string[]; patterns: string[] } {
   const patterns = [...expr.matchAll(/__name__=~"([^"]+)"/g)].map((match) => match[1] as string)
@@ -51,7 +63,7 @@ function namesIn(expr: string, prefixes: readonly string[]): { names: string[]; 
 interface Legitimate {
   /** Name patterns the exporter does not serve. */
   readonly absent?: ReadonlySet<string>
-  /** Recording rules without data from this peer. */
+  /** Recording rules, or dashboard panels by title, without data from this peer. */
   readonly empty?: ReadonlySet<string>
 }
 
@@ -107,19 +119,39 @@ async function liveCheck(
       else t.ok(matching.length > 0, `${name}: ${pattern} matches ${matching.join(', ')}`)
     }
   }
+  for (const panel of folders.flatMap(panelQueries)) {
+    const data = (await prometheus.query(panel.expr)).length > 0
+    if (empty.has(panel.title)) t.notOk(data, `panel ${panel.title}: no data here, as expected`)
+    else t.ok(data, `panel ${panel.title}: ${panel.expr} has data`)
+    const { names, patterns } = namesIn(panel.expr, prefixes)
+    for (const metric of names) t.ok(served.has(metric), `panel ${panel.title}: ${metric} is served`)
+    for (const pattern of patterns) {
+      t.ok(
+        [...served].some((metric) => new RegExp(`^(?:${pattern})$`).test(metric)),
+        `panel ${panel.title}: ${pattern}`,
+      )
+    }
+  }
 }
 
 t.test('system and promkit rules against the system exporter scraped by Prometheus', async (t) => {
   const exporter = await startExporter(t, systemExporter, [])
   // A single-target exporter has no multi-target scrapes to count errors of.
   const singleTarget = new Set(['.+_target_scrape_request_errors_total'])
-  await liveCheck(t, exporter.port, ['promkit', 'system'], ['node', 'promhttp'], { absent: singleTarget })
+  // The dashboard's failing-collectors panel shows only failures, and none fail here.
+  const empty = new Set(['Collectors failing (worst over 5m)'])
+  await liveCheck(t, exporter.port, ['promkit', 'system'], ['node', 'promhttp', 'process'], {
+    absent: singleTarget,
+    empty,
+  })
 })
 
 t.test('redis rules against the redis exporter and a real redis-server, scraped by Prometheus', async (t) => {
   const redis = await startRedis(t, ['--maxmemory', '100mb'])
   const exporter = await startExporter(t, redisExporterBin, ['--redis.addr', redis.url])
-  await liveCheck(t, exporter.port, ['promkit', 'redis'], ['redis', 'promhttp'])
+  await liveCheck(t, exporter.port, ['promkit', 'redis'], ['redis', 'promhttp', 'process'], {
+    empty: new Set(['Collectors failing (worst over 5m)']),
+  })
 })
 
 t.test('kafka rules against the kafka exporter and a mock cluster (sarama), scraped by Prometheus', async (t) => {
