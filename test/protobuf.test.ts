@@ -206,7 +206,7 @@ t.test('large messages, lengths of several bytes, and chunks cut between familie
   const wideFamily = decoded.find((family) => family.name === 'wide') as { help: string; metric: unknown[] }
   t.equal(wideFamily.help.length, 20_000, 'a help of 20,000 bytes, behind a three-byte length')
   t.equal(wideFamily.metric.length, 3000)
-  const chunks = [...encodeProtobufChunks(families, 100)]
+  const chunks = [...encodeProtobufChunks(families, { chunkSize: 100 })]
   t.equal(chunks.length, 14, '14 chunks: three small families to each, then the last one and the wide family')
   t.ok(
     chunks.slice(0, -1).every((chunk) => chunk.length >= 100),

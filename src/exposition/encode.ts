@@ -131,8 +131,7 @@ export function encode(families: readonly MetricFamily[], format: TextFormat, op
 
 /** Encodes families as the protobuf exposition (length-delimited `MetricFamily` messages) in one buffer. */
 export function encodeProtobuf(families: readonly MetricFamily[], options: EncodeOptions = {}): Buffer {
-  const escaped = escapeFamilies(families, options.escaping ?? defaultEscapingScheme)
-  return Buffer.concat([...encodeProtobufChunks(escaped, options.chunkSize)])
+  return Buffer.concat([...encodeProtobufChunks(families, options)])
 }
 
 /**
@@ -163,9 +162,7 @@ export function encodeBody(
   options: EncodeOptions = {},
 ): string | Buffer | AsyncIterable<string | Buffer> {
   const chunks: Iterator<string | Buffer, void> =
-    format === 'protobuf'
-      ? encodeProtobufChunks(escapeFamilies(families, options.escaping ?? defaultEscapingScheme), options.chunkSize)
-      : encodeChunks(families, format, options)
+    format === 'protobuf' ? encodeProtobufChunks(families, options) : encodeChunks(families, format, options)
   const first = chunks.next()
   const second = chunks.next()
   if (second.done) return first.done ? (format === 'protobuf' ? Buffer.alloc(0) : '') : first.value

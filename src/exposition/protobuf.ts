@@ -5,6 +5,8 @@ import type { HistogramMetric, Metric, MetricType, NativeBuckets, SummaryMetric 
 import type { Desc } from '../desc.js'
 import type { Exemplar } from '../exemplar.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
+import type { EncodeOptions } from './encode.js'
+import { defaultEscapingScheme, escapeFamilies } from './escaping.js'
 import type { SparseBuckets } from '../native-buckets.js'
 import { type Series, labelValueAt } from '../series-cache.js'
 
@@ -318,15 +320,16 @@ function family(writer: ProtoWriter, value: MetricFamily): void {
 }
 
 /**
- * Encodes families as the protobuf exposition, in chunks of about `chunkBytes` (cut between families). Pure: the
- * same families always give the same bytes.
+ * Encodes families as the protobuf exposition, in chunks of about `options.chunkSize` bytes (cut between families),
+ * names escaped as `options.escaping` says. Pure: the same families always give the same bytes.
  */
 export function* encodeProtobufChunks(
   families: readonly MetricFamily[],
-  chunkBytes: number = defaultChunkBytes,
+  options: Pick<EncodeOptions, 'chunkSize' | 'escaping'> = {},
 ): Generator<Buffer, void, undefined> {
+  const chunkBytes = options.chunkSize ?? defaultChunkBytes
   const writer = new ProtoWriter(chunkBytes + chunkBytes / 4)
-  for (const value of families) {
+  for (const value of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
     family(writer, value)
     if (writer.pos >= chunkBytes) yield writer.take()
   }

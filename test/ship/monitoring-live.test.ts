@@ -2,7 +2,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parse } from 'yaml'
 import t, { type Test } from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
 import { secret, startExporter } from '../helpers/exporter-process.js'
@@ -12,6 +11,7 @@ import { startFakeKubelet, summaryFixture } from '../helpers/kubernetes.js'
 import { probeModules, startProbeTargets } from '../helpers/probe-targets.js'
 import { startPrometheus } from '../helpers/prometheus.js'
 import { redisExporterBin, startRedis } from '../helpers/redis.js'
+import { type Rule, monitoring, rulesIn } from '../helpers/rules.js'
 import { systemExporter } from '../helpers/system.js'
 import { startVcsim, vcsimUser, vsphereExporterBin } from '../helpers/vsphere.js'
 
@@ -19,21 +19,12 @@ import { startVcsim, vcsimUser, vsphereExporterBin } from '../helpers/vsphere.js
 // evaluates, every recording rule has data, and every metric name a rule reads (or name pattern it matches) is one
 // the exporter serves, but for the few listed with the reason they are absent here.
 
-const monitoring = new URL('../../deploy/monitoring', import.meta.url).pathname
 const kubeletExporterBin = new URL('../../collectors/kubelet/dist/main.js', import.meta.url).pathname
 const probeExporterBin = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
 
-interface Rule {
-  alert?: string
-  record?: string
-  expr: string
-}
-
 function rulesOf(folder: string): { files: string[]; rules: Rule[] } {
   const files = ['alerts.yml', 'rules.yml'].map((file) => join(monitoring, folder, file))
-  const rules = files.flatMap((file) =>
-    (parse(readFileSync(file, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules),
-  )
+  const rules = files.flatMap(rulesIn)
   return { files, rules }
 }
 

@@ -4,15 +4,11 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
+import { monitoring, rulesIn } from '../helpers/rules.js'
 
 // Every rules file in deploy/monitoring passes `promtool check rules`; every alert has a `promtool test rules` case
 // that fires it (next to series that must not), every recording rule a case that checks its value; and the tests pass.
 
-const monitoring = new URL('../../deploy/monitoring', import.meta.url).pathname
-
-interface RuleFile {
-  groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[]
-}
 interface RuleTests {
   rule_files: string[]
   tests: {
@@ -34,7 +30,7 @@ for (const exporter of readdirSync(monitoring)) {
   t.test(`${exporter}: rules check, and each rule is unit-tested`, async (t) => {
     t.ok(ruleFiles.length > 0, `${exporter} has rules`)
     for (const file of ruleFiles) {
-      const rules = (parse(readFileSync(join(dir, file), 'utf8')) as RuleFile).groups.flatMap((group) => group.rules)
+      const rules = rulesIn(join(dir, file))
       const count = rules.length
       t.same(promtool(dir, 'check', 'rules', file), {
         status: 0,
