@@ -28,16 +28,25 @@ function rulesOf(folder: string): { files: string[]; rules: Rule[] } {
   return { files, rules }
 }
 
-/** A dashboard's panel queries, with its `$job` and `$instance` variables matching every job and instance. */
-function panelQueries(folder: string): { title: string; expr: string }[] {
+/**
+ * A dashboard's panel queries, and the series selectors of its `label_values` variables, with the `$job` and
+ * `$instance` variables matching every job and instance.
+ */
+function dashboardQueries(folder: string): { title: string; expr: string }[] {
   const file = join(monitoring, folder, 'dashboard.json')
   if (!existsSync(file)) return []
   const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+    templating: { list: { name: string; query: string }[] }
     panels: { title: string; targets: { expr: string }[] }[]
   }
-  return dashboard.panels.flatMap((panel) =>
-    panel.targets.map((target) => ({ title: panel.title, expr: target.expr.replace(/\$(job|instance)\b/g, '.+') })),
+  const variables = dashboard.templating.list.flatMap((variable) => {
+    const selector = /^label_values\((.+), \w+\)$/.exec(variable.query)?.[1]
+    return selector === undefined ? [] : [{ title: `variable ${variable.name}`, expr: selector }]
+  })
+  const panels = dashboard.panels.flatMap((panel) =>
+    panel.targets.map((target) => ({ title: panel.title, expr: target.expr })),
   )
+  return [...variables, ...panels].map((query) => ({ ...query, expr: query.expr.replace(/\$(job|instance)\b/g, '.+') }))
 }
 
 /** The metric names an expression reads by name (those starting with one of `prefixes`), and the name patterns. */
@@ -110,7 +119,7 @@ async function liveCheck(
       else t.ok(matching.length > 0, `${name}: ${pattern} matches ${matching.join(', ')}`)
     }
   }
-  for (const panel of folders.flatMap(panelQueries)) {
+  for (const panel of folders.flatMap(dashboardQueries)) {
     const data = (await prometheus.query(panel.expr)).length > 0
     if (empty.has(panel.title)) t.notOk(data, `panel ${panel.title}: no data here, as expected`)
     else t.ok(data, `panel ${panel.title}: ${panel.expr} has data`)
@@ -149,7 +158,10 @@ t.test('kafka rules against the kafka exporter and a mock cluster (sarama), scra
   const kafka = await startKafkaMock(t, seedSpec)
   const exporter = await startExporter(t, kafkaExporterBin, ['--kafka.server', kafka.address])
   // The mock's offsets do not move: no topic is written to, so no lag can be put in seconds of writes.
-  const empty = new Set(['consumergroup_topic:kafka_consumergroup_lag_seconds:estimate'])
+  const empty = new Set([
+    'consumergroup_topic:kafka_consumergroup_lag_seconds:estimate',
+    'Consumer group lag (seconds of writes)',
+  ])
   await liveCheck(t, exporter.port, ['kafka'], ['kafka'], { empty })
 })
 

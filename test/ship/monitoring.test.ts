@@ -4,10 +4,12 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
+import { dashboardFile, dashboards } from '../../deploy/monitoring/dashboards.js'
 import { monitoring, rulesIn } from '../helpers/rules.js'
 
 // Every rules file in deploy/monitoring passes `promtool check rules`; every alert has a `promtool test rules` case
 // that fires it (next to series that must not), every recording rule a case that checks its value; and the tests pass.
+// Every folder has the dashboard deploy/monitoring/dashboards.ts builds for it, written as built.
 
 interface RuleTests {
   rule_files: string[]
@@ -23,7 +25,22 @@ function promtool(dir: string, ...args: string[]) {
   return { status: run.status, output: `${run.stdout}${run.stderr}` }
 }
 
-for (const exporter of readdirSync(monitoring)) {
+const folders = readdirSync(monitoring, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+
+t.test('each folder has its dashboard, written as deploy/monitoring/dashboards.ts builds it', async (t) => {
+  t.same(Object.keys(dashboards).sort(), [...folders].sort())
+  for (const [folder, spec] of Object.entries(dashboards)) {
+    const written = readFileSync(join(monitoring, folder, 'dashboard.json'), 'utf8')
+    t.equal(written, dashboardFile(spec), `${folder}/dashboard.json is up to date (npm run dashboards)`)
+    for (const panel of spec.panels) {
+      for (const [expr] of panel.queries) t.match(expr, /\$sel|job=~"\$job"/, `${folder}: ${panel.title} is by job`)
+    }
+  }
+})
+
+for (const exporter of folders) {
   const dir = join(monitoring, exporter)
   const files = readdirSync(dir)
   const ruleFiles = files.filter((file) => file.endsWith('.yml') && !file.endsWith('.test.yml'))
