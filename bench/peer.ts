@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { Registry, encode, encodeStream } from 'promkit'
+import { Registry, encode, encodeChunks, encodeStream } from 'promkit'
 import { SelfMetrics, collectorOutcomes } from '../src/runtime/self-metrics.js'
 import { defineExporter } from 'promkit/exporter'
 import { timeFormats } from './formats.js'
@@ -14,16 +14,15 @@ const [peer, mode, seriesText, portText] = process.argv.slice(2) as [string, str
 const series = Number(seriesText)
 
 if (mode.startsWith('encode-')) {
-  // gather+encode (promkit) or collect()+metrics() (prom-client), `portText` times after 3 warm-up runs; prints the
-  // median.
+  // gather+encode into the body's bytes (promkit, as client_golang's peer does) or collect()+metrics() into a string
+  // (prom-client), `portText` times after 3 warm-up runs; prints the median.
   const runs = Number(portText)
   const histograms = mode === 'encode-histograms'
   const scrape: () => Promise<unknown> =
     peer === 'promkit'
-      ? (
-          (registry) => async () =>
-            encode((await registry.gather()).families, 'text')
-        )(histograms ? promkitHistograms(series) : promkitGauges(series))
+      ? ((registry) => async () => [...encodeChunks((await registry.gather()).families, 'text')])(
+          histograms ? promkitHistograms(series) : promkitGauges(series),
+        )
       : (
           (registry) => () =>
             registry.metrics()
@@ -117,7 +116,7 @@ if (mode.startsWith('encode-')) {
       return (await (promClientRegistry as NonNullable<typeof promClientRegistry>).metrics()).length
     const { families } = await promkitRegistry.gather()
     let bytes = 0
-    for await (const chunk of Readable.from(encodeStream(families, 'text'))) bytes += (chunk as string).length
+    for await (const chunk of Readable.from(encodeStream(families, 'text'))) bytes += (chunk as Buffer).length
     return bytes
   }
   const measure = async () => {

@@ -61,7 +61,6 @@ export { isValidLabelName, isValidMetricName, nameValidationScheme, setNameValid
 export type { NameValidationScheme } from './names.js'
 export {
   contentTypes,
-  defaultChunkCharacters,
   encode,
   encodeBody,
   encodeChunks,
@@ -69,6 +68,7 @@ export {
   encodeStream,
 } from './exposition/encode.js'
 export type { EncodeOptions, ExpositionFormat, TextFormat } from './exposition/encode.js'
+export { defaultChunkBytes } from './exposition/byte-writer.js'
 export { negotiate, negotiateExposition } from './exposition/negotiate.js'
 export type { Negotiated } from './exposition/negotiate.js'
 export { defaultEscapingScheme, escapeName, escapingSchemes, unescapeName } from './exposition/escaping.js'

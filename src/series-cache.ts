@@ -18,7 +18,7 @@ export interface Series {
   protoLabels: Buffer | undefined
   /** A histogram or summary's line starts in the text format last written, while its bounds stay the same. */
   aggregate:
-    | { readonly dialect: Dialect; readonly bounds: readonly number[]; readonly starts: readonly string[] }
+    | { readonly dialect: Dialect; readonly bounds: readonly number[]; readonly starts: readonly Buffer[] }
     | undefined
   /** Its position among the descriptor's series in label order; -1 until ranked. */
   rank: number

@@ -203,7 +203,11 @@ t.test('encodeChunks cuts a 100k-series scrape into bounded chunks that join to 
   const families = await bigFamilies(100_000)
   const chunks = [...encodeChunks(families, 'text')]
   const whole = encode(families, 'text')
-  t.equal(chunks.join(''), whole)
+  t.ok(
+    chunks.every((chunk) => Buffer.isBuffer(chunk)),
+    'chunks are bytes',
+  )
+  t.equal(Buffer.concat(chunks).toString('utf8'), whole)
   t.ok(chunks.length > 40, `${chunks.length} chunks`)
   const longestLine = Math.max(...whole.split('\n').map((line) => line.length + 1))
   t.ok(
@@ -212,43 +216,39 @@ t.test('encodeChunks cuts a 100k-series scrape into bounded chunks that join to 
   )
   t.same([...encodeChunks(families.slice(0, 0), 'text')], [], 'nothing to encode yields nothing')
   const small = [...encodeChunks(await bigFamilies(20), 'openmetrics', { chunkSize: 100 })]
-  t.ok(small.length > 3 && small.at(-1)?.endsWith('# EOF\n'), 'a custom chunk size is honoured')
+  t.ok(small.length > 3 && small.at(-1)?.toString().endsWith('# EOF\n'), 'a custom chunk size is honoured')
 })
 
 t.test('encodeStream lets timers run between chunks', async (t) => {
   const families = await bigFamilies(100_000)
   let ticks = 0
   const timer = setInterval(() => ticks++, 0)
-  let text = ''
-  let chunks = 0
-  for await (const chunk of encodeStream(families, 'openmetrics')) {
-    text += chunk
-    chunks++
-  }
+  const chunks: Buffer[] = []
+  for await (const chunk of encodeStream(families, 'openmetrics')) chunks.push(chunk)
   clearInterval(timer)
-  t.equal(text, encode(families, 'openmetrics'))
-  t.ok(ticks >= 1, `a 0 ms interval fired ${ticks} times during ${chunks} chunks`)
+  t.equal(Buffer.concat(chunks).toString('utf8'), encode(families, 'openmetrics'))
+  t.ok(ticks >= 1, `a 0 ms interval fired ${ticks} times during ${chunks.length} chunks`)
 })
 
 t.test(
-  'encodeBody: one string when the scrape fits in one chunk, chunks with turns of the event loop otherwise',
+  'encodeBody: one buffer when the scrape fits in one chunk, chunks with turns of the event loop otherwise',
   async (t) => {
     const small = await bigFamilies(20)
-    t.equal(encodeBody(small, 'text'), encode(small, 'text'), 'a small scrape is a plain string')
-    t.equal(encodeBody([], 'text'), '', 'nothing to encode is the empty string')
-    t.equal(encodeBody([], 'openmetrics'), '# EOF\n')
+    t.same(encodeBody(small, 'text'), Buffer.from(encode(small, 'text')), 'a small scrape is one buffer')
+    t.same(encodeBody([], 'text'), Buffer.alloc(0), 'nothing to encode is no bytes')
+    t.same(encodeBody([], 'openmetrics'), Buffer.from('# EOF\n'))
     const body = encodeBody(small, 'openmetrics', { chunkSize: 100 })
-    t.not(typeof body, 'string', 'over one chunk, it is streamed')
+    t.notOk(Buffer.isBuffer(body), 'over one chunk, it is streamed')
     // An immediate queued now runs before the second chunk only if the encoder gives the event loop a turn.
     let turned = false
     setImmediate(() => (turned = true))
-    const chunks: string[] = []
+    const chunks: Buffer[] = []
     const seen: boolean[] = []
-    for await (const chunk of body as AsyncIterable<string>) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       chunks.push(chunk)
       seen.push(turned)
     }
-    t.equal(chunks.join(''), encode(small, 'openmetrics'))
+    t.equal(Buffer.concat(chunks).toString('utf8'), encode(small, 'openmetrics'))
     t.ok(chunks.length > 3, `${chunks.length} chunks`)
     t.same(seen.slice(0, 2), [false, true], 'the event loop ran between the first and the second chunk')
   },

@@ -3,12 +3,13 @@ import type { Series } from '../series-cache.js'
 import type { Exemplar } from '../exemplar.js'
 import { isLegacyLabelName, isLegacyMetricName } from '../names.js'
 import type { MetricFamily } from '../families.js'
+import type { ByteWriter } from './byte-writer.js'
 import { escapeLabelValue } from './escape.js'
 import { formatValue } from './numbers.js'
 
 /**
  * What differs between the Prometheus text format and OpenMetrics; the sample lines are written once, in {@link
- * appendScalarLine} and {@link writeAggregate}.
+ * writeScalarLine} and {@link writeAggregate}.
  */
 export interface Dialect {
   /** The HELP/TYPE/UNIT lines of a family. */
@@ -30,6 +31,8 @@ export interface Dialect {
   readonly trailer: string
 }
 
+const lineFeed = 0x0a
+
 /** A metric name as the text formats write it in HELP, TYPE and UNIT lines: as it is, or quoted when not classic. */
 export function metricNameToken(name: string): string {
   return isLegacyMetricName(name) ? name : `"${escapeLabelValue(name)}"`
@@ -49,33 +52,45 @@ export function quotedSample(name: string, labels: string): string {
   return labels.startsWith('{') ? `${quoted},${labels.slice(1)}` : `${quoted}}${labels}`
 }
 
-/**
- * Appends the sample line of a counter, gauge or untyped value to `out` as
- * three pieces: the name, the series' label block (encoded once and cached
- * across scrapes, see series-cache), and the value with whatever follows it
- * (`suffix`: a timestamp and exemplar, or nothing) and the line feed. Writing
- * a series allocates nothing but that last piece; the pieces are joined once
- * per chunk. Returns the characters appended.
- */
-export function appendValueLine(name: string, labels: string, value: number, out: string[], suffix = ''): number {
-  const end = `${formatValue(value)}${suffix}\n`
-  out.push(name, labels, end)
-  return name.length + labels.length + end.length
+/** A sample value as {@link formatValue} writes it; a safe integer, the common case, digit by digit. */
+export function writeSampleValue(out: ByteWriter, value: number): void {
+  if (Number.isSafeInteger(value)) out.integer(value)
+  else out.text(formatValue(value))
 }
 
-/** Like {@link appendValueLine}, for a metric that may carry a timestamp or an exemplar. */
-export function appendScalarLine(
+/**
+ * Writes the sample line of a counter, gauge or untyped value: the name (as bytes when written often), the series'
+ * label block (encoded once and cached across scrapes, see series-cache), the value and whatever follows it
+ * (`suffix`: a timestamp and exemplar, or nothing), and the line feed.
+ */
+export function writeValueLine(
+  out: ByteWriter,
+  name: string | Uint8Array,
+  labels: string,
+  value: number,
+  suffix = '',
+): void {
+  if (typeof name === 'string') out.text(name)
+  else out.raw(name)
+  out.text(labels)
+  writeSampleValue(out, value)
+  if (suffix !== '') out.text(suffix)
+  out.byte(lineFeed)
+}
+
+/** Like {@link writeValueLine}, for a metric that may carry a timestamp or an exemplar. */
+export function writeScalarLine(
+  out: ByteWriter,
   dialect: Dialect,
   name: string,
   metric: ScalarMetric,
   labels: string,
-  out: string[],
-): number {
-  return appendValueLine(
+): void {
+  writeValueLine(
+    out,
     name,
     labels,
     metric.value,
-    out,
     `${dialect.timestamp(metric.timestampMs)}${dialect.exemplar(metric.exemplar)}`,
   )
 }
@@ -96,8 +111,8 @@ function sameBounds(known: readonly number[], metric: HistogramMetric | SummaryM
 
 /**
  * The start of each sample line of a histogram or summary series, up to its value: one per bucket or quantile
- * (`name_bucket{a="x",le="0.5"} `), then the sum's and the count's. Joined, not concatenated: flat strings, which a
- * chunk's join copies at once instead of walking a tree of pieces.
+ * (`name_bucket{a="x",le="0.5"} `), then the sum's and the count's. Joined, not concatenated: flat strings, which
+ * every scrape writes out at once instead of walking a tree of pieces.
  */
 function lineStarts(
   dialect: Dialect,
@@ -105,7 +120,7 @@ function lineStarts(
   legacyName: boolean,
   metric: HistogramMetric | SummaryMetric,
   labels: string,
-): readonly string[] {
+): readonly Buffer[] {
   const histogram = metric.type === 'histogram'
   const boundName = histogram ? `${name}_bucket` : name
   const named = legacyName ? [boundName, '{'] : ['{"', escapeLabelValue(boundName), '",']
@@ -116,59 +131,50 @@ function lineStarts(
   for (const suffix of ['_sum', '_count']) {
     starts.push(legacyName ? [name, suffix, labels].join('') : quotedSample(`${name}${suffix}`, labels))
   }
-  return starts
+  return starts.map((start) => Buffer.from(start))
 }
 
 /**
- * Appends the sample lines of a histogram or summary (buckets or quantiles,
- * then sum, count and `_created`) to `out`, each as two pieces: its start,
- * made on the series' first scrape in this format and kept in the series
- * cache (`series`) while its bounds stay the same, and its value with what
- * follows. `labels` is the series' label block; `legacyName` whether the
- * family's name is of the classic character set (else it is quoted inside the
- * braces). Returns the characters appended.
+ * Writes the sample lines of a histogram or summary (buckets or quantiles, then sum, count and `_created`), each as
+ * its start, made on the series' first scrape in this format and kept in the series cache (`series`) while its
+ * bounds stay the same, and its value with what follows. `labels` is the series' label block; `legacyName` whether
+ * the family's name is of the classic character set (else it is quoted inside the braces).
  */
-export function appendAggregate(
+export function writeAggregate(
+  out: ByteWriter,
   dialect: Dialect,
   name: string,
   legacyName: boolean,
   metric: HistogramMetric | SummaryMetric,
   labels: string,
-  out: string[],
   series?: Series,
-): number {
+): void {
   let starts = series?.aggregate?.dialect === dialect ? series.aggregate.starts : undefined
   if (starts === undefined || !sameBounds(series?.aggregate?.bounds as readonly number[], metric)) {
     starts = lineStarts(dialect, name, legacyName, metric, labels)
     if (series !== undefined) series.aggregate = { dialect, bounds: boundsOf(metric), starts }
   }
   const timestamp = dialect.timestamp(metric.timestampMs)
-  let size = 0
-  const line = (start: string, value: number, exemplar: Exemplar | undefined) => {
-    const end =
-      timestamp === '' && exemplar === undefined
-        ? `${formatValue(value)}\n`
-        : `${formatValue(value)}${timestamp}${dialect.exemplar(exemplar)}\n`
-    out.push(start, end)
-    size += start.length + end.length
+  const line = (start: Buffer, value: number, exemplar: Exemplar | undefined) => {
+    out.raw(start)
+    writeSampleValue(out, value)
+    if (timestamp !== '') out.text(timestamp)
+    if (exemplar !== undefined) out.text(dialect.exemplar(exemplar))
+    out.byte(lineFeed)
   }
   const bounds = starts.length - 2
   if (metric.type === 'histogram') {
     const { cumulativeCounts, exemplars } = metric
     for (let i = 0; i < bounds; i++) {
-      line(starts[i] as string, cumulativeCounts[i] as number, exemplars === undefined ? undefined : exemplars[i])
+      line(starts[i] as Buffer, cumulativeCounts[i] as number, exemplars === undefined ? undefined : exemplars[i])
     }
   } else {
-    for (let i = 0; i < bounds; i++) line(starts[i] as string, (metric.quantiles[i] as Quantile).value, undefined)
+    for (let i = 0; i < bounds; i++) line(starts[i] as Buffer, (metric.quantiles[i] as Quantile).value, undefined)
   }
-  line(starts[bounds] as string, metric.sum, undefined)
-  line(starts[bounds + 1] as string, metric.count, undefined)
+  line(starts[bounds] as Buffer, metric.sum, undefined)
+  line(starts[bounds + 1] as Buffer, metric.count, undefined)
   const created = dialect.created(name, labels, metric.createdTimestampMs)
-  if (created !== '') {
-    out.push(created)
-    size += created.length
-  }
-  return size
+  if (created !== '') out.text(created)
 }
 
 /** No `_created` lines: the Prometheus text format, and OpenMetrics unless asked for them. */

@@ -4,7 +4,8 @@ import type { Metric } from '../const-metric.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
 import { isLegacyMetricName } from '../names.js'
-import { type Dialect, appendAggregate, appendScalarLine, appendValueLine, quotedSample } from './dialect.js'
+import { ByteWriter, defaultChunkBytes } from './byte-writer.js'
+import { type Dialect, quotedSample, writeAggregate, writeScalarLine, writeValueLine } from './dialect.js'
 import { type EscapingScheme, defaultEscapingScheme, escapeFamilies } from './escaping.js'
 import { openMetricsCreatedDialect, openMetricsDialect, openMetricsName } from './openmetrics.js'
 import { encodeProtobufChunks, protobufContentType } from './protobuf.js'
@@ -23,12 +24,9 @@ export const contentTypes: Readonly<Record<ExpositionFormat, string>> = Object.f
   protobuf: protobufContentType,
 })
 
-/** Chunks are cut once they reach this many characters (about 64 KiB of mostly ASCII). */
-export const defaultChunkCharacters = 64 * 1024
-
 /** How an exposition is written, beyond its format. */
 export interface EncodeOptions {
-  /** Chunks are cut once they reach about this many characters (bytes, for protobuf). Default 64 KiB. */
+  /** Chunks are cut once they reach about this many bytes. Default 64 KiB. */
   readonly chunkSize?: number
   /**
    * OpenMetrics: a `_created` line after each counter, histogram and summary that has a created timestamp, as
@@ -59,29 +57,24 @@ function dialectFor(format: TextFormat, options: EncodeOptions): Dialect {
 }
 
 /**
- * Encodes families as a sequence of text chunks of about `options.chunkSize`
- * characters each, so a large scrape is never one giant string. Pure: the
- * same families always give the same text.
+ * Encodes families as a sequence of chunks of UTF-8 text of about `options.chunkSize` bytes each (cut between
+ * series), so a large scrape is never one giant string or buffer. Pure: the same families always give the same text.
  */
 export function* encodeChunks(
   families: readonly MetricFamily[],
   format: TextFormat,
   options: EncodeOptions = {},
-): Generator<string, void, undefined> {
+): Generator<Buffer, void, undefined> {
   const dialect = dialectFor(format, options)
-  const chunkCharacters = options.chunkSize ?? defaultChunkCharacters
-  // Lines, or the pieces of a line, are gathered in an array and joined once per chunk: far less for the garbage
-  // collector than a string per line, and one flat string per chunk.
-  let lines: string[] = []
-  let size = 0
+  const chunkBytes = options.chunkSize ?? defaultChunkBytes
+  const out = new ByteWriter(Math.ceil(chunkBytes * 1.25))
   for (const family of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
-    const header = dialect.header(family)
-    lines.push(header)
-    size += header.length
+    out.text(dialect.header(family))
     // A name outside the classic character set (allowed by the `allow-utf-8` escaping) goes, quoted, inside the
     // braces: the sample lines start with `{"name",` instead of the name.
     const legacyName = isLegacyMetricName(family.name)
     const valueName = dialect.valueName(family)
+    const valueNameBytes = Buffer.from(valueName)
     // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs
     // encoded here.
     const columns = family instanceof GatheredFamily ? family.columns : undefined
@@ -92,41 +85,32 @@ export function* encodeChunks(
         // A plain value, held in the columns only.
         const { series, values } = columns as GatheredFamily['columns']
         const labels = (series[i] as Series).labels
-        size += legacyName
-          ? appendValueLine(valueName, labels, values[i] as number, lines)
-          : appendValueLine('', quotedSample(valueName, labels), values[i] as number, lines)
+        if (legacyName) writeValueLine(out, valueNameBytes, labels, values[i] as number)
+        else writeValueLine(out, '', quotedSample(valueName, labels), values[i] as number)
       } else {
         const labels =
           columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
         if (metric.type === 'histogram' || metric.type === 'summary') {
           const series = columns === undefined ? undefined : (columns.series[i] as Series)
-          size += appendAggregate(dialect, family.name, legacyName, metric, labels, lines, series)
+          writeAggregate(out, dialect, family.name, legacyName, metric, labels, series)
         } else {
-          size += legacyName
-            ? appendScalarLine(dialect, valueName, metric, labels, lines)
-            : appendScalarLine(dialect, '', metric, quotedSample(valueName, labels), lines)
+          if (legacyName) writeScalarLine(out, dialect, valueName, metric, labels)
+          else writeScalarLine(out, dialect, '', metric, quotedSample(valueName, labels))
           if (metric.createdTimestampMs !== undefined) {
-            const created = dialect.created(openMetricsName(family), labels, metric.createdTimestampMs)
-            lines.push(created)
-            size += created.length
+            out.text(dialect.created(openMetricsName(family), labels, metric.createdTimestampMs))
           }
         }
       }
-      if (size >= chunkCharacters) {
-        yield lines.join('')
-        lines = []
-        size = 0
-      }
+      if (out.pos >= chunkBytes) yield out.take()
     }
   }
-  lines.push(dialect.trailer)
-  const last = lines.join('')
-  if (last !== '') yield last
+  out.text(dialect.trailer)
+  if (out.pos > 0) yield out.finish()
 }
 
 /** Encodes families into one string: convenient for tests and small scrapes. */
 export function encode(families: readonly MetricFamily[], format: TextFormat, options: EncodeOptions = {}): string {
-  return [...encodeChunks(families, format, options)].join('')
+  return Buffer.concat([...encodeChunks(families, format, options)]).toString('utf8')
 }
 
 /** Encodes families as the protobuf exposition (length-delimited `MetricFamily` messages) in one buffer. */
@@ -143,7 +127,7 @@ export async function* encodeStream(
   families: readonly MetricFamily[],
   format: TextFormat,
   options: EncodeOptions = {},
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<Buffer, void, undefined> {
   for (const chunk of encodeChunks(families, format, options)) {
     yield chunk
     await nextTurn()
@@ -151,24 +135,24 @@ export async function* encodeStream(
 }
 
 /**
- * An HTTP response body: the exposition as one string (or buffer, for
- * protobuf) when it fits in one chunk, so small scrapes skip the stream
- * machinery (and chunked transfer encoding) entirely; otherwise chunks with
- * the event loop let run between them, as {@link encodeStream} does.
+ * An HTTP response body: the exposition as one buffer when it fits in one
+ * chunk, so small scrapes skip the stream machinery (and chunked transfer
+ * encoding) entirely; otherwise chunks with the event loop let run between
+ * them, as {@link encodeStream} does.
  */
 export function encodeBody(
   families: readonly MetricFamily[],
   format: ExpositionFormat,
   options: EncodeOptions = {},
-): string | Buffer | AsyncIterable<string | Buffer> {
-  const chunks: Iterator<string | Buffer, void> =
+): Buffer | AsyncIterable<Buffer> {
+  const chunks: Iterator<Buffer, void> =
     format === 'protobuf' ? encodeProtobufChunks(families, options) : encodeChunks(families, format, options)
   const first = chunks.next()
   const second = chunks.next()
-  if (second.done) return first.done ? (format === 'protobuf' ? Buffer.alloc(0) : '') : first.value
+  if (second.done) return first.done ? Buffer.alloc(0) : first.value
   return (async function* () {
-    yield first.value as string | Buffer
-    for (let next: IteratorResult<string | Buffer, void> = second; !next.done; next = chunks.next()) {
+    yield first.value as Buffer
+    for (let next: IteratorResult<Buffer, void> = second; !next.done; next = chunks.next()) {
       await nextTurn()
       yield next.value
     }

@@ -5,6 +5,7 @@ import type { HistogramMetric, Metric, MetricType, NativeBuckets, SummaryMetric 
 import type { Desc } from '../desc.js'
 import type { Exemplar } from '../exemplar.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
+import { ByteWriter, defaultChunkBytes } from './byte-writer.js'
 import type { EncodeOptions } from './encode.js'
 import { defaultEscapingScheme, escapeFamilies } from './escaping.js'
 import type { SparseBuckets } from '../native-buckets.js'
@@ -14,31 +15,14 @@ import { type Series, labelValueAt } from '../series-cache.js'
 export const protobufContentType =
   'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited'
 
-/** Chunks are cut after the family that takes them past this many bytes. */
-const defaultChunkBytes = 64 * 1024
-
 const wireVarint = 0
 const wireFixed64 = 1
 const wireBytes = 2
 
 const metricTypes: Readonly<Record<MetricType, number>> = { counter: 0, gauge: 1, summary: 2, untyped: 3, histogram: 4 }
 
-/** A growable byte buffer with protobuf's wire primitives. */
-class ProtoWriter {
-  buffer: Buffer
-  pos = 0
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size)
-  }
-
-  private room(bytes: number): void {
-    if (this.pos + bytes <= this.buffer.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.pos + bytes))
-    this.buffer.copy(grown, 0, 0, this.pos)
-    this.buffer = grown
-  }
-
+/** A byte writer with protobuf's wire primitives. */
+class ProtoWriter extends ByteWriter {
   /** A varint of a non-negative integer (up to 2^64; fractions are cut). */
   varint(value: number): void {
     this.room(10)
@@ -95,12 +79,6 @@ class ProtoWriter {
     this.pos += this.buffer.write(value, this.pos, 'utf8')
   }
 
-  raw(bytes: Buffer): void {
-    this.room(bytes.length)
-    this.buffer.set(bytes, this.pos)
-    this.pos += bytes.length
-  }
-
   /**
    * A whole `Metric` of a counter, gauge or untyped series with nothing but its value, the bulk of most scrapes:
    * written in one go, its length known in advance.
@@ -149,14 +127,6 @@ class ProtoWriter {
     this.pos = start
     this.varint(length)
     this.pos = end
-  }
-
-  /** The bytes written so far, and a fresh buffer for what follows. */
-  take(): Buffer {
-    const written = this.buffer.subarray(0, this.pos)
-    this.buffer = Buffer.allocUnsafe(this.buffer.length)
-    this.pos = 0
-    return written
   }
 }
 
@@ -328,10 +298,10 @@ export function* encodeProtobufChunks(
   options: Pick<EncodeOptions, 'chunkSize' | 'escaping'> = {},
 ): Generator<Buffer, void, undefined> {
   const chunkBytes = options.chunkSize ?? defaultChunkBytes
-  const writer = new ProtoWriter(chunkBytes + chunkBytes / 4)
+  const writer = new ProtoWriter(Math.ceil(chunkBytes * 1.25))
   for (const value of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
     family(writer, value)
     if (writer.pos >= chunkBytes) yield writer.take()
   }
-  if (writer.pos > 0) yield writer.take()
+  if (writer.pos > 0) yield writer.finish()
 }

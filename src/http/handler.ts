@@ -15,7 +15,7 @@ const plainText = 'text/plain; charset=utf-8'
 export const maxScrapeTimeoutMs = 3_600_000
 
 /** Bodies shorter than this are sent as they are: gzip would save little and cost more than the bytes. */
-const compressFromCharacters = 1024
+const compressFromBytes = 1024
 
 /** promhttp's `HandlerOpts.ErrorHandling`: on a collector error, serve what succeeded, or answer 500. */
 export const errorHandlings = ['continue', 'http500'] as const
@@ -244,19 +244,19 @@ export class MetricsHandler {
       createdSamples: options.openMetricsCreatedSamples === true,
       escaping,
     })
-    const whole = typeof encoded === 'string' || Buffer.isBuffer(encoded) ? encoded : undefined
+    const whole = Buffer.isBuffer(encoded) ? encoded : undefined
     const compressing = options.compression !== false
     const gzipped =
       compressing &&
       acceptsGzip(request.headers['accept-encoding']) &&
-      (whole === undefined || whole.length >= compressFromCharacters)
+      (whole === undefined || whole.length >= compressFromBytes)
     const headers = {
       'content-type': contentType,
       ...(compressing ? { vary: 'Accept-Encoding' } : {}),
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
     }
     if (whole !== undefined) return { status: 200, headers, body: gzipped ? await gzipAsync(whole) : whole }
-    const chunks = encoded as AsyncIterable<string | Buffer>
+    const chunks = encoded as AsyncIterable<Buffer>
     if (!gzipped) return { status: 200, headers, body: Readable.from(chunks) }
     // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way
     // round.

@@ -202,14 +202,14 @@ t.test(
     app.addHook('onSend', async (request, reply, payload) => {
       if (request.url === '/metrics') {
         reply.header('x-scraped-by', 'shop')
-        seen.push(`${reply.getHeader('content-type') as string} ${typeof payload}`)
+        seen.push(`${reply.getHeader('content-type') as string} ${Buffer.isBuffer(payload) ? 'bytes' : typeof payload}`)
       }
       return payload
     })
     const answer = await app.inject({ method: 'GET', url: '/metrics' })
     t.same(
       [answer.statusCode, answer.headers['x-scraped-by'], seen],
-      [200, 'shop', ['text/plain; version=0.0.4; charset=utf-8 string']],
+      [200, 'shop', ['text/plain; version=0.0.4; charset=utf-8 bytes']],
     )
     t.match(answer.body, /^# HELP shop_up shop_up help\.\n/m)
     await app.close()
