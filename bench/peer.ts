@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { Registry, encode, encodeChunks, encodeStream } from 'promkit'
+import { Registry, encodeChunks, encodeStream } from 'promkit'
 import { SelfMetrics, collectorOutcomes } from '../src/runtime/self-metrics.js'
 import { defineExporter } from 'promkit/exporter'
 import { timeFormats } from './formats.js'
@@ -54,7 +54,7 @@ if (mode.startsWith('encode-')) {
   own.registerReporter(new SelfMetrics('bench', build, true))
   const timeOne = async (registry: Registry): Promise<number> => {
     const started = performance.now()
-    encode((await registry.gather()).families, 'text')
+    void [...encodeChunks((await registry.gather()).families, 'text')]
     return performance.now() - started
   }
   const bareUs: number[] = []

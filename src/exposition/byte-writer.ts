@@ -11,7 +11,11 @@ export class ByteWriter {
   buffer: Buffer
   pos = 0
 
-  constructor(size: number) {
+  /**
+   * Starts small (a slice of Node's shared buffer pool, nearly free), so a small exposition costs no large allocation;
+   * a large one grows it, by doubling, to the size of its chunks.
+   */
+  constructor(size = 2048) {
     this.buffer = Buffer.allocUnsafe(size)
   }
 

@@ -67,7 +67,7 @@ export function* encodeChunks(
 ): Generator<Buffer, void, undefined> {
   const dialect = dialectFor(format, options)
   const chunkBytes = options.chunkSize ?? defaultChunkBytes
-  const out = new ByteWriter(Math.ceil(chunkBytes * 1.25))
+  const out = new ByteWriter()
   for (const family of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
     out.text(dialect.header(family))
     // A name outside the classic character set (allowed by the `allow-utf-8` escaping) goes, quoted, inside the

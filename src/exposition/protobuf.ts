@@ -298,7 +298,7 @@ export function* encodeProtobufChunks(
   options: Pick<EncodeOptions, 'chunkSize' | 'escaping'> = {},
 ): Generator<Buffer, void, undefined> {
   const chunkBytes = options.chunkSize ?? defaultChunkBytes
-  const writer = new ProtoWriter(Math.ceil(chunkBytes * 1.25))
+  const writer = new ProtoWriter()
   for (const value of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
     family(writer, value)
     if (writer.pos >= chunkBytes) yield writer.take()

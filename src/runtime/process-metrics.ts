@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks'
+import { existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs'
+import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 import type { Emit, SyncCollector } from '../collector.js'
 import { constHistogram, constMetric } from '../const-metric.js'
 import { Desc } from '../desc.js'
+import { type DelayReading, EventLoopDelay } from './event-loop-delay.js'
 
 /** What /proc/<pid>/limits says for no limit, as client_golang reports it (procfs reads it as the largest uint64). */
 const unlimited = 2 ** 64 - 1
@@ -37,9 +38,6 @@ const gcKinds: Readonly<Record<number, string>> = {
   [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 }
-/** The event-loop delay histogram Node keeps. */
-type DelayHistogram = ReturnType<typeof monitorEventLoopDelay>
-
 /** prom-client's buckets for GC pauses, in seconds. */
 const gcBuckets = [0.001, 0.01, 0.1, 1, 2, 5]
 
@@ -92,13 +90,13 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       'seconds',
     )
   const lags = [
-    [lag('min', 'The minimum recorded'), (h: DelayHistogram) => Math.min(h.min, h.max)],
-    [lag('max', 'The maximum recorded'), (h: DelayHistogram) => h.max],
-    [lag('mean', 'The mean of the recorded'), (h: DelayHistogram) => h.mean],
-    [lag('p50', 'The 50th percentile of the recorded'), (h: DelayHistogram) => h.percentile(50)],
-    [lag('p90', 'The 90th percentile of the recorded'), (h: DelayHistogram) => h.percentile(90)],
-    [lag('p99', 'The 99th percentile of the recorded'), (h: DelayHistogram) => h.percentile(99)],
-  ] as const
+    [lag('min', 'The minimum recorded'), 'min'],
+    [lag('max', 'The maximum recorded'), 'max'],
+    [lag('mean', 'The mean of the recorded'), 'mean'],
+    [lag('p50', 'The 50th percentile of the recorded'), 'p50'],
+    [lag('p90', 'The 90th percentile of the recorded'), 'p90'],
+    [lag('p99', 'The 99th percentile of the recorded'), 'p99'],
+  ] as const satisfies readonly (readonly [Desc, keyof DelayReading])[]
   const gc = desc(
     'nodejs_gc_duration_seconds',
     'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
@@ -116,8 +114,13 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
   const fromProc = existsSync(`${procDir}/stat`)
   // Read once: they change only when something outside calls prlimit on the process.
   const limits = fromProc ? readFileSync(`${procDir}/limits`, 'utf8') : ''
-  const delay = monitorEventLoopDelay({ resolution: 10 })
-  delay.enable()
+  const fdLimit = softLimit(limits, 'Max open files')
+  const addressSpaceLimit = softLimit(limits, 'Max address space')
+  // Kept open and read from its start on every scrape: the kernel writes the file anew for each read, and a scrape
+  // saves opening and closing it.
+  const statFile = fromProc ? openSync(`${procDir}/stat`, 'r') : -1
+  const statBytes = Buffer.alloc(4096)
+  const delay = new EventLoopDelay()
   const pauses = new Map<string, { counts: number[]; count: number; sum: number }>()
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -163,11 +166,11 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       emit(constMetric(cpuSystem, 'counter', usage.system / 1e6))
       emit(constMetric(start, 'gauge', startSeconds))
       if (fromProc) {
-        const stat = parseProcSelfStat(readFileSync(`${procDir}/stat`, 'utf8'))
+        const stat = parseProcSelfStat(statBytes.toString('latin1', 0, readSync(statFile, statBytes, 0, 4096, 0)))
         emit(constMetric(openFds, 'gauge', readdirSync(`${procDir}/fd`).length))
-        emit(constMetric(maxFds, 'gauge', softLimit(limits, 'Max open files')))
+        emit(constMetric(maxFds, 'gauge', fdLimit))
         emit(constMetric(virtual, 'gauge', stat.virtualBytes))
-        emit(constMetric(virtualMax, 'gauge', softLimit(limits, 'Max address space')))
+        emit(constMetric(virtualMax, 'gauge', addressSpaceLimit))
         emit(constMetric(resident, 'gauge', stat.residentPages * 4096))
       }
       const heap = getHeapStatistics()
@@ -183,8 +186,8 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       const byType = new Map<string, number>()
       for (const type of process.getActiveResourcesInfo()) byType.set(type, (byType.get(type) ?? 0) + 1)
       for (const [type, count] of byType) emit(constMetric(resources, 'gauge', count, [type]))
-      for (const [lagDesc, read] of lags) emit(constMetric(lagDesc, 'gauge', read(delay) / 1e9))
-      delay.reset()
+      const delays = delay.read()
+      for (const [lagDesc, field] of lags) emit(constMetric(lagDesc, 'gauge', delays[field]))
       for (const [kind, pause] of pauses) {
         emit(
           constHistogram(
