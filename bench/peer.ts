@@ -15,7 +15,8 @@ const series = Number(seriesText)
 
 if (mode.startsWith('encode-')) {
   // gather+encode into the body's bytes (promkit, as client_golang's peer does) or collect()+metrics() into a string
-  // (prom-client), `portText` times after 3 warm-up runs; prints the median.
+  // (prom-client), `portText` times after warming up (at least 3 runs and 1 s, so the JIT compiler has settled, as an
+  // exporter's is after its first minutes); prints the median.
   const runs = Number(portText)
   const histograms = mode === 'encode-histograms'
   const scrape: () => Promise<unknown> =
@@ -27,18 +28,18 @@ if (mode.startsWith('encode-')) {
           (registry) => () =>
             registry.metrics()
         )(histograms ? promClientHistograms(series) : promClientGauges(series))
+  const warmUntil = performance.now() + 1000
+  for (let i = 0; i < 3 || performance.now() < warmUntil; i++) await scrape()
   const times: number[] = []
   let cpuMs = 0
-  for (let i = 0; i < runs + 3; i++) {
+  for (let i = 0; i < runs; i++) {
     const started = performance.now()
     const cpuBefore = process.cpuUsage()
     await scrape()
-    if (i >= 3) {
-      times.push(performance.now() - started)
-      // User and system time of the whole process, the garbage collector's threads included (as Go's getrusage counts).
-      const cpu = process.cpuUsage(cpuBefore)
-      cpuMs += (cpu.user + cpu.system) / 1000
-    }
+    times.push(performance.now() - started)
+    // User and system time of the whole process, the garbage collector's threads included (as Go's getrusage counts).
+    const cpu = process.cpuUsage(cpuBefore)
+    cpuMs += (cpu.user + cpu.system) / 1000
   }
   times.sort((a, b) => a - b)
   process.stdout.write(`${JSON.stringify({ medianMs: times[Math.floor(times.length / 2)], cpuMs: cpuMs / runs })}\n`)
