@@ -143,7 +143,7 @@ function labelPairs(desc: Desc, values: readonly string[]): Buffer {
   desc.labelNames.forEach((name, i) => {
     labelPair(writer, 1, name, labelValueAt(desc, values, i))
   })
-  return writer.take()
+  return writer.finish()
 }
 
 /** A google.protobuf.Timestamp from milliseconds since the epoch. */
