@@ -173,7 +173,7 @@ const date = new Date().toISOString().slice(0, 10)
 out(`# promkit benchmarks (${date})`)
 out()
 out(
-  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}. Every peer runs in a process of its own, the peers alternated: gather+encode in three rounds (the median of each process's median runs counts), each process timing its runs after warming up (at least 3 runs and 1 s), HTTP and memory once. Medians.`,
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fixed(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}. Every peer runs in a process of its own, the peers alternated: gather+encode in three rounds (the median of each process's median runs counts), each Node process timing its runs after warming up (at least 3 runs and 1 s; client_golang's after 3 runs, having no JIT compiler to settle), HTTP and memory once. Medians.`,
 )
 out()
 out("## gather + encode (all of promkit's checks on) vs prom-client Gauge/Histogram + collect() + metrics()")

@@ -75,8 +75,7 @@ class ProtoWriter extends ByteWriter {
     const length = Buffer.byteLength(value)
     this.tag(field, wireBytes)
     this.varint(length)
-    this.room(length)
-    this.pos += this.buffer.write(value, this.pos, 'utf8')
+    this.text(value)
   }
 
   /**

@@ -166,7 +166,9 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
       emit(constMetric(cpuSystem, 'counter', usage.system / 1e6))
       emit(constMetric(start, 'gauge', startSeconds))
       if (fromProc) {
-        const stat = parseProcSelfStat(statBytes.toString('latin1', 0, readSync(statFile, statBytes, 0, 4096, 0)))
+        const stat = parseProcSelfStat(
+          statBytes.toString('latin1', 0, readSync(statFile, statBytes, 0, statBytes.length, 0)),
+        )
         emit(constMetric(openFds, 'gauge', readdirSync(`${procDir}/fd`).length))
         emit(constMetric(maxFds, 'gauge', fdLimit))
         emit(constMetric(virtual, 'gauge', stat.virtualBytes))
