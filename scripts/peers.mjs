@@ -28,6 +28,7 @@ export const peers = {
   },
   openssl: { command: 'openssl', package: 'openssl' },
   'prometheus-blackbox-exporter': { command: 'prometheus-blackbox-exporter', package: 'prometheus-blackbox-exporter' },
+  dnsmasq: { file: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
 }
 
 /** Whether a peer is on this machine: its command on PATH, or its file. */

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net'
 import { quote } from 'promkit'
 import type { ConfigReader, Fields } from 'promkit/exporter'
+import { type QueryClass, queryClasses, queryTypeNumber, rcodeNames } from './dns-records.js'
 
 /** Which IP version a target's name is resolved to first. */
 export type IpProtocol = 'ip4' | 'ip6'
@@ -66,17 +68,54 @@ export interface TcpProbeConfig {
   readonly ipProtocolFallback: boolean
 }
 
+/** A `validate_*_rrs` section of a `dns` module: regexps matched against each record of one section as text. */
+export interface RecordChecks {
+  /** Fails when any record matches any of them. */
+  readonly failIfMatches: readonly RegExp[]
+  /**
+   * Fails unless every record matches every one of them: blackbox_exporter's meaning despite the name (it passes
+   * when all match); no records pass.
+   */
+  readonly failIfAllMatch: readonly RegExp[]
+  /** Fails when any record does not match one of them, or there are no records. */
+  readonly failIfNotMatches: readonly RegExp[]
+  /** Fails unless some record matches one of them; no records fail. */
+  readonly failIfNoneMatches: readonly RegExp[]
+}
+
+/** A `dns` module, with blackbox_exporter's defaults filled in. */
+export interface DnsProbeConfig {
+  readonly queryName: string
+  /** The type's name (`ANY` by default) and number. */
+  readonly queryType: { readonly name: string; readonly number: number }
+  readonly queryClass: QueryClass
+  readonly transportProtocol: 'udp' | 'tcp'
+  readonly dnsOverTls: boolean
+  readonly tlsConfig: ProbeTlsConfig
+  readonly recursionDesired: boolean
+  /** The rcodes that make the probe succeed; NOERROR by default. */
+  readonly validRcodes: readonly string[]
+  readonly validateAnswer: RecordChecks
+  readonly validateAuthority: RecordChecks
+  readonly validateAdditional: RecordChecks
+  /** The local address queries are sent from. */
+  readonly sourceIpAddress: string | undefined
+  readonly preferredIpProtocol: IpProtocol
+  readonly ipProtocolFallback: boolean
+}
+
 /** A module of the config file: a prober and its settings. */
 export type ProbeModule = (
   | { readonly prober: 'http'; readonly timeoutMs: number; readonly http: HttpProbeConfig }
   | { readonly prober: 'tcp'; readonly timeoutMs: number; readonly tcp: TcpProbeConfig }
+  | { readonly prober: 'dns'; readonly timeoutMs: number; readonly dns: DnsProbeConfig }
 ) & {
   /** The module as the file has it, for the debug page. */
   readonly written: unknown
 }
 
 /** The probers blackbox_exporter has that this exporter does not (yet): refused by name. */
-const otherProbers = ['dns', 'icmp', 'grpc']
+const otherProbers = ['icmp', 'grpc']
 
 const tlsVersions: Readonly<Record<string, ProbeTlsConfig['minVersion']>> = {
   TLS10: 'TLSv1',
@@ -247,9 +286,78 @@ async function readTcp(reader: ConfigReader, value: unknown, where: string): Pro
   }
 }
 
+function recordChecks(reader: ConfigReader, value: unknown, where: string): RecordChecks {
+  const keys = ['fail_if_matches_regexp', 'fail_if_all_match_regexp', 'fail_if_not_matches_regexp']
+  const fields = reader.section(value, where, [...keys, 'fail_if_none_matches_regexp'])
+  const regexps = (key: string) => reader.list(fields, key, where, (text, path) => reader.regexp(text, path))
+  return {
+    failIfMatches: regexps('fail_if_matches_regexp'),
+    failIfAllMatch: regexps('fail_if_all_match_regexp'),
+    failIfNotMatches: regexps('fail_if_not_matches_regexp'),
+    failIfNoneMatches: regexps('fail_if_none_matches_regexp'),
+  }
+}
+
+async function readDns(reader: ConfigReader, value: unknown, where: string): Promise<DnsProbeConfig> {
+  const fields = reader.section(value, where, [
+    'query_name',
+    'query_type',
+    'query_class',
+    'transport_protocol',
+    'dns_over_tls',
+    'tls_config',
+    'recursion_desired',
+    'valid_rcodes',
+    'validate_answer_rrs',
+    'validate_authority_rrs',
+    'validate_additional_rrs',
+    'source_ip_address',
+    'preferred_ip_protocol',
+    'ip_protocol_fallback',
+  ])
+  const queryName = reader.string(fields, 'query_name', where)
+  if (queryName === undefined || queryName === '') reader.fail(`${where}.query_name`, 'must be set for a dns module')
+  const typeName = reader.string(fields, 'query_type', where) ?? 'ANY'
+  const typeNumber = queryTypeNumber(typeName)
+  if (typeNumber === undefined)
+    reader.fail(`${where}.query_type`, `${quote(typeName)} is not a DNS record type (e.g. A, AAAA, MX, SOA, TYPE65534)`)
+  const queryClass = reader.string(fields, 'query_class', where) ?? 'IN'
+  if (!(queryClasses as readonly string[]).includes(queryClass))
+    reader.fail(`${where}.query_class`, `${quote(queryClass)} is not one of ${queryClasses.join(', ')}`)
+  const transport = reader.string(fields, 'transport_protocol', where) ?? 'udp'
+  if (transport !== 'udp' && transport !== 'tcp')
+    reader.fail(`${where}.transport_protocol`, `${quote(transport)} is not udp or tcp`)
+  const dnsOverTls = reader.boolean(fields, 'dns_over_tls', where) ?? false
+  if (dnsOverTls && transport !== 'tcp')
+    reader.fail(`${where}.dns_over_tls`, 'needs transport_protocol: tcp (DNS over TLS runs over TCP)')
+  const validRcodes = reader.strings(fields, 'valid_rcodes', where)
+  const unknownRcode = validRcodes.find((rcode) => !(rcodeNames as readonly string[]).includes(rcode))
+  if (unknownRcode !== undefined)
+    reader.fail(`${where}.valid_rcodes`, `${quote(unknownRcode)} is not one of ${rcodeNames.join(', ')}`)
+  const source = reader.string(fields, 'source_ip_address', where)
+  if (source !== undefined && isIP(source) === 0)
+    reader.fail(`${where}.source_ip_address`, `${quote(source)} is not an IP address`)
+  return {
+    queryName,
+    queryType: { name: typeName, number: typeNumber },
+    queryClass: queryClass as QueryClass,
+    transportProtocol: transport,
+    dnsOverTls,
+    tlsConfig: await readTlsConfig(reader, fields.tls_config, `${where}.tls_config`),
+    recursionDesired: reader.boolean(fields, 'recursion_desired', where) ?? true,
+    validRcodes: validRcodes.length === 0 ? ['NOERROR'] : validRcodes,
+    validateAnswer: recordChecks(reader, fields.validate_answer_rrs, `${where}.validate_answer_rrs`),
+    validateAuthority: recordChecks(reader, fields.validate_authority_rrs, `${where}.validate_authority_rrs`),
+    validateAdditional: recordChecks(reader, fields.validate_additional_rrs, `${where}.validate_additional_rrs`),
+    sourceIpAddress: source,
+    preferredIpProtocol: ipProtocol(reader, fields, where),
+    ipProtocolFallback: reader.boolean(fields, 'ip_protocol_fallback', where) ?? true,
+  }
+}
+
 /**
  * Reads a blackbox_exporter module file (`modules: {name: {prober, timeout,
- * http|tcp}}`): every key checked, unknown ones refused with their path,
+ * http|tcp|dns}}`): every key checked, unknown ones refused with their path,
  * regexps compiled, files read, blackbox_exporter's defaults filled in.
  */
 export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<string, ProbeModule>> {
@@ -257,7 +365,7 @@ export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<str
   const modules = new Map<string, ProbeModule>()
   for (const [name, value] of Object.entries(reader.mapping(top.modules, 'modules'))) {
     const where = `modules.${name}`
-    const fields = reader.section(value, where, ['prober', 'timeout', 'http', 'tcp', ...otherProbers])
+    const fields = reader.section(value, where, ['prober', 'timeout', 'http', 'tcp', 'dns', ...otherProbers])
     const prober = reader.string(fields, 'prober', where)
     const timeoutMs = reader.duration(fields, 'timeout', where) ?? 0
     if (prober === 'http')
@@ -269,8 +377,10 @@ export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<str
       })
     else if (prober === 'tcp')
       modules.set(name, { prober, timeoutMs, written: value, tcp: await readTcp(reader, fields.tcp, `${where}.tcp`) })
+    else if (prober === 'dns')
+      modules.set(name, { prober, timeoutMs, written: value, dns: await readDns(reader, fields.dns, `${where}.dns`) })
     else if (prober !== undefined && otherProbers.includes(prober))
-      reader.fail(`${where}.prober`, `${prober} is not supported by probe_exporter yet (http and tcp are)`)
+      reader.fail(`${where}.prober`, `${prober} is not supported by probe_exporter yet (http, tcp and dns are)`)
     else reader.fail(`${where}.prober`, prober === undefined ? 'is missing' : `${quote(prober)} is not a prober`)
   }
   return modules

@@ -102,10 +102,11 @@ function settled(socket: Socket, event: string, connected: () => boolean): Promi
 }
 
 /**
- * Connects to `address:port` and, with `tls`, makes the TLS handshake as
- * `host` (SNI and certificate names follow the target, not the address);
- * a certificate that does not verify fails the probe with its reason, unless
- * `insecure_skip_verify`, after its details are read.
+ * Connects to `address:port` (from `localAddress`, when given) and, with
+ * `tls`, makes the TLS handshake as `host` (SNI and certificate names follow
+ * the target, not the address); a certificate that does not verify fails the
+ * probe with its reason, unless `insecure_skip_verify`, after its details are
+ * read. With `over`, the handshake is made over that connection (STARTTLS).
  */
 export async function openConnection(
   deadline: ProbeDeadline,
@@ -113,10 +114,10 @@ export async function openConnection(
   port: number,
   host: string,
   tls: ConnectionTls | undefined,
-  over?: Socket,
+  { over, localAddress }: { over?: Socket; localAddress?: string | undefined } = {},
 ): Promise<ProbeConnection & { tlsFailure: ProbeFailure | undefined }> {
   const started = performance.now()
-  let socket: Socket = over ?? deadline.track(connectTcp({ host: address, port }))
+  let socket: Socket = over ?? deadline.track(connectTcp({ host: address, port, localAddress }))
   if (over === undefined) await deadline.within(settled(socket, 'connect', () => false))
   deadline.connected = true
   const connected = performance.now()

@@ -5,9 +5,9 @@ import { type CertificateProblem, certificateProblem } from 'promkit/exporter'
  * fixed set so that the series stay few and alerts can match on them.
  */
 export const failureReasons = [
-  /** The target is not a URL (http) or `host:port` (tcp). */
+  /** The target is not a URL (http), `host:port` (tcp) or a host with an optional port (dns). */
   'invalid_target',
-  /** The name did not resolve. */
+  /** The target's name did not resolve. */
   'dns',
   /** Nothing listens: the connection was refused. */
   'connection_refused',
@@ -47,6 +47,12 @@ export const failureReasons = [
   'query_response',
   /** The proxy (`proxy_url`) would not open a tunnel to the target. */
   'proxy',
+  /** The DNS answer could not be decoded, or does not answer the query sent. */
+  'dns_malformed_answer',
+  /** The DNS answer's rcode is not among `valid_rcodes` (NOERROR by default). */
+  'dns_rcode',
+  /** A `validate_answer_rrs`, `validate_authority_rrs` or `validate_additional_rrs` check failed. */
+  'dns_record_regexp',
 ] as const
 
 /** One of {@link failureReasons}. */

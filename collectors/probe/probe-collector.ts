@@ -2,6 +2,7 @@ import { type Collector, Desc, type Emit, constMetric, deadlineMarginMs } from '
 import type { TlsInfo } from './certificates.js'
 import type { ProbeModule } from './config.js'
 import { ProbeDeadline } from './connection.js'
+import { dnsPhases, probeDns } from './dns-probe.js'
 import type { ProbeFailure } from './failure.js'
 import { httpPhases, probeHttp } from './http-probe.js'
 import { ProbeLog } from './probe-log.js'
@@ -48,10 +49,28 @@ function probeFamilies(extra: readonly string[]) {
       'subjectalternative',
     ]),
     tlsVersion: gauge('probe_tls_version_info', 'Returns the TLS version used or NaN when unknown', ['version']),
+    dnsAnswerRrs: gauge('probe_dns_answer_rrs', 'Returns number of entries in the answer resource record list'),
+    dnsAuthorityRrs: gauge(
+      'probe_dns_authority_rrs',
+      'Returns number of entries in the authority resource record list',
+    ),
+    dnsAdditionalRrs: gauge(
+      'probe_dns_additional_rrs',
+      'Returns number of entries in the additional resource record list',
+    ),
+    dnsDuration: gauge('probe_dns_duration_seconds', 'Duration of DNS request by phase', ['phase']),
+    dnsQuerySucceeded: gauge(
+      'probe_dns_query_succeeded',
+      'Displays whether or not the query was executed successfully',
+    ),
+    dnsSerial: gauge('probe_dns_serial', 'Returns the serial number of the zone'),
   }
 }
 
-/** Every family a probe answers with: blackbox_exporter 0.23's names, help and labels, plus `probe_failure_info`. */
+/**
+ * Every family a probe answers with, whatever its prober: blackbox_exporter 0.23's names, help and labels, plus
+ * `probe_failure_info`.
+ */
 export const probeDescs = probeFamilies([])
 
 /** The same families labelled with the probe's `module` and `target`: listed targets probed together (push mode). */
@@ -61,7 +80,8 @@ export const listedProbeDescs = probeFamilies(['module', 'target'])
 interface ProbeResult {
   readonly resolved: ResolvedTarget | undefined
   readonly tls: TlsInfo | undefined
-  readonly failedDueToRegex: boolean
+  /** `probe_failed_due_to_regex`, which the http and tcp probers have and the dns prober has not. */
+  readonly failedDueToRegex: boolean | undefined
   readonly failure: ProbeFailure | undefined
 }
 
@@ -82,7 +102,7 @@ function emitCommon(sample: Sample, result: ProbeResult): void {
   sample('ipProtocol', resolved?.family ?? 0)
   // 0 when the name did not resolve, as blackbox_exporter has it.
   sample('ipAddrHash', resolved ? ipAddressHash(resolved.address) : 0)
-  sample('failedDueToRegex', result.failedDueToRegex ? 1 : 0)
+  if (result.failedDueToRegex !== undefined) sample('failedDueToRegex', result.failedDueToRegex ? 1 : 0)
   if (result.failure) sample('failureInfo', 1, [result.failure.reason])
   if (tls) {
     sample('sslEarliestExpiry', tls.earliestExpiry)
@@ -122,8 +142,18 @@ export async function runProbe(
     sample('httpSsl', measures.ssl && measures.statusCode > 0 ? 1 : 0)
     sample('httpStatusCode', measures.statusCode)
     sample('httpVersion', measures.version)
-  } else {
+  } else if (module.prober === 'tcp') {
     result = await probeTcp(target, module.tcp, probeDeadline, log)
+  } else {
+    const outcome = await probeDns(target, module.dns, probeDeadline, log)
+    const { measures } = outcome
+    result = { ...outcome, failedDueToRegex: undefined }
+    sample('dnsAnswerRrs', measures.answerRrs)
+    sample('dnsAuthorityRrs', measures.authorityRrs)
+    sample('dnsAdditionalRrs', measures.additionalRrs)
+    for (const phase of dnsPhases) sample('dnsDuration', measures.phases[phase], [phase])
+    sample('dnsQuerySucceeded', measures.querySucceeded ? 1 : 0)
+    if (measures.serial !== undefined) sample('dnsSerial', measures.serial)
   }
   emitCommon(sample, result)
   const success = result.failure === undefined

@@ -65,6 +65,6 @@ export async function connectThroughProxy(
   if (tls === undefined) return toProxy
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`
   await deadline.within(openTunnel(toProxy.socket, authority, proxy))
-  const secured = await openConnection(deadline, hop.address, port, host, tls, toProxy.socket)
+  const secured = await openConnection(deadline, hop.address, port, host, tls, { over: toProxy.socket })
   return { ...secured, connectSeconds: toProxy.connectSeconds }
 }

@@ -108,7 +108,9 @@ export async function probeTcp(
       }
       if (step.send !== undefined) connection.socket.write(`${step.send}\n`)
       if (step.starttls) {
-        connection = await openConnection(deadline, resolved.address, port, host, config.tlsConfig, connection.socket)
+        connection = await openConnection(deadline, resolved.address, port, host, config.tlsConfig, {
+          over: connection.socket,
+        })
         tls = connection.tls
         if (connection.tlsFailure) throw connection.tlsFailure
         pending.text = ''

@@ -2,17 +2,22 @@
 // The probe exporter side by side with Debian's blackbox_exporter 0.23 on one module file and the same loopback
 // targets: families, types, label names and values, plus what only ours says (why a probe failed, the certificate of
 // a server it does not trust).
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { makeCertificates } from '../helpers/certificates.js'
 import { expectLog, get, runToExit, secret, startExporter } from '../helpers/exporter-process.js'
-import { type ComparedFamily, familiesOf } from '../helpers/exposition-parser.js'
-import { freePort, waitFor } from '../helpers/ports.js'
-import { probeModules, startProbeTargets } from '../helpers/probe-targets.js'
-import { promtoolCheckMetrics } from '../helpers/promtool.js'
+import { familiesOf } from '../helpers/exposition-parser.js'
+import {
+  type ProbeCase,
+  certificateFamilies,
+  compareProbes,
+  expectModuleFileRefusals,
+  probeModules,
+  startBlackbox,
+  startProbeTargets,
+} from '../helpers/probe-targets.js'
 
 const probeExporterBin = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
 
@@ -23,29 +28,6 @@ const certificates = makeCertificates(dir)
 secret('hunter2')
 const moduleFile = join(dir, 'blackbox.yml')
 writeFileSync(moduleFile, probeModules)
-
-/** Debian's blackbox_exporter on a free port, reading the same module file from the same folder. */
-async function startBlackbox(): Promise<string> {
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    'prometheus-blackbox-exporter',
-    ['--config.file', moduleFile, '--web.listen-address', `127.0.0.1:${port}`],
-    { cwd: dir, stdio: 'ignore' },
-  )
-  t.teardown(() => void child.kill())
-  const base = `http://127.0.0.1:${port}`
-  await waitFor(
-    'blackbox_exporter to answer',
-    () =>
-      fetch(`${base}/metrics`).then(
-        (r) => r.ok || undefined,
-        () => undefined,
-      ),
-    20_000,
-    50,
-  )
-  return base
-}
 
 /** The values compared exactly between the two exporters (the others are times, or ours on purpose). */
 const comparedValues = [
@@ -63,16 +45,13 @@ const comparedValues = [
   'probe_ssl_last_chain_info',
 ]
 
-const shape = (families: Map<string, ComparedFamily>) =>
-  [...families].map(([name, family]) => `${name} ${family.type} {${family.labelNames}}`).sort()
-
 t.test('side by side with blackbox_exporter 0.23: every case of its recorded answers, and more', async (t) => {
   const targets = await startProbeTargets(t, certificates)
-  const blackbox = await startBlackbox()
+  const blackbox = await startBlackbox(t, moduleFile, dir)
   const ours = await startExporter(t, probeExporterBin, ['--config.file', moduleFile, '--web.allowed-targets', '*'], {
     cwd: dir,
   })
-  const cases: { name: string; target: string; module: string; reason?: string; oursOnly?: string[] }[] = [
+  const cases: ProbeCase[] = [
     { name: 'http', target: `${targets.http}/`, module: 'http_2xx' },
     { name: '500', target: `${targets.http}/500`, module: 'http_2xx', reason: 'status_code' },
     { name: 'redirect followed', target: `${targets.http}/redirect`, module: 'http_2xx' },
@@ -88,12 +67,7 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
       target: `${targets.untrusted}/`,
       module: 'http_2xx',
       reason: 'tls_unknown_authority',
-      oursOnly: [
-        'probe_ssl_earliest_cert_expiry gauge {}',
-        'probe_ssl_last_chain_expiry_timestamp_seconds gauge {}',
-        'probe_ssl_last_chain_info gauge {fingerprint_sha256,issuer,subject,subjectalternative}',
-        'probe_tls_version_info gauge {version}',
-      ],
+      oursOnly: certificateFamilies,
     },
     { name: 'https, insecure', target: `${targets.untrusted}/`, module: 'http_2xx_insecure' },
     {
@@ -101,12 +75,7 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
       target: `${targets.expired}/`,
       module: 'http_expired',
       reason: 'tls_expired_certificate',
-      oursOnly: [
-        'probe_ssl_earliest_cert_expiry gauge {}',
-        'probe_ssl_last_chain_expiry_timestamp_seconds gauge {}',
-        'probe_ssl_last_chain_info gauge {fingerprint_sha256,issuer,subject,subjectalternative}',
-        'probe_tls_version_info gauge {version}',
-      ],
+      oursOnly: certificateFamilies,
     },
     { name: 'tcp', target: targets.banner, module: 'tcp_connect' },
     { name: 'tcp query_response', target: targets.banner, module: 'tcp_banner' },
@@ -115,32 +84,7 @@ t.test('side by side with blackbox_exporter 0.23: every case of its recorded ans
     { name: 'tcp, no module timeout', target: targets.banner, module: 'tcp_no_timeout' },
     { name: 'a name that does not resolve', target: 'http://nonexistent.invalid/', module: 'http_2xx', reason: 'dns' },
   ]
-  for (const { name, target, module, reason, oursOnly = [] } of cases) {
-    const query = `/probe?target=${encodeURIComponent(target)}&module=${module}`
-    const [theirs, mine] = await Promise.all([get(`${blackbox}${query}`), get(`${ours.base}${query}`)])
-    t.equal(mine.status, 200, `${name}: 200`)
-    const [reference, ourFamilies] = [familiesOf(theirs.text, 'probe_'), familiesOf(mine.text, 'probe_')]
-    const failure = ourFamilies.get('probe_failure_info')
-    t.same(
-      failure?.samples.map((sample) => sample.labels.reason),
-      reason === undefined ? undefined : [reason],
-      `${name}: ${reason ?? 'no failure'}`,
-    )
-    ourFamilies.delete('probe_failure_info')
-    const extra = shape(ourFamilies).filter((family) => !shape(reference).includes(family))
-    t.same(extra, oursOnly, `${name}: the same families, types and label names${oursOnly.length ? ', and ours' : ''}`)
-    t.same(
-      shape(reference).filter((family) => !shape(ourFamilies).includes(family)),
-      [],
-      `${name}: none missing`,
-    )
-    for (const family of comparedValues) {
-      const [expected, actual] = [reference.get(family), ourFamilies.get(family)]
-      if (expected !== undefined) t.same(actual?.samples, expected.samples, `${name}: ${family}`)
-    }
-    const lint = promtoolCheckMetrics(mine.text)
-    t.same([lint.status, lint.stderr], [0, ''], `${name}: promtool finds nothing`)
-  }
+  await compareProbes(t, blackbox, ours.base, cases, comparedValues)
   // Past the recorded cases: ours keeps the certificate of a server it does not trust, so its expiry can page someone.
   const untrusted = familiesOf(
     (await get(`${ours.base}/probe?target=${targets.untrusted}/&module=http_2xx`)).text,
@@ -253,8 +197,8 @@ t.test(
     const cases: [string, string][] = [
       ['modules:\n  web:\n    prober: http\n    http:\n      methd: GET\n', 'modules.web.http.methd: unknown key'],
       [
-        'modules:\n  web:\n    prober: dns\n',
-        'modules.web.prober: dns is not supported by probe_exporter yet (http and tcp are)',
+        'modules:\n  web:\n    prober: grpc\n',
+        'modules.web.prober: grpc is not supported by probe_exporter yet (http, tcp and dns are)',
       ],
       ['modules:\n  web:\n    prober: http\n    timeout: 5q\n', 'modules.web.timeout: "5q" is not a duration'],
       [
@@ -270,13 +214,7 @@ t.test(
         'modules.web.tcp.query_response[0].expct: unknown key',
       ],
     ]
-    for (const [text, problem] of cases) {
-      writeFileSync(bad, text)
-      const run = await runToExit(probeExporterBin, ['--config.file', bad, '--config.check'])
-      t.equal(run.code, 1, problem)
-      t.match(run.stderr, `probe_exporter: config file ${bad}: ${problem}`)
-      t.equal(run.stderr.trim().split('\n').length, 1, 'one line')
-    }
+    await expectModuleFileRefusals(t, probeExporterBin, bad, cases)
     const live = join(dir, 'live.yml')
     writeFileSync(live, probeModules)
     const exporter = await startExporter(t, probeExporterBin, ['--config.file', live, '--web.allowed-targets', '*'])
