@@ -1,22 +1,36 @@
 // Probes per second and probe latency of our probe_exporter against Debian's blackbox_exporter 0.23, both probing
-// the same loopback HTTP target (in a process of its own) with the same module.
+// the same loopback targets with the same modules: an HTTP server (in a process of its own) and Debian's dnsmasq.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
-const modules =
-  'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n'
+const modules = `modules:
+  http_2xx:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+  dns_a:
+    prober: dns
+    timeout: 5s
+    dns:
+      query_name: www.example.test
+      query_type: A
+      preferred_ip_protocol: ip4
+`
+const dnsmasq = '/usr/sbin/dnsmasq'
 const target = `
 const server = require('node:http').createServer((request, response) => response.end('hello promkit\\n'))
 server.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'))
 `
 
-/** One peer's throughput and latency at one concurrency. */
+/** Both peers' throughput and latency for one prober at one concurrency. */
 export interface ProbeLoad {
+  readonly prober: 'http' | 'dns'
   readonly connections: number
   readonly ours: { rps: number; p50: number; p99: number }
   readonly blackbox: { rps: number; p50: number; p99: number }
@@ -29,7 +43,18 @@ async function load(url: string, connections: number) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }
 }
 
-/** Probes at 1 and 8 connections, the peers taking turns. */
+/** dnsmasq on `port`, answering for www.example.test from its own records. */
+function startDnsmasq(dir: string, port: number): ChildProcess {
+  const config = join(dir, 'dnsmasq.conf')
+  const lines = ['listen-address=127.0.0.1', 'bind-interfaces', 'no-resolv', 'no-hosts', 'no-daemon', 'log-facility=-']
+  writeFileSync(config, [`port=${port}`, ...lines, 'host-record=www.example.test,127.0.0.5', ''].join('\n'))
+  return spawn(dnsmasq, [`--conf-file=${config}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`], { stdio: 'ignore' })
+}
+
+/**
+ * Probes of HTTP and (when Debian's dnsmasq is there) DNS at 1 and 8 connections, the peers taking turns; a probe
+ * that does not succeed stops the bench.
+ */
 export async function probeLoads(ports: () => Promise<number>): Promise<ProbeLoad[]> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-probe-bench-'))
   const file = join(dir, 'blackbox.yml')
@@ -40,6 +65,14 @@ export async function probeLoads(ports: () => Promise<number>): Promise<ProbeLoa
     const server = spawn(process.execPath, ['-e', target, String(targetPort)], { stdio: ['ignore', 'pipe', 'ignore'] })
     children.push(server)
     await new Promise((resolve) => server.stdout?.once('data', resolve))
+    const probed: { prober: ProbeLoad['prober']; query: string }[] = [
+      { prober: 'http', query: `target=${encodeURIComponent(`http://127.0.0.1:${targetPort}/`)}&module=http_2xx` },
+    ]
+    if (existsSync(dnsmasq)) {
+      const dnsPort = await ports()
+      children.push(startDnsmasq(dir, dnsPort))
+      probed.push({ prober: 'dns', query: `target=127.0.0.1:${dnsPort}&module=dns_a` })
+    }
     const [ourPort, theirPort] = [await ports(), await ports()]
     children.push(
       spawn(
@@ -59,15 +92,31 @@ export async function probeLoads(ports: () => Promise<number>): Promise<ProbeLoa
         stdio: 'ignore',
       }),
     )
-    const query = `/probe?target=${encodeURIComponent(`http://127.0.0.1:${targetPort}/`)}&module=http_2xx`
-    const [ours, theirs] = [`http://127.0.0.1:${ourPort}${query}`, `http://127.0.0.1:${theirPort}${query}`]
-    await Promise.all([ready(ours), ready(theirs)])
     const loads: ProbeLoad[] = []
-    for (const connections of [1, 8])
-      loads.push({ connections, ours: await load(ours, connections), blackbox: await load(theirs, connections) })
+    for (const { prober, query } of probed) {
+      const [ours, theirs] = [
+        `http://127.0.0.1:${ourPort}/probe?${query}`,
+        `http://127.0.0.1:${theirPort}/probe?${query}`,
+      ]
+      await Promise.all([succeeds(ours), succeeds(theirs)])
+      for (const connections of [1, 8])
+        loads.push({
+          prober,
+          connections,
+          ours: await load(ours, connections),
+          blackbox: await load(theirs, connections),
+        })
+    }
     return loads
   } finally {
     for (const child of children) child.kill()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Waits until a peer answers the probe, then checks that the probe succeeds (a failing one would be timed). */
+async function succeeds(url: string): Promise<void> {
+  await ready(url)
+  const text = await (await fetch(url)).text()
+  if (!/^probe_success 1$/m.test(text)) throw new Error(`${url}: the probe does not succeed:\n${text}`)
 }

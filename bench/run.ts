@@ -358,15 +358,15 @@ for (const { groups, warmupMs, lagSeries, medianMs, maxMs, rssMiB } of kafka)
   )
 out()
 out(
-  '## probe_exporter: probes of one loopback HTTP target, ours against blackbox_exporter 0.23 (autocannon, 5 s after 2 s)',
+  '## probe_exporter: probes of a loopback HTTP target and of dnsmasq, ours against blackbox_exporter 0.23 (autocannon, 5 s after 2 s)',
 )
 out()
-out('| connections | ours probes/s | p50 / p99 | blackbox_exporter probes/s | p50 / p99 | ratio |')
-out('|---|---|---|---|---|---|')
+out('| prober | connections | ours probes/s | p50 / p99 | blackbox_exporter probes/s | p50 / p99 | ratio |')
+out('|---|---|---|---|---|---|---|')
 const probes = await probeLoads(freePort)
-for (const { connections, ours: mine, blackbox } of probes)
+for (const { prober, connections, ours: mine, blackbox } of probes)
   out(
-    `| ${connections} | ${fixed(mine.rps, 0)} | ${mine.p50} / ${mine.p99} ms | ${fixed(blackbox.rps, 0)} | ${blackbox.p50} / ${blackbox.p99} ms | **${fixed(mine.rps / blackbox.rps)}×** |`,
+    `| ${prober} | ${connections} | ${fixed(mine.rps, 0)} | ${mine.p50} / ${mine.p99} ms | ${fixed(blackbox.rps, 0)} | ${blackbox.p50} / ${blackbox.p99} ms | **${fixed(mine.rps / blackbox.rps)}×** |`,
   )
 out()
 out(
@@ -428,8 +428,8 @@ out(
 out(
   `- Probes: at least blackbox_exporter's probes per second, no higher median or p99: ${probes
     .map(
-      ({ connections, ours: mine, blackbox }) =>
-        `${fixed(mine.rps / blackbox.rps)}× at ${connections} connection${connections > 1 ? 's' : ''} (p50 ${mine.p50} vs ${blackbox.p50} ms, p99 ${mine.p99} vs ${blackbox.p99} ms)`,
+      ({ prober, connections, ours: mine, blackbox }) =>
+        `${prober} ${fixed(mine.rps / blackbox.rps)}× at ${connections} connection${connections > 1 ? 's' : ''} (p50 ${mine.p50} vs ${blackbox.p50} ms, p99 ${mine.p99} vs ${blackbox.p99} ms)`,
     )
     .join(
       ', ',
