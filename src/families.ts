@@ -142,6 +142,18 @@ export function claimedNames(name: string, type: MetricType): string[] {
   }
 }
 
+/** The sample names of each descriptor's family, by the type it was last emitted as: the same every scrape. */
+const sampleNamesByDesc = new WeakMap<Desc, { readonly type: MetricType; readonly names: readonly string[] }>()
+
+/** {@link claimedNames} of a descriptor's family, made once per descriptor and type. */
+function sampleNamesOf(desc: Desc, type: MetricType): readonly string[] {
+  const kept = sampleNamesByDesc.get(desc)
+  if (kept?.type === type) return kept.names
+  const names = claimedNames(desc.fqName, type)
+  sampleNamesByDesc.set(desc, { type, names })
+  return names
+}
+
 /** Orders series by their label pairs (name, then value), as client_golang does. */
 function compareSeries(a: Series, b: Series): number {
   const namesA = a.desc.labelNames
@@ -183,10 +195,14 @@ export function isCheckedFamily(family: MetricFamily): boolean {
  * fails a check is dropped and reported; the first one of a name or series wins,
  * in source order. Large gathers let the event loop run every few thousand
  * metrics, so a 100k-series scrape does not stall timers and other requests.
+ * `claims` receives every sample name the families occupy, with the family's name.
  */
-export async function buildFamilies(batches: readonly MetricBatch[], errors: GatherErrors): Promise<MetricFamily[]> {
+export async function buildFamilies(
+  batches: readonly MetricBatch[],
+  errors: GatherErrors,
+  claims: Map<string, string> = new Map(),
+): Promise<MetricFamily[]> {
   const families = new Map<string, FamilyBuilder>()
-  const claims = new Map<string, string>()
   // Counts the metrics handled since the event loop last ran; true when it is time to let it run again.
   let sinceTurn = 0
   const turnDue = (handled: number): boolean => {
@@ -268,10 +284,11 @@ function familyConflict(existing: FamilyBuilder, desc: Desc, type: MetricType): 
 function nameCollision(
   name: string,
   type: MetricType,
+  sampleNames: readonly string[],
   families: Map<string, FamilyBuilder>,
   claims: Map<string, string>,
 ): string | undefined {
-  for (const claimed of claimedNames(name, type)) {
+  for (const claimed of sampleNames) {
     const holder = claims.get(claimed)
     if (holder === undefined) continue
     const other = families.get(holder) as FamilyBuilder
@@ -301,9 +318,10 @@ function familyFor(
     if (conflict === undefined) return existing
     return void errors.report(source, 'PROMKIT_ERR_FAMILY_CONFLICT', name, conflict)
   }
-  const collision = nameCollision(name, type, families, claims)
+  const sampleNames = sampleNamesOf(desc, type)
+  const collision = nameCollision(name, type, sampleNames, families, claims)
   if (collision !== undefined) return void errors.report(source, 'PROMKIT_ERR_NAME_COLLISION', name, collision)
-  for (const claimed of claimedNames(name, type)) claims.set(claimed, name)
+  for (const claimed of sampleNames) claims.set(claimed, name)
   const family: FamilyBuilder = {
     name,
     help: desc.help,

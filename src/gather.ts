@@ -113,29 +113,52 @@ export function checkTimeout(value: number): number {
   return value
 }
 
-/** One gather's deadline: its timer, or the caller's signal (the client went away), whichever comes first. */
+/** What {@link GatherDeadline.reached} resolves with. */
+const deadlineReached = Symbol('deadline reached')
+
+/**
+ * One gather's deadline: its timer, or the caller's signal (the client went away), whichever comes first. Its
+ * AbortSignal is made only when a collector asks for it: most never do, and making one costs more than the rest of a
+ * small gather's bookkeeping.
+ */
 class GatherDeadline {
-  private readonly controller = new AbortController()
-  /** Fires at the deadline; collectors get it. */
-  readonly signal = this.controller.signal
-  /** Resolves with the signal at the deadline, to race collect() against. */
-  readonly reached: Promise<AbortSignal>
+  private controller: AbortController | undefined
+  /** Whether the deadline has passed (or the caller aborted). */
+  passed = false
+  /** Resolves when the deadline passes, to race collect() against. */
+  readonly reached: Promise<typeof deadlineReached>
   /** When the timer fires, in `Date.now()` ms. */
   readonly at: number
   private readonly timer: NodeJS.Timeout | undefined
-  private readonly forward = (): void => this.controller.abort()
+  private arrive!: (reached: typeof deadlineReached) => void
+  // Passing twice (the caller's abort, then the timer before dispose()) repeats nothing: abort() and a settled
+  // promise ignore it.
+  private readonly pass = (): void => {
+    this.passed = true
+    this.controller?.abort()
+    this.arrive(deadlineReached)
+  }
 
   constructor(
     private readonly timeoutMs: number,
     private readonly outer: AbortSignal | undefined,
   ) {
-    this.reached = new Promise((resolve) =>
-      this.signal.addEventListener('abort', () => resolve(this.signal), { once: true }),
-    )
-    this.timer = Number.isFinite(timeoutMs) ? setTimeout(this.forward, timeoutMs) : undefined
+    this.reached = new Promise((resolve) => {
+      this.arrive = resolve
+    })
+    this.timer = Number.isFinite(timeoutMs) ? setTimeout(this.pass, timeoutMs) : undefined
     this.at = Date.now() + timeoutMs
-    if (outer?.aborted) this.controller.abort()
-    outer?.addEventListener('abort', this.forward, { once: true })
+    if (outer?.aborted) this.pass()
+    outer?.addEventListener('abort', this.pass, { once: true })
+  }
+
+  /** Fires at the deadline; collectors get it. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.passed) this.controller.abort()
+    }
+    return this.controller.signal
   }
 
   /** What ended the gather, for messages. */
@@ -145,7 +168,7 @@ class GatherDeadline {
 
   dispose(): void {
     clearTimeout(this.timer)
-    this.outer?.removeEventListener('abort', this.forward)
+    this.outer?.removeEventListener('abort', this.pass)
   }
 }
 
@@ -180,13 +203,19 @@ async function collectOne(run: CollectorRun, deadline: GatherDeadline, lease: Se
     success,
   })
   try {
-    const context = { signal: deadline.signal, deadline: deadline.at, reportError }
+    const context = {
+      get signal() {
+        return deadline.signal
+      },
+      deadline: deadline.at,
+      reportError,
+    }
     const collecting = collectorContext.run(run.name, () =>
       Promise.resolve().then(() => run.collector.collect(emit, context)),
     )
     const winner = await Promise.race([collecting, deadline.reached])
     open = false
-    if (winner === deadline.signal) {
+    if (winner === deadlineReached) {
       const message = `collect() did not finish before ${deadline.describe()}`
       return {
         yielded: { batch: undefined, outcome: outcome(false) },
@@ -233,7 +262,7 @@ export async function runCollectors(
   const collected = new Array<Collected>(runs.length)
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < runs.length && !deadline.signal.aborted) {
+    while (next < runs.length && !deadline.passed) {
       const index = next++
       collected[index] = await collectOne(runs[index] as CollectorRun, deadline, lease)
     }

@@ -216,7 +216,8 @@ export class Registry implements Registerer, Gatherer {
         const described = this.pedantic && entry.id !== undefined ? entry.described : undefined
         batches.push(described ? { source: entry.name, batch, described } : { source: entry.name, batch })
       })
-      const families = await buildFamilies(batches, errors)
+      const claims = new Map<string, string>()
+      const families = await buildFamilies(batches, errors, claims)
       const faulty = new Set(errors.list.map((error) => error.source))
       const collectors = yields.map(({ outcome }) =>
         outcome.success && faulty.has(outcome.name) ? { ...outcome, success: false } : outcome,
@@ -229,7 +230,7 @@ export class Registry implements Registerer, Gatherer {
       )
       const ownerOf = (name: string): string =>
         (reporters.find((entry) => entry.descs.some((desc) => desc.fqName === name)) as Entry).name
-      return { families: addReported(families, reported, ownerOf, errors), errors: errors.list, collectors }
+      return { families: addReported(families, claims, reported, ownerOf, errors), errors: errors.list, collectors }
     } finally {
       lease.release()
     }
@@ -267,25 +268,24 @@ export class Registry implements Registerer, Gatherer {
 }
 
 /**
- * The collectors' families with the reporters' added in name order. A reported
- * family whose names an unchecked collector already used is dropped and reported:
- * the collectors' metrics come first, as in any conflict.
+ * The collectors' families with the reporters' added in name order. A reported family taking a sample name a
+ * collector's family already holds (`claims`: sample name to family name) is dropped and reported: the collectors'
+ * metrics come first, as in any conflict.
  */
 function addReported(
   families: MetricFamily[],
+  claims: ReadonlyMap<string, string>,
   reported: readonly MetricFamily[],
   ownerOf: (name: string) => string,
   errors: GatherErrors,
 ): MetricFamily[] {
-  const claimed = new Map(
-    families.flatMap((family) => claimedNames(family.name, family.type).map((name) => [name, family] as const)),
-  )
   for (const family of reported) {
-    const clash = claimedNames(family.name, family.type).find((name) => claimed.has(name))
+    const clash = claimedNames(family.name, family.type).find((name) => claims.has(name))
     if (clash === undefined) {
       families.push(family)
     } else {
-      const holder = claimed.get(clash) as MetricFamily
+      const holderName = claims.get(clash) as string
+      const holder = families.find((candidate) => candidate.name === holderName) as MetricFamily
       const message =
         `${family.type} ${quote(family.name)} collides with ${holder.type} ${quote(holder.name)} (from a collector) ` +
         `on the sample name ${quote(clash)}`

@@ -247,6 +247,22 @@ t.test('collectors still queued at the deadline are reported as never started', 
   )
 })
 
+t.test('a signal first asked for after the deadline is already aborted', async (t) => {
+  const registry = new Registry({ timeoutMs: 50 })
+  let abortedWhenAsked: boolean | undefined
+  registry.register({
+    name: 'late-asker',
+    describe: () => [],
+    async collect(_emit, context) {
+      await sleep(100)
+      abortedWhenAsked = context.signal.aborted
+    },
+  })
+  await registry.gather()
+  await sleep(100)
+  t.equal(abortedWhenAsked, true)
+})
+
 t.test('an outside abort ends the gather like a deadline', async (t) => {
   const registry = new Registry()
   registry.register(waiting('slow', 5000))

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PromkitError, quote } from '../errors.js'
 import type { Metric } from '../const-metric.js'
+import type { Desc } from '../desc.js'
 import { GatheredFamily, type MetricFamily } from '../families.js'
 import { type Series, labelBlock } from '../series-cache.js'
 import { isLegacyMetricName } from '../names.js'
@@ -56,6 +57,51 @@ function dialectFor(format: TextFormat, options: EncodeOptions): Dialect {
   return dialect
 }
 
+/** A family's HELP/TYPE (and UNIT) lines and sample name as bytes, in one dialect. */
+interface FamilyBytes {
+  readonly dialect: Dialect
+  readonly family: Pick<MetricFamily, 'name' | 'help' | 'type' | 'unit'>
+  readonly header: Buffer
+  readonly valueName: string
+  readonly valueNameBytes: Buffer
+  /** Whether the name is in the classic character set (else the sample lines quote it inside the braces). */
+  readonly legacyName: boolean
+}
+
+/** The bytes of each registry family's lines, kept with its first series' Desc so the next scrape writes them again. */
+const familyBytesByDesc = new WeakMap<Desc, FamilyBytes>()
+
+/**
+ * A family's header and sample name as bytes: the ones kept from the last scrape when the family is the same (a
+ * family gathered by a registry, with the same name, help, type, unit and dialect), else made (and kept).
+ */
+function familyBytes(family: MetricFamily, dialect: Dialect): FamilyBytes {
+  const desc = family instanceof GatheredFamily ? family.columns.series[0]?.desc : undefined
+  const kept = desc === undefined ? undefined : familyBytesByDesc.get(desc)
+  const same = kept?.family
+  if (
+    kept !== undefined &&
+    kept.dialect === dialect &&
+    same?.name === family.name &&
+    same.help === family.help &&
+    same.type === family.type &&
+    same.unit === family.unit
+  )
+    return kept
+  const { name, help, type, unit } = family
+  const valueName = dialect.valueName(family)
+  const made: FamilyBytes = {
+    dialect,
+    family: { name, help, type, unit },
+    header: Buffer.from(dialect.header(family)),
+    valueName,
+    valueNameBytes: Buffer.from(valueName),
+    legacyName: isLegacyMetricName(name),
+  }
+  if (desc !== undefined) familyBytesByDesc.set(desc, made)
+  return made
+}
+
 /**
  * Encodes families as a sequence of chunks of UTF-8 text of about `options.chunkSize` bytes each (cut between
  * series), so a large scrape is never one giant string or buffer. Pure: the same families always give the same text.
@@ -69,12 +115,10 @@ export function* encodeChunks(
   const chunkBytes = options.chunkSize ?? defaultChunkBytes
   const out = new ByteWriter()
   for (const family of escapeFamilies(families, options.escaping ?? defaultEscapingScheme)) {
-    out.text(dialect.header(family))
     // A name outside the classic character set (allowed by the `allow-utf-8` escaping) goes, quoted, inside the
     // braces: the sample lines start with `{"name",` instead of the name.
-    const legacyName = isLegacyMetricName(family.name)
-    const valueName = dialect.valueName(family)
-    const valueNameBytes = Buffer.from(valueName)
+    const { header, valueName, valueNameBytes, legacyName } = familyBytes(family, dialect)
+    out.raw(header)
     // A registry's families come as columns, each series' label block cached; others (built by hand) have theirs
     // encoded here.
     const columns = family instanceof GatheredFamily ? family.columns : undefined

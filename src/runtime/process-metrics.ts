@@ -1,4 +1,4 @@
-import { existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs'
+import { existsSync, openSync, readFileSync, readSync, readdirSync, statSync, statfsSync } from 'node:fs'
 import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 import type { Emit, SyncCollector } from '../collector.js'
@@ -40,6 +40,22 @@ const gcKinds: Readonly<Record<number, string>> = {
 }
 /** prom-client's buckets for GC pauses, in seconds. */
 const gcBuckets = [0.001, 0.01, 0.1, 1, 2, 5]
+
+/** procfs' magic number (statfs f_type), PROC_SUPER_MAGIC. */
+const procfsType = 0x9fa0
+
+/**
+ * How many file descriptors are open, from a `/proc/<pid>/fd` directory:
+ * Linux 6.2 and later give the count as the directory's size, one stat
+ * (about 5 µs) instead of listing it (15 to 30 µs); older kernels, and a
+ * directory outside procfs, are listed. The count leaves out the descriptor a
+ * listing opens, which client_golang's listing counts; the collector's own
+ * /proc/self/stat, held open, makes up for it.
+ */
+export function fdCounter(fdDir: string): () => number {
+  const bySize = statfsSync(fdDir).type === procfsType && statSync(fdDir).size > 0
+  return bySize ? () => statSync(fdDir).size : () => readdirSync(fdDir).length
+}
 
 /**
  * The process metrics of client_golang's process collector, with its names
@@ -119,6 +135,7 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
   // Kept open and read from its start on every scrape: the kernel writes the file anew for each read, and a scrape
   // saves opening and closing it.
   const statFile = fromProc ? openSync(`${procDir}/stat`, 'r') : -1
+  const countFds = fromProc ? fdCounter(`${procDir}/fd`) : undefined
   const statBytes = Buffer.alloc(4096)
   const delay = new EventLoopDelay()
   const pauses = new Map<string, { counts: number[]; count: number; sum: number }>()
@@ -169,7 +186,7 @@ export function processCollector(procDir = '/proc/self'): SyncCollector {
         const stat = parseProcSelfStat(
           statBytes.toString('latin1', 0, readSync(statFile, statBytes, 0, statBytes.length, 0)),
         )
-        emit(constMetric(openFds, 'gauge', readdirSync(`${procDir}/fd`).length))
+        emit(constMetric(openFds, 'gauge', (countFds as () => number)()))
         emit(constMetric(maxFds, 'gauge', fdLimit))
         emit(constMetric(virtual, 'gauge', stat.virtualBytes))
         emit(constMetric(virtualMax, 'gauge', addressSpaceLimit))

@@ -1,9 +1,11 @@
 // Peers: promtool
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setImmediate as tick } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { Registry, encode } from '../../src/index.js'
-import { parseProcSelfStat, processCollector, softLimit } from '../../src/runtime/process-metrics.js'
+import { fdCounter, parseProcSelfStat, processCollector, softLimit } from '../../src/runtime/process-metrics.js'
 import { promtoolCheckMetrics } from '../helpers/promtool.js'
 
 async function scrape(t: Test, procDir?: string) {
@@ -71,6 +73,18 @@ t.test("process metrics with client_golang's names, from /proc/self", async (t) 
   t.ok(value(text, 'nodejs_eventloop_lag_max_seconds') >= value(text, 'nodejs_eventloop_lag_min_seconds'))
   const lint = promtoolCheckMetrics(text)
   t.same([lint.status, lint.stderr], [0, ''], 'promtool has no finding')
+})
+
+t.test('open descriptors: counted by the size of /proc/self/fd where Linux gives it, else listed', async (t) => {
+  const listed = readdirSync('/proc/self/fd').length
+  // A listing opens one descriptor of its own, which it lists; a kernel before 6.2 gives the directory no size.
+  const sized = statSync('/proc/self/fd').size > 0
+  t.equal(fdCounter('/proc/self/fd')(), sized ? listed - 1 : listed, 'procfs: the open descriptors')
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-fd-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(join(dir, 'fd'))
+  for (const fd of ['0', '1', '2', '7']) writeFileSync(join(dir, 'fd', fd), '')
+  t.equal(fdCounter(join(dir, 'fd'))(), 4, 'outside procfs (a fixture): its entries')
 })
 
 t.test('without /proc (not Linux): the metrics Node itself knows, and no error', async (t) => {
