@@ -47,10 +47,9 @@ const procfsType = 0x9fa0
 /**
  * How many file descriptors are open, from a `/proc/<pid>/fd` directory:
  * Linux 6.2 and later give the count as the directory's size, one stat
- * (about 5 µs) instead of listing it (15 to 30 µs); older kernels, and a
- * directory outside procfs, are listed. The count leaves out the descriptor a
- * listing opens, which client_golang's listing counts; the collector's own
- * /proc/self/stat, held open, makes up for it.
+ * (about 5 µs) instead of listing it (15 to 30 µs), as recent
+ * prometheus/procfs reads it; older kernels, and a directory outside procfs,
+ * are listed (which counts the descriptor the listing opens).
  */
 export function fdCounter(fdDir: string): () => number {
   const bySize = statfsSync(fdDir).type === procfsType && statSync(fdDir).size > 0
