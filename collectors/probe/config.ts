@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import { quote } from 'promkit'
 import type { ConfigReader, Fields } from 'promkit/exporter'
-import { type QueryClass, queryClasses, queryTypeNumber, rcodeNames } from './dns-records.js'
+import { type QueryClass, queryClasses, queryNameProblem, queryTypeNumber, rcodeNames } from './dns-records.js'
 
 /** Which IP version a target's name is resolved to first. */
 export type IpProtocol = 'ip4' | 'ip6'
@@ -317,6 +317,8 @@ async function readDns(reader: ConfigReader, value: unknown, where: string): Pro
   ])
   const queryName = reader.string(fields, 'query_name', where)
   if (queryName === undefined || queryName === '') reader.fail(`${where}.query_name`, 'must be set for a dns module')
+  const nameProblem = queryNameProblem(queryName)
+  if (nameProblem !== undefined) reader.fail(`${where}.query_name`, `${quote(queryName)} ${nameProblem}`)
   const typeName = reader.string(fields, 'query_type', where) ?? 'ANY'
   const typeNumber = queryTypeNumber(typeName)
   if (typeNumber === undefined)

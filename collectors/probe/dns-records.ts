@@ -84,6 +84,21 @@ export function queryTypeNumber(name: string): number | undefined {
   return Object.hasOwn(typeNumbers, name) ? typeNumbers[name] : undefined
 }
 
+/**
+ * Why a name cannot be asked for (labels of 1 to 63 bytes, 255 bytes in all on the wire), or undefined when it can.
+ * A final dot is allowed; `.` is the root.
+ */
+export function queryNameProblem(name: string): string | undefined {
+  if (name === '.') return undefined
+  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.')
+  const lengths = labels.map((label) => Buffer.byteLength(label))
+  if (lengths.some((length) => length === 0)) return 'has an empty label'
+  const long = lengths.findIndex((length) => length > 63)
+  if (long >= 0) return `has a label of ${lengths[long]} bytes (at most 63)`
+  const wire = lengths.reduce((sum, length) => sum + length + 1, 1)
+  return wire > 255 ? `is ${wire} bytes long as DNS writes it (at most 255)` : undefined
+}
+
 /** A type or class as dns-packet names it, written as miekg/dns does (`UNKNOWN_64` is `SVCB`, else `TYPE64`). */
 function mnemonic(name: string, generic: 'TYPE' | 'CLASS'): string {
   if (!name.startsWith('UNKNOWN_')) return name

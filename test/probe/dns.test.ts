@@ -15,7 +15,7 @@ import type { DnsProbeConfig } from '../../collectors/probe/config.js'
 import { readModules } from '../../collectors/probe/config.js'
 import { ProbeDeadline } from '../../collectors/probe/connection.js'
 import { dnsServer, probeDns, recordsProblem } from '../../collectors/probe/dns-probe.js'
-import { type DnsRecord, queryTypeNumber, recordText } from '../../collectors/probe/dns-records.js'
+import { type DnsRecord, queryNameProblem, queryTypeNumber, recordText } from '../../collectors/probe/dns-records.js'
 import { ProbeFailure } from '../../collectors/probe/failure.js'
 import { ProbeLog } from '../../collectors/probe/probe-log.js'
 import { ConfigReader } from '../../src/runtime/config-reader.js'
@@ -352,6 +352,15 @@ t.test('the module file: dns keys refused with their path where blackbox_exporte
   const module = (keys: string) => `modules:\n  d:\n    prober: dns\n    dns:\n${keys}`
   const cases: [string, string][] = [
     [module('      query_type: A\n'), 'modules.d.dns.query_name: must be set for a dns module'],
+    [module('      query_name: a..b\n'), 'modules.d.dns.query_name: "a..b" has an empty label'],
+    [
+      module(`      query_name: ${'x'.repeat(64)}.test\n`),
+      `modules.d.dns.query_name: "${'x'.repeat(64)}.test" has a label of 64 bytes (at most 63)`,
+    ],
+    [
+      module(`      query_name: ${'x.'.repeat(127)}test.\n`),
+      `modules.d.dns.query_name: "${'x.'.repeat(127)}test." is 260 bytes long as DNS writes it (at most 255)`,
+    ],
     [
       module('      query_name: a\n      query_type: BOGUS\n'),
       'modules.d.dns.query_type: "BOGUS" is not a DNS record type (e.g. A, AAAA, MX, SOA, TYPE65534)',
@@ -466,6 +475,18 @@ t.test('records as text: presentation forms, escapes, generic data, names of typ
     undefined,
     undefined,
   ])
+})
+
+t.test('query names: the root, a final dot, and the limits of labels and length', async (t) => {
+  t.same(['.', 'example.test', 'example.test.', `${'x'.repeat(63)}.test`, 'bücher.test'].map(queryNameProblem), [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ])
+  t.equal(queryNameProblem('.test'), 'has an empty label')
+  t.equal(queryNameProblem(`${'ü'.repeat(32)}.test`), 'has a label of 64 bytes (at most 63)', 'bytes, not characters')
 })
 
 t.test("validation: blackbox_exporter's four rules per section", async (t) => {
