@@ -29,6 +29,10 @@ export const peers = {
   openssl: { command: 'openssl', package: 'openssl' },
   'prometheus-blackbox-exporter': { command: 'prometheus-blackbox-exporter', package: 'prometheus-blackbox-exporter' },
   dnsmasq: { file: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
+  'grpc-go': {
+    file: '/usr/share/gocode/src/google.golang.org/grpc/health/server.go',
+    package: 'golang-google-grpc-dev',
+  },
 }
 
 /** Whether a peer is on this machine: its command on PATH, or its file. */

@@ -104,18 +104,29 @@ export interface DnsProbeConfig {
   readonly ipProtocolFallback: boolean
 }
 
+/** A `grpc` module, with blackbox_exporter's defaults filled in. */
+export interface GrpcProbeConfig {
+  /** The service whose health is asked for; '' (the default) is the server's overall health. */
+  readonly service: string
+  readonly tls: boolean
+  readonly tlsConfig: ProbeTlsConfig
+  readonly preferredIpProtocol: IpProtocol
+  readonly ipProtocolFallback: boolean
+}
+
 /** A module of the config file: a prober and its settings. */
 export type ProbeModule = (
   | { readonly prober: 'http'; readonly timeoutMs: number; readonly http: HttpProbeConfig }
   | { readonly prober: 'tcp'; readonly timeoutMs: number; readonly tcp: TcpProbeConfig }
   | { readonly prober: 'dns'; readonly timeoutMs: number; readonly dns: DnsProbeConfig }
+  | { readonly prober: 'grpc'; readonly timeoutMs: number; readonly grpc: GrpcProbeConfig }
 ) & {
   /** The module as the file has it, for the debug page. */
   readonly written: unknown
 }
 
 /** The probers blackbox_exporter has that this exporter does not (yet): refused by name. */
-const otherProbers = ['icmp', 'grpc']
+const otherProbers = ['icmp']
 
 const tlsVersions: Readonly<Record<string, ProbeTlsConfig['minVersion']>> = {
   TLS10: 'TLSv1',
@@ -357,9 +368,26 @@ async function readDns(reader: ConfigReader, value: unknown, where: string): Pro
   }
 }
 
+async function readGrpc(reader: ConfigReader, value: unknown, where: string): Promise<GrpcProbeConfig> {
+  const fields = reader.section(value, where, [
+    'service',
+    'tls',
+    'tls_config',
+    'preferred_ip_protocol',
+    'ip_protocol_fallback',
+  ])
+  return {
+    service: reader.string(fields, 'service', where) ?? '',
+    tls: reader.boolean(fields, 'tls', where) ?? false,
+    tlsConfig: await readTlsConfig(reader, fields.tls_config, `${where}.tls_config`),
+    preferredIpProtocol: ipProtocol(reader, fields, where),
+    ipProtocolFallback: reader.boolean(fields, 'ip_protocol_fallback', where) ?? true,
+  }
+}
+
 /**
  * Reads a blackbox_exporter module file (`modules: {name: {prober, timeout,
- * http|tcp|dns}}`): every key checked, unknown ones refused with their path,
+ * http|tcp|dns|grpc}}`): every key checked, unknown ones refused with their path,
  * regexps compiled, files read, blackbox_exporter's defaults filled in.
  */
 export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<string, ProbeModule>> {
@@ -367,7 +395,7 @@ export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<str
   const modules = new Map<string, ProbeModule>()
   for (const [name, value] of Object.entries(reader.mapping(top.modules, 'modules'))) {
     const where = `modules.${name}`
-    const fields = reader.section(value, where, ['prober', 'timeout', 'http', 'tcp', 'dns', ...otherProbers])
+    const fields = reader.section(value, where, ['prober', 'timeout', 'http', 'tcp', 'dns', 'grpc', ...otherProbers])
     const prober = reader.string(fields, 'prober', where)
     const timeoutMs = reader.duration(fields, 'timeout', where) ?? 0
     if (prober === 'http')
@@ -381,8 +409,15 @@ export async function readModules(reader: ConfigReader): Promise<ReadonlyMap<str
       modules.set(name, { prober, timeoutMs, written: value, tcp: await readTcp(reader, fields.tcp, `${where}.tcp`) })
     else if (prober === 'dns')
       modules.set(name, { prober, timeoutMs, written: value, dns: await readDns(reader, fields.dns, `${where}.dns`) })
+    else if (prober === 'grpc')
+      modules.set(name, {
+        prober,
+        timeoutMs,
+        written: value,
+        grpc: await readGrpc(reader, fields.grpc, `${where}.grpc`),
+      })
     else if (prober !== undefined && otherProbers.includes(prober))
-      reader.fail(`${where}.prober`, `${prober} is not supported by probe_exporter yet (http, tcp and dns are)`)
+      reader.fail(`${where}.prober`, `${prober} is not supported by probe_exporter (http, tcp, dns and grpc are)`)
     else reader.fail(`${where}.prober`, prober === undefined ? 'is missing' : `${quote(prober)} is not a prober`)
   }
   return modules

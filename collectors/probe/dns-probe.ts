@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { type Socket, isIP } from 'node:net'
+import type { Socket } from 'node:net'
 import * as dnsPacket from 'dns-packet'
 import type { TlsInfo } from './certificates.js'
 import type { DnsProbeConfig, RecordChecks } from './config.js'
@@ -8,7 +8,7 @@ import { type ProbeDeadline, openConnection } from './connection.js'
 import { type DnsRecord, recordText } from './dns-records.js'
 import { ProbeFailure, networkFailure } from './failure.js'
 import type { ProbeLog } from './probe-log.js'
-import { type ResolvedTarget, resolveTarget } from './resolve.js'
+import { type ResolvedTarget, resolveTarget, serverAddress } from './resolve.js'
 
 /** SOA's type number: a query of it reports the zone's serial. */
 const soaType = 6
@@ -37,23 +37,11 @@ export interface DnsProbeOutcome {
 }
 
 /**
- * A DNS server target's host and port: `host:port`, `[v6]:port`, or a host
- * or IPv6 address alone, on port 53 (853 for DNS over TLS), as
- * blackbox_exporter reads it.
+ * A DNS server target's host and port: `host:port`, `[v6]:port`, or a host or IPv6 address alone, on port 53 (853
+ * for DNS over TLS), as blackbox_exporter reads it.
  */
 export function dnsServer(target: string, dnsOverTls: boolean): { host: string; port: number } {
-  const defaultPort = dnsOverTls ? 853 : 53
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target)
-  if (match) {
-    const port = Number(match[3])
-    if (port < 1 || port > 65_535) throw new ProbeFailure('invalid_target', `${JSON.stringify(target)}: bad port`)
-    return { host: (match[1] ?? match[2]) as string, port }
-  }
-  const bracketed = /^\[([^\]]+)\]$/.exec(target)
-  const host = bracketed ? (bracketed[1] as string) : target
-  if (host === '' || (host.includes(':') && isIP(host) !== 6))
-    throw new ProbeFailure('invalid_target', `${JSON.stringify(target)} is not a host, host:port or IP address`)
-  return { host, port: defaultPort }
+  return serverAddress(target, dnsOverTls ? 853 : 53)
 }
 
 /** The query a module asks: one question, a random id, recursion desired unless the module says not. */

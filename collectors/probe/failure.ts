@@ -5,7 +5,7 @@ import { type CertificateProblem, certificateProblem } from 'promkit/exporter'
  * fixed set so that the series stay few and alerts can match on them.
  */
 export const failureReasons = [
-  /** The target is not a URL (http), `host:port` (tcp) or a host with an optional port (dns). */
+  /** The target is not a URL (http), `host:port` (tcp) or a host with an optional port (dns, grpc). */
   'invalid_target',
   /** The target's name did not resolve. */
   'dns',
@@ -53,6 +53,12 @@ export const failureReasons = [
   'dns_rcode',
   /** A `validate_answer_rrs`, `validate_authority_rrs` or `validate_additional_rrs` check failed. */
   'dns_record_regexp',
+  /** The gRPC health check ended with a status other than OK (`probe_grpc_status_code` says which). */
+  'grpc_status',
+  /** The gRPC health check answered, with a serving status other than SERVING. */
+  'grpc_not_serving',
+  /** The gRPC health answer could not be read. */
+  'grpc_malformed_answer',
 ] as const
 
 /** One of {@link failureReasons}. */

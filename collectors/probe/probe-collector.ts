@@ -3,6 +3,7 @@ import type { TlsInfo } from './certificates.js'
 import type { ProbeModule } from './config.js'
 import { ProbeDeadline } from './connection.js'
 import { dnsPhases, probeDns } from './dns-probe.js'
+import { grpcPhases, probeGrpc, servingStatuses } from './grpc-probe.js'
 import type { ProbeFailure } from './failure.js'
 import { httpPhases, probeHttp } from './http-probe.js'
 import { ProbeLog } from './probe-log.js'
@@ -64,6 +65,12 @@ function probeFamilies(extra: readonly string[]) {
       'Displays whether or not the query was executed successfully',
     ),
     dnsSerial: gauge('probe_dns_serial', 'Returns the serial number of the zone'),
+    grpcDuration: gauge('probe_grpc_duration_seconds', 'Duration of gRPC request by phase', ['phase']),
+    grpcSsl: gauge('probe_grpc_ssl', 'Indicates if SSL was used for the connection'),
+    grpcStatusCode: gauge('probe_grpc_status_code', 'Response gRPC status code'),
+    grpcHealthcheckResponse: gauge('probe_grpc_healthcheck_response', 'Response HealthCheck response', [
+      'serving_status',
+    ]),
   }
 }
 
@@ -80,7 +87,7 @@ export const listedProbeDescs = probeFamilies(['module', 'target'])
 interface ProbeResult {
   readonly resolved: ResolvedTarget | undefined
   readonly tls: TlsInfo | undefined
-  /** `probe_failed_due_to_regex`, which the http and tcp probers have and the dns prober has not. */
+  /** `probe_failed_due_to_regex`, which the http and tcp probers have and the dns and grpc probers have not. */
   readonly failedDueToRegex: boolean | undefined
   readonly failure: ProbeFailure | undefined
 }
@@ -144,6 +151,17 @@ export async function runProbe(
     sample('httpVersion', measures.version)
   } else if (module.prober === 'tcp') {
     result = await probeTcp(target, module.tcp, probeDeadline, log)
+  } else if (module.prober === 'grpc') {
+    const outcome = await probeGrpc(target, module.grpc, probeDeadline, log)
+    const { measures } = outcome
+    result = { ...outcome, failedDueToRegex: undefined }
+    for (const phase of grpcPhases) sample('grpcDuration', measures.phases[phase], [phase])
+    // As blackbox_exporter: SSL only for a call that answered OK over TLS, the earliest expiry always (0 without TLS).
+    sample('grpcSsl', measures.statusCode === 0 && outcome.tls !== undefined ? 1 : 0)
+    sample('grpcStatusCode', measures.statusCode)
+    for (const status of servingStatuses)
+      sample('grpcHealthcheckResponse', status === measures.servingStatus ? 1 : 0, [status])
+    if (outcome.tls === undefined) sample('sslEarliestExpiry', 0)
   } else {
     const outcome = await probeDns(target, module.dns, probeDeadline, log)
     const { measures } = outcome

@@ -45,6 +45,23 @@ export async function resolveTarget(
 }
 
 /**
+ * A server's host and port from `host:port`, `[v6]:port`, or a host or IPv6 address alone (on `defaultPort`).
+ */
+export function serverAddress(target: string, defaultPort: number): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target)
+  if (match) {
+    const port = Number(match[3])
+    if (port < 1 || port > 65_535) throw new ProbeFailure('invalid_target', `${JSON.stringify(target)}: bad port`)
+    return { host: (match[1] ?? match[2]) as string, port }
+  }
+  const bracketed = /^\[([^\]]+)\]$/.exec(target)
+  const host = bracketed ? (bracketed[1] as string) : target
+  if (host === '' || (host.includes(':') && isIP(host) !== 6))
+    throw new ProbeFailure('invalid_target', `${JSON.stringify(target)} is not a host, host:port or IP address`)
+  return { host, port: defaultPort }
+}
+
+/**
  * `probe_ip_addr_hash`: FNV-1a (32 bits) of the address's bytes, four for
  * IPv4 and sixteen for IPv6, as blackbox_exporter hashes Go's net.IP, so the
  * two exporters give equal values and a change of address shows as a change.

@@ -399,7 +399,7 @@ t.test('the module file: dns keys refused with their path where blackbox_exporte
     ],
     [
       'modules:\n  d:\n    prober: icmp\n',
-      'modules.d.prober: icmp is not supported by probe_exporter yet (http, tcp and dns are)',
+      'modules.d.prober: icmp is not supported by probe_exporter (http, tcp, dns and grpc are)',
     ],
   ]
   await expectModuleFileRefusals(t, probeExporterBin, bad, cases)

@@ -197,8 +197,8 @@ t.test(
     const cases: [string, string][] = [
       ['modules:\n  web:\n    prober: http\n    http:\n      methd: GET\n', 'modules.web.http.methd: unknown key'],
       [
-        'modules:\n  web:\n    prober: grpc\n',
-        'modules.web.prober: grpc is not supported by probe_exporter yet (http, tcp and dns are)',
+        'modules:\n  web:\n    prober: icmp\n',
+        'modules.web.prober: icmp is not supported by probe_exporter (http, tcp, dns and grpc are)',
       ],
       ['modules:\n  web:\n    prober: http\n    timeout: 5q\n', 'modules.web.timeout: "5q" is not a duration'],
       [
