@@ -3,6 +3,9 @@ import { quote } from 'promkit'
 import type { ConfigReader, Fields } from 'promkit/exporter'
 import { type QueryClass, queryClasses, queryNameProblem, queryTypeNumber, rcodeNames } from './dns-records.js'
 
+/** The module blackbox_exporter probes with when `/probe` (or a listed target) names none. */
+export const defaultModule = 'http_2xx'
+
 /** Which IP version a target's name is resolved to first. */
 export type IpProtocol = 'ip4' | 'ip6'
 

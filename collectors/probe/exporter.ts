@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { stringify as stringifyYaml } from 'yaml'
 import { type Collector, Desc, type Emit, PromkitError, ScrapeRefused, constMetric, mapWithin, quote } from 'promkit'
 import { ConfigReader, type ExporterContext, type ExporterDefinition, flag, perExporter } from 'promkit/exporter'
-import { type ProbeModule, readModules } from './config.js'
+import { type ProbeModule, defaultModule, readModules } from './config.js'
 import { type ProbeReport, type Sample, listedProbeDescs, probeCollector, runProbe } from './probe-collector.js'
-import { type ListedTarget, parseTargets } from './targets.js'
+import { type ListedTarget, parseTargets, readTargetsYaml } from './targets.js'
 
 /** The probe exporter's own flags, blackbox_exporter's names. */
 export const probeFlags = {
@@ -12,16 +12,13 @@ export const probeFlags = {
   configCheck: flag.boolean('config.check', { description: 'Check the module file, then exit (0 when it is valid).' }),
   targetsFile: flag.string('probe.targets-file', {
     description:
-      'Probe these targets (a target and its module per line) at every scrape of the telemetry path or push, ' +
-      'each labelled with module and target.',
+      'Probe these targets (a target and its module per line, or, in a .yml or .yaml file, groups of targets ' +
+      'with a module) at every scrape of the telemetry path or push, each labelled with module and target.',
   }),
 }
 
 /** Listed targets probed at once, at most. */
 const listedConcurrency = 16
-
-/** The module blackbox_exporter probes with when `/probe` names none. */
-const defaultModule = 'http_2xx'
 
 /** The module file as last read, and what the exporter counts about probes. */
 class ProbeState {
@@ -52,14 +49,17 @@ class ProbeState {
     try {
       const modules = await readModules(new ConfigReader('config file', this.file))
       const { targetsFile } = this
-      if (targetsFile !== undefined) {
+      const known = (module: string) => modules.has(module)
+      if (targetsFile !== undefined && /\.ya?ml$/.test(targetsFile)) {
+        this.targets = await readTargetsYaml(new ConfigReader('targets file', targetsFile), known)
+      } else if (targetsFile !== undefined) {
         const text = await readFile(targetsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
           throw new PromkitError(
             'PROMKIT_ERR_INVALID_CONFIG',
             `targets file ${targetsFile}: cannot be read: ${error.code}`,
           )
         })
-        this.targets = parseTargets(text, targetsFile, (module) => modules.has(module))
+        this.targets = parseTargets(text, targetsFile, known)
       }
       this.modules = modules
       this.lastReloadSuccessful = true

@@ -82,6 +82,51 @@ t.test('--probe.targets-file when serving: the targets are probed at every scrap
   t.match(next, /^blackbox_probes_total\{module="http_2xx",result="success"\} 1$/m)
 })
 
+t.test(
+  'a targets file in YAML: groups of targets with their module, as file-based service discovery lists them',
+  async (t) => {
+    const url = await site(t)
+    const targets = join(dir, 'targets.yml')
+    writeFileSync(targets, `- targets: ['${url}']\n- targets: ['127.0.0.1:1', '127.0.0.1:2']\n  module: tcp_connect\n`)
+    const exporter = await startExporter(t, probeExporterBin, [
+      '--config.file',
+      modules,
+      '--probe.targets-file',
+      targets,
+    ])
+    const text = (await get(`${exporter.base}/metrics`)).text
+    const success = [...text.matchAll(/^probe_success\{module="([^"]+)",target="([^"]+)"\} (\d)$/gm)].map((m) =>
+      m.slice(1),
+    )
+    t.same(success, [
+      ['http_2xx', url, '1'],
+      ['tcp_connect', '127.0.0.1:1', '0'],
+      ['tcp_connect', '127.0.0.1:2', '0'],
+    ])
+    const bad = join(dir, 'bad.yaml')
+    for (const [text, problem] of [
+      ['- targets: [a]\n  module: nope\n', '[0].module: unknown module "nope"'],
+      ['- targets: [a]\n  modules: tcp_connect\n', '[0].modules: unknown key (known: targets, module)'],
+      ['- targets: [a]\n- targets: [b, a]\n', '[1].targets[1]: a with http_2xx is listed already, on [0].targets[0]'],
+      ['- targets: a\n', '[0].targets: must be a list'],
+      ['targets: [a]\n', 'file: must be a list of groups (- targets: [...], module: ...)'],
+    ] as const) {
+      writeFileSync(bad, text)
+      const run = await runToExit(probeExporterBin, ['--config.file', modules, '--probe.targets-file', bad])
+      t.match([run.code, run.stderr], [1, `probe_exporter: targets file ${bad}: ${problem}`], problem)
+    }
+    writeFileSync(bad, '')
+    const empty = await runToExit(probeExporterBin, [
+      '--config.file',
+      modules,
+      '--probe.targets-file',
+      bad,
+      '--config.check',
+    ])
+    t.equal(empty.code, 0, 'an empty file: no targets')
+  },
+)
+
 t.test('a targets file that cannot be used stops the exporter with its line', async (t) => {
   const targets = join(dir, 'bad.txt')
   for (const [text, problem] of [
