@@ -45,19 +45,22 @@ export async function resolveTarget(
 }
 
 /**
- * A server's host and port from `host:port`, `[v6]:port`, or a host or IPv6 address alone (on `defaultPort`).
+ * A server's host and port from `host:port` or `[v6]:port`; with a `defaultPort`, also from a host or IPv6 address
+ * alone (the dns and grpc probers), without one the port is required (the tcp prober).
  */
-export function serverAddress(target: string, defaultPort: number): { host: string; port: number } {
+export function serverAddress(target: string, defaultPort?: number): { host: string; port: number } {
+  const refused = (problem: string) => new ProbeFailure('invalid_target', `${JSON.stringify(target)}${problem}`)
+  const notHostPort = ' is not host:port'
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target)
   if (match) {
     const port = Number(match[3])
-    if (port < 1 || port > 65_535) throw new ProbeFailure('invalid_target', `${JSON.stringify(target)}: bad port`)
+    if (port < 1 || port > 65_535) throw refused(defaultPort === undefined ? notHostPort : ': bad port')
     return { host: (match[1] ?? match[2]) as string, port }
   }
+  if (defaultPort === undefined) throw refused(notHostPort)
   const bracketed = /^\[([^\]]+)\]$/.exec(target)
   const host = bracketed ? (bracketed[1] as string) : target
-  if (host === '' || (host.includes(':') && isIP(host) !== 6))
-    throw new ProbeFailure('invalid_target', `${JSON.stringify(target)} is not a host, host:port or IP address`)
+  if (host === '' || (host.includes(':') && isIP(host) !== 6)) throw refused(' is not a host, host:port or IP address')
   return { host, port: defaultPort }
 }
 

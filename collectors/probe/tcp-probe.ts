@@ -4,7 +4,7 @@ import type { TcpProbeConfig } from './config.js'
 import { type ProbeDeadline, openConnection } from './connection.js'
 import { ProbeFailure, networkFailure } from './failure.js'
 import type { ProbeLog } from './probe-log.js'
-import { type ResolvedTarget, resolveTarget } from './resolve.js'
+import { type ResolvedTarget, resolveTarget, serverAddress } from './resolve.js'
 
 /** What a TCP probe found: its resolution, TLS details, whether an `expect` went unanswered, and its failure. */
 export interface TcpProbeOutcome {
@@ -12,15 +12,6 @@ export interface TcpProbeOutcome {
   readonly tls: TlsInfo | undefined
   readonly failedDueToRegex: boolean
   readonly failure: ProbeFailure | undefined
-}
-
-/** A `host:port` target's parts (IPv6 in brackets). */
-export function hostAndPort(target: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target)
-  const port = Number(match?.[3])
-  if (match === null || port < 1 || port > 65_535)
-    throw new ProbeFailure('invalid_target', `${JSON.stringify(target)} is not host:port`)
-  return { host: (match[1] ?? match[2]) as string, port }
 }
 
 /** Reads lines from a socket until one matches `expect`; fails when the connection ends first. */
@@ -82,7 +73,7 @@ export async function probeTcp(
   let tls: TlsInfo | undefined
   let failedDueToRegex = false
   const probed = async (): Promise<TcpProbeOutcome> => {
-    const { host, port } = hostAndPort(target)
+    const { host, port } = serverAddress(target)
     resolved = await deadline.within(resolveTarget(host, config.preferredIpProtocol, config.ipProtocolFallback))
     log.info(`resolved ${host} to ${resolved.address}`)
     let connection = await openConnection(

@@ -23,7 +23,7 @@ import { ProbeDeadline } from '../../collectors/probe/connection.js'
 import { networkFailure, timeoutFailure } from '../../collectors/probe/failure.js'
 import { probeHttp } from '../../collectors/probe/http-probe.js'
 import { ProbeLog } from '../../collectors/probe/probe-log.js'
-import { ipAddressHash, resolveTarget } from '../../collectors/probe/resolve.js'
+import { ipAddressHash, resolveTarget, serverAddress } from '../../collectors/probe/resolve.js'
 import { probeTcp } from '../../collectors/probe/tcp-probe.js'
 import { ConfigReader } from '../../src/runtime/config-reader.js'
 import { makeCertificates } from '../helpers/certificates.js'
@@ -581,6 +581,13 @@ t.test('tcp: STARTTLS, a connection closed before the expected line, a last line
     (await probeTcp('127.0.0.1:70000', await tcpModule(), new ProbeDeadline(5000), new ProbeLog())).failure?.reason,
     'invalid_target',
   )
+})
+
+t.test('tcp targets: host:port or [v6]:port, the port required', async (t) => {
+  t.same(serverAddress('db.internal:5432'), { host: 'db.internal', port: 5432 })
+  t.same(serverAddress('[::1]:22'), { host: '::1', port: 22 })
+  for (const target of ['db.internal', '::1', 'host:0', 'host:70000'])
+    t.throws(() => serverAddress(target), { message: `${JSON.stringify(target)} is not host:port` }, target)
 })
 
 t.test('resolution: the preferred IP version, the fallback, and the address hash blackbox computes', async (t) => {
