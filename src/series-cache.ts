@@ -1,6 +1,7 @@
 import type { Desc } from './desc.js'
 import { type Dialect, labelNameToken } from './exposition/dialect.js'
 import { escapeLabelValue } from './exposition/escape.js'
+import { ownedString } from './owned-string.js'
 
 /**
  * What promkit remembers of one series (a descriptor and its label values)
@@ -118,7 +119,7 @@ export class DescSeries {
     if (series === undefined) {
       series = {
         desc: this.desc,
-        values: labelValues,
+        values: labelValues.map(ownedString),
         labels,
         protoLabels: undefined,
         aggregate: undefined,

@@ -88,9 +88,9 @@ function serviceContent(node: XmlNode | undefined): ServiceContent {
   }
 }
 
-/** The objects of a RetrieveResult. */
-function managedObjects(result: XmlNode | undefined): ManagedObject[] {
-  return children(result, 'objects').map((object) => ({
+/** An `objects` element of a RetrieveResult: the object, its properties' values, its missingSet. */
+function managedObject(object: XmlNode): ManagedObject {
+  return {
     ref: reference(child(object, 'obj')),
     properties: new Map(
       children(object, 'propSet').flatMap((property) => {
@@ -99,7 +99,20 @@ function managedObjects(result: XmlNode | undefined): ManagedObject[] {
       }),
     ),
     missing: children(object, 'missingSet').map((missing) => path(missing, 'path')),
-  }))
+  }
+}
+
+/** A PerfEntityMetric's latest sample: each counter's total over its instances. */
+function perfSample(metric: XmlNode): PerfSample {
+  return {
+    entity: text(child(metric, 'entity')),
+    values: new Map(
+      children(metric, 'value').map((series) => {
+        const samples = children(series, 'value').map((value) => Number(text(value)))
+        return [Number(path(series, 'id', 'counterId')), samples.reduce((sum, value) => sum + value, 0)] as const
+      }),
+    ),
+  }
 }
 
 /**
@@ -182,25 +195,20 @@ export class VimSession {
     return view
   }
 
-  /** Every page of a RetrievePropertiesEx of `specSet`. */
+  /**
+   * Every page of a RetrievePropertiesEx of `specSet`. Each object is made a ManagedObject as soon as it is read, so a
+   * page's answer is never whole in memory.
+   */
   private async retrievePages(session: Session, specSet: string, signal: AbortSignal): Promise<ManagedObject[]> {
     const collector = session.content.propertyCollector
     const options = `<options><maxObjects>${this.settings.pageSize}</maxObjects></options>`
-    let [page] = await this.soap.call(
-      'RetrievePropertiesEx',
-      collector,
-      `<specSet>${specSet}</specSet>${options}`,
-      signal,
-    )
-    const objects = managedObjects(page)
+    const objects: ManagedObject[] = []
+    const taken = { path: ['returnval', 'objects'], take: (object: XmlNode) => objects.push(managedObject(object)) }
+    const body = `<specSet>${specSet}</specSet>${options}`
+    let [page] = await this.soap.call('RetrievePropertiesEx', collector, body, signal, taken)
     for (let token = path(page, 'token'); token !== ''; token = path(page, 'token')) {
-      ;[page] = await this.soap.call(
-        'ContinueRetrievePropertiesEx',
-        collector,
-        `<token>${escapeXml(token)}</token>`,
-        signal,
-      )
-      objects.push(...managedObjects(page))
+      const next = `<token>${escapeXml(token)}</token>`
+      ;[page] = await this.soap.call('ContinueRetrievePropertiesEx', collector, next, signal, taken)
     }
     return objects
   }
@@ -271,16 +279,10 @@ export class VimSession {
         const sample = `<maxSample>1</maxSample>${metrics.join('')}<intervalId>${realTimeInterval}</intervalId>`
         return `<querySpec>${referenceXml('entity', entity)}${sample}</querySpec>`
       })
-      const returned = await this.soap.call('QueryPerf', session.content.perfManager, specs.join(''), signal)
-      return returned.map((metric) => ({
-        entity: text(child(metric, 'entity')),
-        values: new Map(
-          children(metric, 'value').map((series) => {
-            const samples = children(series, 'value').map((value) => Number(text(value)))
-            return [Number(path(series, 'id', 'counterId')), samples.reduce((sum, value) => sum + value, 0)] as const
-          }),
-        ),
-      }))
+      const samples: PerfSample[] = []
+      const taken = { path: ['returnval'], take: (metric: XmlNode) => samples.push(perfSample(metric)) }
+      await this.soap.call('QueryPerf', session.content.perfManager, specs.join(''), signal, taken)
+      return samples
     })
   }
 

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { StringDecoder } from 'node:string_decoder'
 import { certificateProblem } from './certificate-problem.js'
 
 /** Where a server an exporter reads over HTTP(S) is, and how its certificate is checked. */
@@ -26,12 +27,22 @@ export interface ServerRequest {
   readonly signal: AbortSignal
 }
 
-/** What the server answered, whatever its status. */
-export interface ServerAnswer {
+/** What the server answered, whatever its status: its body as text, or what an AnswerReader made of it. */
+export interface ServerAnswer<Body = string> {
   readonly status: number
   readonly statusMessage: string
   readonly headers: IncomingHttpHeaders
-  readonly body: string
+  readonly body: Body
+}
+
+/**
+ * Takes an answer's body as it arrives, in pieces of text (UTF-8 decoded, a character never split between pieces),
+ * and gives what it made of them at the end: a parser that keeps what it needs instead of the whole text, so that a
+ * large answer is never held at once. What it throws fails the request.
+ */
+export interface AnswerReader<Body> {
+  write(text: string): void
+  end(): Body
 }
 
 /** Why a request to a server failed, in one line that says what to fix; never carries a credential. */
@@ -78,19 +89,31 @@ export class ServerClient {
   }
 
   /** The answer to one request to `path` (with its query), whatever its status; a ServerError if none came. */
-  request(path: string, { method = 'GET', headers = {}, body, signal }: ServerRequest): Promise<ServerAnswer> {
+  request(path: string, request: ServerRequest): Promise<ServerAnswer> {
+    return this.read(path, request, new TextReader())
+  }
+
+  /**
+   * The answer to one request to `path`, its body given piece by piece to `reader` as it arrives; a ServerError if
+   * none came, or if the reader threw.
+   */
+  read<Body>(
+    path: string,
+    { method = 'GET', headers = {}, body, signal }: ServerRequest,
+    reader: AnswerReader<Body>,
+  ): Promise<ServerAnswer<Body>> {
     const target = new URL(path, this.options.url)
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-    return new Promise<ServerAnswer>((resolve, reject) => {
+    return new Promise<ServerAnswer<Body>>((resolve, reject) => {
       const fail = (error: Error) => reject(this.error(this.connectionProblem(error, signal)))
       const outgoing = send(target, { agent: this.agent, method, headers, signal }, (answer) => {
-        readBody(answer, this.options.answerLimitBytes).then(
-          (text) =>
+        readBody(answer, this.options.answerLimitBytes, reader).then(
+          (read) =>
             resolve({
               status: answer.statusCode as number,
               statusMessage: answer.statusMessage as string,
               headers: answer.headers,
-              body: text,
+              body: read,
             }),
           fail,
         )
@@ -113,19 +136,47 @@ export class ServerClient {
   }
 }
 
-/** An answer's body as text, refused past `limit` bytes. */
-function readBody(answer: IncomingMessage, limit: number): Promise<string> {
+/** An answer's body as one text. */
+class TextReader implements AnswerReader<string> {
+  private text = ''
+
+  write(text: string): void {
+    this.text += text
+  }
+
+  end(): string {
+    return this.text
+  }
+}
+
+/** An answer's body given to `reader` as it arrives, refused past `limit` bytes. */
+function readBody<Body>(answer: IncomingMessage, limit: number, reader: AnswerReader<Body>): Promise<Body> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    const decoder = new StringDecoder('utf8')
     let size = 0
+    const refuse = (error: Error) => {
+      answer.destroy()
+      reject(error)
+    }
     answer.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        answer.destroy()
-        reject(new Error(`the answer is larger than ${limit / 1024 / 1024} MiB`))
-      } else chunks.push(chunk)
+      if (size > limit) refuse(new Error(`the answer is larger than ${limit / 1024 / 1024} MiB`))
+      else {
+        try {
+          reader.write(decoder.write(chunk))
+        } catch (error) {
+          refuse(error as Error)
+        }
+      }
     })
-    answer.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    answer.on('end', () => {
+      try {
+        reader.write(decoder.end())
+        resolve(reader.end())
+      } catch (error) {
+        reject(error as Error)
+      }
+    })
     answer.on('error', reject)
   })
 }

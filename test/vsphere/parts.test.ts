@@ -19,7 +19,7 @@ import {
 import { epochSeconds, numberOf } from '../../collectors/vsphere/properties.js'
 import { type Reading, type Sections, missingBySection, readVcenter } from '../../collectors/vsphere/reading.js'
 import { vcenterUrl } from '../../collectors/vsphere/settings.js'
-import { type XmlNode, parseXml } from '../../collectors/vsphere/soap.js'
+import { type XmlNode, XmlReader, parseXml } from '../../collectors/vsphere/soap.js'
 import { VimSession } from '../../collectors/vsphere/vim.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
 import { vsphereExporterBin } from '../helpers/vsphere.js'
@@ -539,6 +539,35 @@ t.test('XML: xsi:type found by its namespace, whatever the prefix and however it
   )
   t.same([second?.xsiType, second?.attributes], [undefined, {}], 'a prefix rebound in scope, an unbound one: no type')
   t.equal(third?.xsiType, 'InScopeAgain', 'the outer binding again once the inner element has closed')
+})
+
+t.test('XML read piece by piece: the elements at a path handed over as they close, the rest kept', async (t) => {
+  const document =
+    '<S:Envelope xmlns:S="urn:s"><S:Body><R xmlns="urn:vim25"><returnval>' +
+    '<objects><obj type="VirtualMachine">vm-1</obj></objects><token>t1</token>' +
+    '<objects><obj type="VirtualMachine">vm-2</obj><objects>nested, not at the path</objects></objects>' +
+    '</returnval></R><Other><objects>elsewhere</objects></Other></S:Body></S:Envelope>'
+  const taken: string[] = []
+  const reader = new XmlReader({
+    path: ['Envelope', 'Body', 'R', 'returnval', 'objects'],
+    take: (element) => taken.push(`${element.children[0]?.attributes.type}:${element.children[0]?.text}`),
+  })
+  // One character at a time: names, attributes and texts cut everywhere.
+  for (const character of document) reader.write(character)
+  const root = reader.close()
+  t.same(taken, ['VirtualMachine:vm-1', 'VirtualMachine:vm-2'], 'in document order')
+  const body = root.children[0]?.children[0]
+  const returnval = body?.children[0]?.children[0]
+  t.same(
+    returnval?.children.map((each) => each.name),
+    ['token'],
+    'what was handed over is not in the tree; its siblings are',
+  )
+  t.equal(body?.children[1]?.children[0]?.text, 'elsewhere', 'the same name off the path is kept')
+  t.throws(() => new XmlReader().close(), 'a document that never started is refused')
+  const truncated = new XmlReader()
+  truncated.write('<a><b>')
+  t.throws(() => truncated.close(), 'so is one that ends before its top element closes')
 })
 
 t.test('values: dates to the microsecond, numbers, URLs, a cycle in the tree', async (t) => {
