@@ -65,22 +65,28 @@ export function describedKey(desc: Desc): string {
 }
 
 /**
- * A family's series as parallel arrays: the cached series, the value of each plain metric, and the metrics kept whole.
+ * A family's series as parallel arrays, the cached series and the value of each plain metric, and the metrics kept
+ * whole by index (few or none).
  */
 interface SeriesColumns {
   readonly series: Series[]
   readonly values: number[]
-  readonly kept: (Metric | undefined)[]
+  readonly kept: ReadonlyMap<number, Metric>
 }
 
-interface FamilyBuilder extends SeriesColumns {
+/** Kept metrics of the many families that have none. */
+const noneKept: ReadonlyMap<number, Metric> = new Map()
+
+interface FamilyBuilder {
   readonly name: string
   readonly help: string
   readonly type: MetricType
   readonly unit: string
   readonly firstSource: string
-  /** Source index of each metric, or a single index when every metric came from one source. */
-  sources: number[] | number
+  /** Its metrics as they were emitted: a source index, a start and an end index in that source's batch, per run. */
+  readonly runs: number[]
+  /** How many metrics its runs hold. */
+  count: number
   /**
    * The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are
    * several.
@@ -112,7 +118,7 @@ export class GatheredFamily implements MetricFamily {
 
 /** The i-th metric of a family's columns: kept as emitted, or rebuilt from its series and value. */
 function metricAt(columns: SeriesColumns, type: MetricType, i: number): Metric {
-  const kept = columns.kept[i]
+  const kept = columns.kept.get(i)
   if (kept !== undefined) return kept
   const series = columns.series[i] as Series
   return {
@@ -217,26 +223,18 @@ export async function buildFamilies(
       const run = batch.runs[r] as (typeof batch.runs)[number]
       const end = batch.runs[r + 1]?.start ?? batch.length
       if (turnDue(end - run.start)) await nextTurn()
-      const family = familyFor(run.desc, run.type, source, sourceIndex, described, families, claims, errors)
+      const family = familyFor(run.desc, run.type, source, described, families, claims, errors)
       if (family === undefined) continue
       if (family.desc !== run.desc) family.desc = undefined
-      if (typeof family.sources === 'number' && family.sources !== sourceIndex) {
-        family.sources = new Array<number>(family.series.length).fill(family.sources)
-      }
-      for (let i = run.start; i < end; i++) {
-        family.series.push(batch.series[i] as Series)
-        family.values.push(batch.values[i] as number)
-        family.kept.push(batch.kept[i])
-        if (typeof family.sources !== 'number') family.sources.push(sourceIndex)
-      }
+      family.runs.push(sourceIndex, run.start, end)
+      family.count += end - run.start
     }
   }
   const result: MetricFamily[] = []
   for (const family of families.values()) {
-    if (turnDue(family.series.length)) await nextTurn()
-    result.push(
-      new GatheredFamily(family.name, family.help, family.type, family.unit, sortSeries(family, batches, errors)),
-    )
+    if (turnDue(family.count)) await nextTurn()
+    const columns = sortSeries(family, familyColumns(family, batches), batches, errors)
+    result.push(new GatheredFamily(family.name, family.help, family.type, family.unit, columns))
   }
   // Family names are unique, so two never compare equal.
   return result.sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -303,7 +301,6 @@ function familyFor(
   desc: Desc,
   type: MetricType,
   source: string,
-  sourceIndex: number,
   described: ReadonlySet<string> | undefined,
   families: Map<string, FamilyBuilder>,
   claims: Map<string, string>,
@@ -328,10 +325,8 @@ function familyFor(
     type,
     unit: desc.unit,
     firstSource: source,
-    series: [],
-    values: [],
-    kept: [],
-    sources: sourceIndex,
+    runs: [],
+    count: 0,
     desc,
   }
   families.set(name, family)
@@ -340,12 +335,18 @@ function familyFor(
 
 /** The source that emitted the i-th metric of a family. */
 function sourceOf(family: FamilyBuilder, batches: readonly MetricBatch[], i: number): string {
-  const index = typeof family.sources === 'number' ? family.sources : (family.sources[i] as number)
-  return (batches[index] as MetricBatch).source
+  const { runs } = family
+  let first = 0
+  let r = 0
+  for (; first + (runs[r + 2] as number) - (runs[r + 1] as number) <= i; r += 3) {
+    first += (runs[r + 2] as number) - (runs[r + 1] as number)
+  }
+  return (batches[runs[r] as number] as MetricBatch).source
 }
 
 function reportDuplicate(
   family: FamilyBuilder,
+  columns: SeriesColumns,
   batches: readonly MetricBatch[],
   i: number,
   errors: GatherErrors,
@@ -354,23 +355,66 @@ function reportDuplicate(
     sourceOf(family, batches, i),
     'PROMKIT_ERR_DUPLICATE_SERIES',
     family.name,
-    `collected metric ${seriesText(family.series[i] as Series)} was collected before with the same name and label ` +
+    `collected metric ${seriesText(columns.series[i] as Series)} was collected before with the same name and label ` +
       `values`,
   )
 }
 
-/** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
-function sortSeries(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): SeriesColumns {
-  const order =
-    family.desc === undefined ? orderMixed(family, batches, errors) : orderByRank(family, family.desc, batches, errors)
-  if (order === undefined) return family
-  const sorted: SeriesColumns = { series: [], values: [], kept: [] }
-  for (const index of order) {
-    sorted.series.push(family.series[index] as Series)
-    sorted.values.push(family.values[index] as number)
-    sorted.kept.push(family.kept[index])
+/**
+ * A family's metrics, gathered from its runs in the sources' batches into columns of their final size: a scrape of
+ * many series makes no array twice (a grown array is copied, and at 100k series each copy is megabytes).
+ */
+function familyColumns(family: FamilyBuilder, batches: readonly MetricBatch[]): SeriesColumns {
+  const series = new Array<Series>(family.count)
+  const values = new Array<number>(family.count)
+  let kept: Map<number, Metric> | undefined
+  let at = 0
+  for (let r = 0; r < family.runs.length; r += 3) {
+    const { batch } = batches[family.runs[r] as number] as MetricBatch
+    const start = family.runs[r + 1] as number
+    const end = family.runs[r + 2] as number
+    for (const [index, metric] of batch.kept) {
+      if (index < start || index >= end) continue
+      kept ??= new Map()
+      kept.set(at + index - start, metric)
+    }
+    for (let i = start; i < end; i++, at++) {
+      series[at] = batch.series[i] as Series
+      values[at] = batch.values[i] as number
+    }
   }
-  return sorted
+  return { series, values, kept: kept ?? noneKept }
+}
+
+/** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
+function sortSeries(
+  family: FamilyBuilder,
+  columns: SeriesColumns,
+  batches: readonly MetricBatch[],
+  errors: GatherErrors,
+): SeriesColumns {
+  const order =
+    family.desc === undefined
+      ? orderMixed(family, columns, batches, errors)
+      : orderByRank(family, columns, family.desc, batches, errors)
+  if (order === undefined) return columns
+  const series = new Array<Series>(order.length)
+  const values = new Array<number>(order.length)
+  let kept = noneKept
+  for (let i = 0; i < order.length; i++) {
+    const index = order[i] as number
+    series[i] = columns.series[index] as Series
+    values[i] = columns.values[index] as number
+  }
+  if (columns.kept.size > 0) {
+    const sortedKept = new Map<number, Metric>()
+    order.forEach((index, i) => {
+      const metric = columns.kept.get(index)
+      if (metric !== undefined) sortedKept.set(i, metric)
+    })
+    kept = sortedKept
+  }
+  return { series, values, kept }
 }
 
 let rankSlots = new Int32Array(1024)
@@ -383,11 +427,12 @@ let rankSlots = new Int32Array(1024)
  */
 function orderByRank(
   family: FamilyBuilder,
+  columns: SeriesColumns,
   desc: Desc,
   batches: readonly MetricBatch[],
   errors: GatherErrors,
 ): number[] | undefined {
-  const { series } = family
+  const { series } = columns
   const cache = seriesOf(desc)
   cache.rank()
   let ordered = true
@@ -402,7 +447,7 @@ function orderByRank(
   for (let i = 0; i < series.length; i++) {
     const rank = (series[i] as Series).rank
     if (slots[rank] === 0) slots[rank] = i + 1
-    else reportDuplicate(family, batches, i, errors)
+    else reportDuplicate(family, columns, batches, i, errors)
   }
   const order: number[] = []
   for (let rank = 0; rank < cache.size; rank++) {
@@ -415,8 +460,13 @@ function orderByRank(
 }
 
 /** Several descriptors (const labels telling them apart): a comparison sort over all label pairs. */
-function orderMixed(family: FamilyBuilder, batches: readonly MetricBatch[], errors: GatherErrors): number[] {
-  const { series } = family
+function orderMixed(
+  family: FamilyBuilder,
+  columns: SeriesColumns,
+  batches: readonly MetricBatch[],
+  errors: GatherErrors,
+): number[] {
+  const { series } = columns
   const sorted = series.map((_, i) => i)
   // Array.prototype.sort is stable, so among equal series the first emitted stays first.
   sorted.sort((a, b) => compareSeries(series[a] as Series, series[b] as Series))
@@ -424,7 +474,7 @@ function orderMixed(family: FamilyBuilder, batches: readonly MetricBatch[], erro
   for (const index of sorted) {
     const previous = order[order.length - 1]
     if (previous !== undefined && compareSeries(series[previous] as Series, series[index] as Series) === 0) {
-      reportDuplicate(family, batches, index, errors)
+      reportDuplicate(family, columns, batches, index, errors)
     } else {
       order.push(index)
     }

@@ -23,8 +23,8 @@ export class SeriesBatch {
   readonly series: Series[] = []
   /** The value of each plain counter, gauge or untyped metric; 0 where `kept` holds the metric. */
   readonly values: number[] = []
-  /** The metric itself where it carries more than a value, else undefined. */
-  readonly kept: (Metric | undefined)[] = []
+  /** The metrics that carry more than a value, by index: few or none, so a map rather than a column. */
+  readonly kept = new Map<number, Metric>()
   private cache: DescSeries | undefined
   /** Metrics of each descriptor so far: the position at which a series is looked up. */
   private readonly positions = new Map<DescSeries, number>()
@@ -48,11 +48,10 @@ export class SeriesBatch {
       metric.exemplar !== undefined ||
       metric.createdTimestampMs !== undefined
     ) {
+      this.kept.set(this.values.length, metric)
       this.values.push(0)
-      this.kept.push(metric)
     } else {
       this.values.push(metric.value)
-      this.kept.push(undefined)
     }
   }
 

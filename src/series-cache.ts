@@ -57,6 +57,48 @@ export function labelBlock(desc: Desc, values: readonly string[]): string {
   return parts.join('')
 }
 
+/** A label block and the variable label values it was made from, as the table of shared label sets holds them. */
+interface SharedLabels {
+  readonly labels: string
+  /** Held weakly: the set lives as long as some cached series uses its values. */
+  readonly values: WeakRef<readonly string[]>
+}
+
+/**
+ * One label block string and one values array for every cached series with the same labels, whatever its
+ * descriptor: the dozens of families an exporter writes per object (a VM, a partition, a disk) then cache their
+ * labels once instead of once per family. At 2,000 VMs, or 50,000 partitions, that is most of the cache's memory.
+ * Entries whose series are all gone are swept out as the table grows.
+ */
+class SharedLabelSets {
+  private readonly byLabels = new Map<string, SharedLabels>()
+  private sweepAbove = 1024
+
+  /** The shared block and values for a block just made and its values, made shared on first sight. */
+  share(labels: string, values: readonly string[]): { readonly labels: string; readonly values: readonly string[] } {
+    const found = this.byLabels.get(labels)
+    const foundValues = found?.values.deref()
+    // Equal blocks may come from different values: a constant label of one descriptor is variable in another.
+    const same = foundValues !== undefined && foundValues.length === values.length && sameValues(foundValues, values)
+    if (found !== undefined && same) {
+      return { labels: found.labels, values: foundValues }
+    }
+    const owned = values.map(ownedString)
+    this.byLabels.set(labels, { labels, values: new WeakRef(owned) })
+    if (this.byLabels.size > this.sweepAbove) this.sweep()
+    return { labels, values: owned }
+  }
+
+  private sweep(): void {
+    for (const [labels, shared] of this.byLabels) {
+      if (shared.values.deref() === undefined) this.byLabels.delete(labels)
+    }
+    this.sweepAbove = 2 * this.byLabels.size + 1024
+  }
+}
+
+const sharedLabelSets = new SharedLabelSets()
+
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
   for (let i = 0; i < a.length; i++) {
     if (a[i] !== b[i]) return false
@@ -114,12 +156,13 @@ export class DescSeries {
 
   /** The entry for a metric's label values, made on first sight. */
   private lookup(labelValues: readonly string[]): Series {
-    const labels = labelBlock(this.desc, labelValues)
-    let series = this.byLabels.get(labels)
+    const block = labelBlock(this.desc, labelValues)
+    let series = this.byLabels.get(block)
     if (series === undefined) {
+      const { labels, values } = sharedLabelSets.share(block, labelValues)
       series = {
         desc: this.desc,
-        values: labelValues.map(ownedString),
+        values,
         labels,
         protoLabels: undefined,
         aggregate: undefined,

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { Desc, type MetricFamily, Registry, constMetric, encode } from '../src/index.js'
+import type { GatheredFamily } from '../src/families.js'
 import { seriesOf } from '../src/series-cache.js'
 
 // Label names out of alphabetical order, and a const label between them, so rank order must follow label names, not
@@ -149,5 +150,38 @@ t.test(
     )
     for (let i = 0; i < 3; i++) await registry.gather()
     t.ok(seriesOf(wide).size <= 2 * 20_000 + 64, `${seriesOf(wide).size} series cached`)
+  },
+)
+
+t.test(
+  'families with the same labels cache them once; a constant label that another makes variable stays apart',
+  async (t) => {
+    const vm = ['name', 'host']
+    const cpu = new Desc({ name: 'vm_cpu', help: 'h', variableLabels: vm })
+    const memory = new Desc({ name: 'vm_memory', help: 'h', variableLabels: vm })
+    const fixedHost = new Desc({ name: 'vm_disk', help: 'h', constLabels: { host: 'h1' }, variableLabels: ['name'] })
+    const registry = new Registry()
+    registry.register({
+      describe: () => [cpu, memory, fixedHost],
+      collect: async (emit) => {
+        // The constant label's family first: its values are a prefix of the others'.
+        emit(constMetric(fixedHost, 'gauge', 3, ['vm-with-a-long-name']))
+        emit(constMetric(cpu, 'gauge', 1, ['vm-with-a-long-name', 'h1']))
+        emit(constMetric(memory, 'gauge', 2, ['vm-with-a-long-name', 'h1']))
+      },
+    })
+    const { families } = await registry.gather()
+    const [cpuSeries, disk, memorySeries] = families.map((family) => (family as GatheredFamily).columns.series[0])
+    t.equal(cpuSeries?.labels, '{host="h1",name="vm-with-a-long-name"} ')
+    t.ok(cpuSeries?.labels === memorySeries?.labels && cpuSeries?.values === memorySeries?.values, 'shared')
+    t.equal(disk?.labels, cpuSeries?.labels, 'the same block from a constant label')
+    t.same(disk?.values, ['vm-with-a-long-name'], 'but its own values')
+    t.same(cpuSeries?.values, ['vm-with-a-long-name', 'h1'])
+    t.equal(
+      encode(families, 'openmetrics')
+        .split('\n')
+        .filter((line) => line.startsWith('vm_disk{')).length,
+      1,
+    )
   },
 )

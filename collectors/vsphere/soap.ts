@@ -286,15 +286,15 @@ export class SoapClient {
   }
 
   /**
-   * Calls `method` on the object `target` with `body` (the method's other parameters, as XML), and gives the
-   * `<returnval>` elements of its answer. The elements at `taken.path` under the method's response element
-   * (`['returnval', 'objects']`) are handed to `taken.take` as they are read instead, and left out of what is given.
-   * A fault is thrown as a SoapFault; no answer, or not a SOAP one, as a ServerError.
+   * Calls `method` on the object `target` with `body` (the method's other parameters, as XML, whole or in pieces
+   * sent one by one), and gives the `<returnval>` elements of its answer. The elements at `taken.path` under the
+   * method's response element (`['returnval', 'objects']`) are handed to `taken.take` as they are read instead, and
+   * left out of what is given. A fault is thrown as a SoapFault; no answer, or not a SOAP one, as a ServerError.
    */
   async call(
     method: string,
     target: ObjectReference,
-    body: string,
+    body: string | readonly string[],
     signal: AbortSignal,
     taken?: TakenElements,
   ): Promise<XmlNode[]> {
@@ -303,8 +303,11 @@ export class SoapClient {
       soapaction: `urn:vim25/${apiVersion}`,
     }
     if (this.cookie !== undefined) headers.cookie = this.cookie
-    const call = `<${method} xmlns="urn:vim25">${referenceXml('_this', target)}${body}</${method}>`
-    const envelope = `${envelopeStart}${call}</soapenv:Body></soapenv:Envelope>`
+    const envelope = [
+      `${envelopeStart}<${method} xmlns="urn:vim25">${referenceXml('_this', target)}`,
+      ...(typeof body === 'string' ? [body] : body),
+      `</${method}></soapenv:Body></soapenv:Envelope>`,
+    ]
     const responsePath = ['Envelope', 'Body', `${method}Response`]
     const reader = new SoapAnswerReader(taken && { path: [...responsePath, ...taken.path], take: taken.take })
     const answer = await this.server.read('/sdk', { method: 'POST', headers, body: envelope, signal }, reader)

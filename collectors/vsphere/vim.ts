@@ -281,7 +281,7 @@ export class VimSession {
       })
       const samples: PerfSample[] = []
       const taken = { path: ['returnval'], take: (metric: XmlNode) => samples.push(perfSample(metric)) }
-      await this.soap.call('QueryPerf', session.content.perfManager, specs.join(''), signal, taken)
+      await this.soap.call('QueryPerf', session.content.perfManager, specs, signal, taken)
       return samples
     })
   }

@@ -123,8 +123,9 @@ export function* encodeChunks(
     // encoded here.
     const columns = family instanceof GatheredFamily ? family.columns : undefined
     const count = columns === undefined ? family.metrics.length : columns.series.length
+    const kept = columns === undefined || columns.kept.size === 0 ? undefined : columns.kept
     for (let i = 0; i < count; i++) {
-      const metric = columns === undefined ? (family.metrics[i] as Metric) : columns.kept[i]
+      const metric = columns === undefined ? (family.metrics[i] as Metric) : kept?.get(i)
       if (metric === undefined) {
         // A plain value, held in the columns only.
         const { series, values } = columns as GatheredFamily['columns']

@@ -265,9 +265,10 @@ function family(writer: ProtoWriter, value: MetricFamily): void {
   // A registry's families come as columns, each series' label pairs cached; others have theirs encoded here.
   const columns = value instanceof GatheredFamily ? value.columns : undefined
   const count = columns === undefined ? value.metrics.length : columns.series.length
+  const kept = columns === undefined || columns.kept.size === 0 ? undefined : columns.kept
   const valueField = scalarFields[value.type] as number
   for (let i = 0; i < count; i++) {
-    const metric = columns === undefined ? (value.metrics[i] as Metric) : columns.kept[i]
+    const metric = columns === undefined ? (value.metrics[i] as Metric) : kept?.get(i)
     let labels: Buffer
     if (columns === undefined) labels = labelPairs((metric as Metric).desc, (metric as Metric).labelValues)
     else {

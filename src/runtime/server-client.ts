@@ -19,11 +19,15 @@ export interface ServerClientOptions {
   readonly answerLimitBytes: number
 }
 
-/** One request: method (default GET), headers, body, and the signal that abandons it at the scrape's deadline. */
+/**
+ * One request: method (default GET), headers, body, and the signal that abandons it at the scrape's deadline. A body
+ * given in pieces is sent piece by piece with its length, so that a large one (a query for thousands of objects) is
+ * never joined into one string.
+ */
 export interface ServerRequest {
   readonly method?: string
   readonly headers?: Readonly<Record<string, string>>
-  readonly body?: string
+  readonly body?: string | readonly string[]
   readonly signal: AbortSignal
 }
 
@@ -119,7 +123,15 @@ export class ServerClient {
         )
       })
       outgoing.on('error', fail)
-      outgoing.end(body)
+      if (typeof body === 'string' || body === undefined) outgoing.end(body)
+      else {
+        outgoing.setHeader(
+          'content-length',
+          body.reduce((sum, piece) => sum + Buffer.byteLength(piece), 0),
+        )
+        for (const piece of body) outgoing.write(piece)
+        outgoing.end()
+      }
     })
   }
 
