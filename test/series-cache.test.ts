@@ -1,3 +1,4 @@
+import { Session } from 'node:inspector/promises'
 import fc from 'fast-check'
 import t from 'tap'
 import { Desc, type MetricFamily, Registry, constMetric, encode } from '../src/index.js'
@@ -185,3 +186,31 @@ t.test(
     )
   },
 )
+
+t.test('label sets of series no longer cached are swept out of the shared table', async (t) => {
+  const session = new Session()
+  session.connect()
+  t.teardown(() => session.disconnect())
+  const liveHeapMiB = async () => {
+    await session.post('HeapProfiler.collectGarbage')
+    return process.memoryUsage().heapUsed / 1024 / 1024
+  }
+  const churning = new Desc({ name: 'jobs', help: 'h', variableLabels: ['job'] })
+  let generation = 0
+  const registry = new Registry()
+  registry.register({
+    describe: () => [churning],
+    collect: async (emit) => {
+      // 100 new series a gather, each label set 2 KiB: 20 MiB over the test if the table kept them.
+      for (let i = 0; i < 100; i++) emit(constMetric(churning, 'gauge', i, [`${'j'.repeat(2048)}-${generation}-${i}`]))
+      generation++
+    },
+  })
+  const before = await liveHeapMiB()
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 10; i++) await registry.gather()
+    await liveHeapMiB()
+  }
+  const after = await liveHeapMiB()
+  t.ok(after - before < 8, `${(after - before).toFixed(1)} MiB kept after 10,000 label sets came and went`)
+})

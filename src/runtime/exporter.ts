@@ -23,6 +23,7 @@ import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
 import { logGatherErrors, targetSource, telemetrySource } from './scrape.js'
 import { TargetPool } from './target-pool.js'
+import { setHeapGrowth } from './heap-growth.js'
 import { SelfMetrics, collectorOutcomes } from './self-metrics.js'
 import { type Security, type ServerDeps, createServer, listen, updateCertificates } from './server.js'
 import { type TlsSettings, type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
@@ -260,6 +261,7 @@ async function start(
 ): Promise<RunningExporter | undefined> {
   const { options } = parseCommandLine(definition, argv, env, (text) => process.stdout.write(text))
   if (options === undefined) return undefined
+  setHeapGrowth(options.gcPercent)
   const logger = createLogger(options.logLevel, options.logFormat)
   const build = buildInfo(definition)
   const configFile = options.webConfigFile

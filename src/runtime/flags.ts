@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   readonly maxTargetConnections: number
   readonly logLevel: LogLevel
   readonly logFormat: LogFormat
+  /** `--runtime.gc-percent`: the heap's growth between full collections, in percent of the live heap; 0 for V8's. */
+  readonly gcPercent: number
   readonly scrapeTimeoutMs: number
   readonly scrapeTimeoutOffsetMs: number
   /** Push mode: where to push instead of serving, or undefined to serve. */
@@ -81,6 +83,12 @@ function standardFlags(definition: ExporterDefinition): Flag[] {
       description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).',
     }),
     flag.enum('log.level', logLevels, { default: 'info', description: 'Least severe level logged.' }),
+    flag.integer('runtime.gc-percent', {
+      default: 100,
+      description:
+        "How far the heap may grow past what was live before the next full collection, in percent (Go's GOGC); 0 " +
+        "leaves V8's own factor, up to 400.",
+    }),
     flag.enum('log.format', logFormats, { default: 'logfmt', description: 'Log line format.' }),
     flag.duration('scrape.timeout', {
       default: '10s',
@@ -447,6 +455,7 @@ function runtimeOptions(
     maxTargetConnections: maxTargetConnections(values),
     logLevel: values['log.level'] as LogLevel,
     logFormat: values['log.format'] as LogFormat,
+    gcPercent: values['runtime.gc-percent'] as number,
     scrapeTimeoutMs: timeoutMs,
     scrapeTimeoutOffsetMs: offsetMs,
     push,
