@@ -57,48 +57,65 @@ export function labelBlock(desc: Desc, values: readonly string[]): string {
   return parts.join('')
 }
 
-/** A label block and the variable label values it was made from, as the table of shared label sets holds them. */
-interface SharedLabels {
-  readonly labels: string
-  /** Held weakly: the set lives as long as some cached series uses its values. */
-  readonly values: WeakRef<readonly string[]>
-}
+/** How many caches of kin descriptors a new series looks its label block up in, oldest first. */
+const kinLookups = 8
 
 /**
- * One label block string and one values array for every cached series with the same labels, whatever its
- * descriptor: the dozens of families an exporter writes per object (a VM, a partition, a disk) then cache their
- * labels once instead of once per family. At 2,000 VMs, or 50,000 partitions, that is most of the cache's memory.
- * Entries whose series are all gone are swept out as the table grows.
+ * The caches of the descriptors with the same label names, held weakly: a new series looks its label block up in
+ * them first, so that the dozens of families an exporter writes per object (a VM, a partition, a disk) cache that
+ * object's label block and values once instead of once per family. At 2,000 VMs that is a third of the cache's
+ * memory; a series with labels of its own costs nothing more.
  */
-class SharedLabelSets {
-  private readonly byLabels = new Map<string, SharedLabels>()
-  private sweepAbove = 1024
+class Kin {
+  private members: WeakRef<DescSeries>[] = []
+  private pruneAbove = 64
 
-  /** The shared block and values for a block just made and its values, made shared on first sight. */
-  share(labels: string, values: readonly string[]): { readonly labels: string; readonly values: readonly string[] } {
-    const found = this.byLabels.get(labels)
-    const foundValues = found?.values.deref()
-    // Equal blocks may come from different values: a constant label of one descriptor is variable in another.
-    const same = foundValues !== undefined && foundValues.length === values.length && sameValues(foundValues, values)
-    if (found !== undefined && same) {
-      return { labels: found.labels, values: foundValues }
-    }
-    const owned = values.map(ownedString)
-    this.byLabels.set(labels, { labels, values: new WeakRef(owned) })
-    if (this.byLabels.size > this.sweepAbove) this.sweep()
-    return { labels, values: owned }
+  /** Adds a descriptor's cache, dropping the members that are gone as the list grows. */
+  join(cache: DescSeries): void {
+    this.members.push(new WeakRef(cache))
+    if (this.members.length <= this.pruneAbove) return
+    this.members = this.members.filter((member) => member.deref() !== undefined)
+    this.pruneAbove = 2 * this.members.length + 64
   }
 
-  private sweep(): void {
-    for (const [labels, shared] of this.byLabels) {
-      if (shared.values.deref() === undefined) this.byLabels.delete(labels)
+  /**
+   * A series another member cached with the label block `block`: one with the same values too if there is one (a
+   * constant label of one descriptor can be variable in another), or undefined.
+   */
+  find(block: string, values: readonly string[], asking: DescSeries): Series | undefined {
+    let sameBlock: Series | undefined
+    let looked = 0
+    for (const member of this.members) {
+      const cache = member.deref()
+      if (cache === undefined || cache === asking) continue
+      const found = cache.cached(block)
+      if (found !== undefined && equalValues(found.values, values)) return found
+      sameBlock ??= found
+      if (++looked === kinLookups) break
     }
-    this.sweepAbove = 2 * this.byLabels.size + 1024
+    return sameBlock
   }
 }
 
-const sharedLabelSets = new SharedLabelSets()
+const kinByLabelNames = new Map<string, Kin>()
 
+/** The kin of descriptors with these label names. */
+function kinOf(labelNames: readonly string[]): Kin {
+  const key = labelNames.join(',')
+  let kin = kinByLabelNames.get(key)
+  if (kin === undefined) {
+    kin = new Kin()
+    kinByLabelNames.set(key, kin)
+  }
+  return kin
+}
+
+/** Whether two series' label values are the same, in number and each. */
+function equalValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && sameValues(a, b)
+}
+
+/** Whether the label values of two series of one descriptor (as many each) are the same. */
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
   for (let i = 0; i < a.length; i++) {
     if (a[i] !== b[i]) return false
@@ -127,7 +144,12 @@ export class DescSeries {
   /** Entries marked seen by the latest gather. */
   private seenByLatest = 0
 
-  constructor(private readonly desc: Desc) {}
+  private readonly kin: Kin
+
+  constructor(private readonly desc: Desc) {
+    this.kin = kinOf(desc.labelNames)
+    this.kin.join(this)
+  }
 
   /** How many series it holds; once ranked, ranks run from 0 to one less than this. */
   get size(): number {
@@ -154,12 +176,23 @@ export class DescSeries {
     return series
   }
 
-  /** The entry for a metric's label values, made on first sight. */
+  /** The series cached with the label block `labels`, or undefined. */
+  cached(labels: string): Series | undefined {
+    return this.byLabels.get(labels)
+  }
+
+  /**
+   * The entry for a metric's label values, made on first sight: with the label block and values of a kin
+   * descriptor's series when one has them.
+   */
   private lookup(labelValues: readonly string[]): Series {
     const block = labelBlock(this.desc, labelValues)
     let series = this.byLabels.get(block)
     if (series === undefined) {
-      const { labels, values } = sharedLabelSets.share(block, labelValues)
+      const kin = this.kin.find(block, labelValues, this)
+      const labels = kin?.labels ?? block
+      const values =
+        kin !== undefined && equalValues(kin.values, labelValues) ? kin.values : labelValues.map(ownedString)
       series = {
         desc: this.desc,
         values,

@@ -187,7 +187,7 @@ t.test(
   },
 )
 
-t.test('label sets of series no longer cached are swept out of the shared table', async (t) => {
+t.test('the label sets of series no longer cached are not kept', async (t) => {
   const session = new Session()
   session.connect()
   t.teardown(() => session.disconnect())
@@ -214,3 +214,40 @@ t.test('label sets of series no longer cached are swept out of the shared table'
   const after = await liveHeapMiB()
   t.ok(after - before < 8, `${(after - before).toFixed(1)} MiB kept after 10,000 label sets came and went`)
 })
+
+t.test(
+  'a new series looks its labels up in at most 8 kin descriptors; kin that are gone are skipped and pruned',
+  async (t) => {
+    const session = new Session()
+    session.connect()
+    t.teardown(() => session.disconnect())
+    /** The cached series of each of `descs`, each emitting the object labels given, in one registry's gather. */
+    const gathered = async (emitted: readonly [Desc, string][]) => {
+      const registry = new Registry()
+      registry.register({
+        describe: () => [...new Set(emitted.map(([desc]) => desc))],
+        collect: async (emit) => {
+          for (const [desc, object] of emitted) emit(constMetric(desc, 'gauge', 1, [object]))
+        },
+      })
+      const { families } = await registry.gather()
+      return new Map(families.map((family) => [family.name, (family as GatheredFamily).columns.series]))
+    }
+    const kinDesc = (name: string) => new Desc({ name, help: 'h', variableLabels: ['kin_object'] })
+    // 64 descriptors gathered once and dropped: gone after a collection, and pruned when the 65th joins.
+    for (let i = 0; i < 64; i++) await gathered([[kinDesc(`kin_gone_${i}`), 'object-long-enough-0']])
+    await session.post('HeapProfiler.collectGarbage')
+    const live = Array.from({ length: 9 }, (_, i) => kinDesc(`kin_live_${i}`))
+    const asking = kinDesc('kin_asking')
+    const series = await gathered([
+      ...live.map((desc, i) => [desc, `object-long-enough-${i}`] as [Desc, string]),
+      [asking, 'object-long-enough-0'],
+      [asking, 'object-long-enough-8'],
+    ])
+    const [first, ninth] = [series.get('kin_live_0')?.[0], series.get('kin_live_8')?.[0]]
+    const [withFirst, withNinth] = series.get('kin_asking') ?? []
+    t.equal(withFirst?.values, first?.values, "the first live kin's values, the gone ones skipped")
+    t.not(withNinth?.values, ninth?.values, 'the ninth kin is not looked at')
+    t.same(withNinth?.values, ['object-long-enough-8'])
+  },
+)
