@@ -151,13 +151,6 @@ export class XmlReader {
   }
 }
 
-/** An XML document as a tree of {@link XmlNode} (see XmlReader); throws on XML that is not well formed. */
-export function parseXml(xml: string): XmlNode {
-  const reader = new XmlReader()
-  reader.write(xml)
-  return reader.close()
-}
-
 /** An element's text; '' for no element. */
 export function text(node: XmlNode | undefined): string {
   return node?.text ?? ''

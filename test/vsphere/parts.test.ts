@@ -19,7 +19,7 @@ import {
 import { epochSeconds, numberOf } from '../../collectors/vsphere/properties.js'
 import { type Reading, type Sections, missingBySection, readVcenter } from '../../collectors/vsphere/reading.js'
 import { vcenterUrl } from '../../collectors/vsphere/settings.js'
-import { type XmlNode, XmlReader, parseXml } from '../../collectors/vsphere/soap.js'
+import { type XmlNode, XmlReader } from '../../collectors/vsphere/soap.js'
 import { VimSession } from '../../collectors/vsphere/vim.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
 import { vsphereExporterBin } from '../helpers/vsphere.js'
@@ -524,14 +524,15 @@ t.test('logout: once, and not without a session', async (t) => {
 
 t.test('XML: xsi:type found by its namespace, whatever the prefix and however it is scoped', async (t) => {
   const xsi = 'http://www.w3.org/2001/XMLSchema-instance'
-  const document = parseXml(
+  const reader = new XmlReader()
+  reader.write(
     `<e:Envelope xmlns:e="urn:e" xmlns:i="${xsi}" xmlns="urn:vim25">` +
       '<val i:type="ArrayOfString" kind="a" e:kind="ignored" xmlns:x="urn:x"><x:s x:type="not-xsi">one</x:s></val>' +
       '<val xmlns:i="urn:other" i:type="shadowed" q:type="unbound"/>' +
       '<val i:type="InScopeAgain"/>' +
       '</e:Envelope>',
   )
-  const [first, second, third] = document.children[0]?.children ?? []
+  const [first, second, third] = reader.close().children[0]?.children ?? []
   t.same(
     [first?.name, first?.xsiType, first?.attributes, first?.children[0]?.name, first?.children[0]?.xsiType],
     ['val', 'ArrayOfString', { kind: 'a' }, 's', undefined],
