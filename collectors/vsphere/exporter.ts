@@ -189,6 +189,8 @@ export const vsphereExporter: ExporterDefinition = {
     "VMs, hosts, datastores and clusters from vCenter's vim25 API with vmware_exporter's names: one session kept " +
     'across scrapes, one round trip per object type, vsphere_up 0 instead of a failed scrape when vCenter is down.',
   defaultListenAddress: ':9272',
+  // vCenter's answers are large: V8's own heap growth would let several scrapes' garbage pile up.
+  gcPercent: 100,
   namespace: 'vsphere',
   envPrefix: 'VSPHERE_EXPORTER',
   environment: vsphereEnvironment,

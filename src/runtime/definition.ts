@@ -92,6 +92,11 @@ export interface ExporterDefinition {
   readonly revision?: string
   /** Default `--web.listen-address`, e.g. `:9100`. */
   readonly defaultListenAddress: string
+  /**
+   * Default `--runtime.gc-percent`: 0 (V8's own heap growth) unless its scrapes read large answers, whose garbage V8
+   * would let pile up over several scrapes (100, as Go's GOGC, for vCenter's and a Kafka cluster's).
+   */
+  readonly gcPercent?: number
   /** Default `--metric.namespace`, e.g. `node`. */
   readonly namespace: string
   /** The flag that sets the namespace, when not `metric.namespace` (redis_exporter's is `namespace`). */

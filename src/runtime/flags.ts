@@ -83,13 +83,13 @@ function standardFlags(definition: ExporterDefinition): Flag[] {
       description: 'On a collector error: serve what succeeded (continue) or answer 500 (http500).',
     }),
     flag.enum('log.level', logLevels, { default: 'info', description: 'Least severe level logged.' }),
+    flag.enum('log.format', logFormats, { default: 'logfmt', description: 'Log line format.' }),
     flag.integer('runtime.gc-percent', {
-      default: 100,
+      default: definition.gcPercent ?? 0,
       description:
         "How far the heap may grow past what was live before the next full collection, in percent (Go's GOGC); 0 " +
         "leaves V8's own factor, up to 400.",
     }),
-    flag.enum('log.format', logFormats, { default: 'logfmt', description: 'Log line format.' }),
     flag.duration('scrape.timeout', {
       default: '10s',
       description: 'Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds; at most 1h.',
