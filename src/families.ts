@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Metric, MetricType, ScalarType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import { type ErrorCode, PromkitError, quote } from './errors.js'
-import type { SeriesBatch } from './series-batch.js'
+import type { SeriesBatch, SeriesGroup } from './series-batch.js'
 import { type Series, labelValueAt, seriesOf } from './series-cache.js'
 
 /** All series of one metric name, as a scrape exposes them: the data encoders work from. */
@@ -83,9 +83,11 @@ interface FamilyBuilder {
   readonly type: MetricType
   readonly unit: string
   readonly firstSource: string
-  /** Its metrics as they were emitted: a source index, a start and an end index in that source's batch, per run. */
-  readonly runs: number[]
-  /** How many metrics its runs hold. */
+  /** Its metrics: the groups of the sources' batches, in source order. */
+  readonly groups: SeriesGroup[]
+  /** The source index of each group. */
+  readonly groupSources: number[]
+  /** How many metrics its groups hold. */
   count: number
   /**
    * The one descriptor all its metrics share (the common case, sorted by cached rank), or undefined when there are
@@ -219,21 +221,20 @@ export async function buildFamilies(
   }
   for (let sourceIndex = 0; sourceIndex < batches.length; sourceIndex++) {
     const { batch, source, described } = batches[sourceIndex] as MetricBatch
-    for (let r = 0; r < batch.runs.length; r++) {
-      const run = batch.runs[r] as (typeof batch.runs)[number]
-      const end = batch.runs[r + 1]?.start ?? batch.length
-      if (turnDue(end - run.start)) await nextTurn()
-      const family = familyFor(run.desc, run.type, source, described, families, claims, errors)
+    for (const group of batch.groups) {
+      if (turnDue(group.series.length)) await nextTurn()
+      const family = familyFor(group.desc, group.type, source, described, families, claims, errors)
       if (family === undefined) continue
-      if (family.desc !== run.desc) family.desc = undefined
-      family.runs.push(sourceIndex, run.start, end)
-      family.count += end - run.start
+      if (family.desc !== group.desc) family.desc = undefined
+      family.groups.push(group)
+      family.groupSources.push(sourceIndex)
+      family.count += group.series.length
     }
   }
   const result: MetricFamily[] = []
   for (const family of families.values()) {
     if (turnDue(family.count)) await nextTurn()
-    const columns = sortSeries(family, familyColumns(family, batches), batches, errors)
+    const columns = sortSeries(family, familyColumns(family), batches, errors)
     result.push(new GatheredFamily(family.name, family.help, family.type, family.unit, columns))
   }
   // Family names are unique, so two never compare equal.
@@ -325,7 +326,8 @@ function familyFor(
     type,
     unit: desc.unit,
     firstSource: source,
-    runs: [],
+    groups: [],
+    groupSources: [],
     count: 0,
     desc,
   }
@@ -335,13 +337,11 @@ function familyFor(
 
 /** The source that emitted the i-th metric of a family. */
 function sourceOf(family: FamilyBuilder, batches: readonly MetricBatch[], i: number): string {
-  const { runs } = family
-  let first = 0
-  let r = 0
-  for (; first + (runs[r + 2] as number) - (runs[r + 1] as number) <= i; r += 3) {
-    first += (runs[r + 2] as number) - (runs[r + 1] as number)
+  let g = 0
+  for (let first = 0; first + (family.groups[g] as SeriesGroup).series.length <= i; g++) {
+    first += (family.groups[g] as SeriesGroup).series.length
   }
-  return (batches[runs[r] as number] as MetricBatch).source
+  return (batches[family.groupSources[g] as number] as MetricBatch).source
 }
 
 function reportDuplicate(
@@ -361,26 +361,24 @@ function reportDuplicate(
 }
 
 /**
- * A family's metrics, gathered from its runs in the sources' batches into columns of their final size: a scrape of
- * many series makes no array twice (a grown array is copied, and at 100k series each copy is megabytes).
+ * A family's metrics as columns: its one group's own (the common case: one descriptor, one source), or the groups'
+ * gathered into columns of their final size (a grown array is copied, and at 100k series each copy is megabytes).
  */
-function familyColumns(family: FamilyBuilder, batches: readonly MetricBatch[]): SeriesColumns {
+function familyColumns(family: FamilyBuilder): SeriesColumns {
+  const [only] = family.groups
+  if (family.groups.length === 1 && only !== undefined) return only
   const series = new Array<Series>(family.count)
   const values = new Array<number>(family.count)
   let kept: Map<number, Metric> | undefined
   let at = 0
-  for (let r = 0; r < family.runs.length; r += 3) {
-    const { batch } = batches[family.runs[r] as number] as MetricBatch
-    const start = family.runs[r + 1] as number
-    const end = family.runs[r + 2] as number
-    for (const [index, metric] of batch.kept) {
-      if (index < start || index >= end) continue
+  for (const group of family.groups) {
+    for (const [index, metric] of group.kept) {
       kept ??= new Map()
-      kept.set(at + index - start, metric)
+      kept.set(at + index, metric)
     }
-    for (let i = start; i < end; i++, at++) {
-      series[at] = batch.series[i] as Series
-      values[at] = batch.values[i] as number
+    for (let i = 0; i < group.series.length; i++, at++) {
+      series[at] = group.series[i] as Series
+      values[at] = group.values[i] as number
     }
   }
   return { series, values, kept: kept ?? noneKept }

@@ -2,45 +2,41 @@ import type { Metric, MetricType } from './const-metric.js'
 import type { Desc } from './desc.js'
 import type { DescSeries, Series, SeriesLease } from './series-cache.js'
 
-/** Consecutive metrics of one descriptor and type: what the gather-time family checks look at. */
-export interface Run {
+/**
+ * The metrics of one descriptor and type that one source emitted in one gather, in the order emitted: each as its
+ * cached series and its value. A metric that carries more than a value (a timestamp, a created timestamp, an
+ * exemplar, buckets or quantiles) is kept as it is.
+ */
+export interface SeriesGroup {
   readonly desc: Desc
   readonly type: MetricType
-  /** Index of its first metric in the batch. */
-  readonly start: number
+  readonly series: Series[]
+  /** The value of each plain counter, gauge or untyped metric; 0 where `kept` holds the metric. */
+  readonly values: number[]
+  /** The metrics that carry more than a value, by index: few or none, so a map rather than a column. */
+  readonly kept: Map<number, Metric>
+  /** The descriptor's series cache, where each metric's series is looked up. */
+  readonly cache: DescSeries
 }
 
 /**
- * The metrics one source emitted in one gather, held compactly: each as its
- * cached series and its value, so the emitted objects (and their label arrays)
- * die young instead of surviving, and being copied by, every garbage
- * collection until the scrape is written. A metric that carries more than a
- * value (a timestamp, a created timestamp, an exemplar, buckets or quantiles)
- * is kept as it is.
+ * The metrics one source emitted in one gather, held compactly and grouped by descriptor and type: the emitted
+ * objects (and their label arrays) die young instead of surviving, and being copied by, every garbage collection
+ * until the scrape is written. A collector that emits per object, several families each (a VM's gauges, then the
+ * next VM's), fills each family's group in turn, at the cost of a comparison per metric.
  */
 export class SeriesBatch {
-  readonly runs: Run[] = []
-  readonly series: Series[] = []
-  /** The value of each plain counter, gauge or untyped metric; 0 where `kept` holds the metric. */
-  readonly values: number[] = []
-  /** The metrics that carry more than a value, by index: few or none, so a map rather than a column. */
-  readonly kept = new Map<number, Metric>()
-  private cache: DescSeries | undefined
-  /** Metrics of each descriptor so far: the position at which a series is looked up. */
-  private readonly positions = new Map<DescSeries, number>()
-  private position = 0
+  /** The groups in the order of their first metric. */
+  readonly groups: SeriesGroup[] = []
+  private readonly byDesc = new Map<Desc, SeriesGroup[]>()
+  private last: SeriesGroup | undefined
 
   constructor(private readonly lease: SeriesLease) {}
 
-  /** How many metrics it holds. */
-  get length(): number {
-    return this.series.length
-  }
-
   add(metric: Metric): void {
-    const last = this.runs[this.runs.length - 1]
-    if (last === undefined || metric.desc !== last.desc || metric.type !== last.type) this.startRun(metric)
-    this.series.push((this.cache as DescSeries).lookupAt(metric.labelValues, this.position++))
+    let group = this.last
+    if (group === undefined || metric.desc !== group.desc || metric.type !== group.type) group = this.groupOf(metric)
+    group.series.push(group.cache.lookupAt(metric.labelValues, group.series.length))
     if (
       metric.type === 'histogram' ||
       metric.type === 'summary' ||
@@ -48,17 +44,23 @@ export class SeriesBatch {
       metric.exemplar !== undefined ||
       metric.createdTimestampMs !== undefined
     ) {
-      this.kept.set(this.values.length, metric)
-      this.values.push(0)
+      group.kept.set(group.values.length, metric)
+      group.values.push(0)
     } else {
-      this.values.push(metric.value)
+      group.values.push(metric.value)
     }
   }
 
-  private startRun(metric: Metric): void {
-    if (this.cache !== undefined) this.positions.set(this.cache, this.position)
-    this.cache = this.lease.use(metric.desc)
-    this.position = this.positions.get(this.cache) ?? 0
-    this.runs.push({ desc: metric.desc, type: metric.type, start: this.series.length })
+  private groupOf({ desc, type }: Metric): SeriesGroup {
+    const ofDesc = this.byDesc.get(desc)
+    let group = ofDesc?.find((each) => each.type === type)
+    if (group === undefined) {
+      group = { desc, type, series: [], values: [], kept: new Map(), cache: this.lease.use(desc) }
+      this.groups.push(group)
+      if (ofDesc === undefined) this.byDesc.set(desc, [group])
+      else ofDesc.push(group)
+    }
+    this.last = group
+    return group
   }
 }

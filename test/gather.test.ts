@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { type Collector, Desc, type Emit, Registry, constMetric, currentCollector, encode } from '../src/index.js'
+import {
+  type Collector,
+  Desc,
+  type Emit,
+  Registry,
+  constHistogram,
+  constMetric,
+  currentCollector,
+  encode,
+} from '../src/index.js'
 
 /** A collector that waits `ms` (or until aborted) and emits one gauge named after itself. */
 function waiting(name: string, ms: number, track?: { now: number; max: number }): Collector {
@@ -343,4 +352,49 @@ t.test('currentCollector names the collector whose collect() left a promise behi
   await sleep(20)
   t.same(seen, ['leaky'])
   t.equal(currentCollector(), undefined)
+})
+
+t.test('families emitted per object, interleaved, and families from several sources, with kept metrics', async (t) => {
+  const power = new Desc({ name: 'vm_power', help: 'Power.', variableLabels: ['vm'] })
+  const cpus = new Desc({ name: 'vm_cpus', help: 'CPUs.', variableLabels: ['vm'] })
+  const boot = new Desc({ name: 'vm_boot', help: 'Boot.', variableLabels: ['vm'] })
+  const latency = new Desc({ name: 'vm_latency_seconds', help: 'Latency.', variableLabels: ['vm'] })
+  const perVm = (vms: readonly string[]): Collector => ({
+    describe: () => [power, cpus, boot, latency],
+    collect: async (emit) => {
+      for (const vm of vms) {
+        emit(constMetric(power, 'gauge', 1, [vm]))
+        emit(constMetric(cpus, 'gauge', vm.length, [vm]))
+        // Kept whole: a timestamp, and a histogram's buckets.
+        emit(constMetric(boot, 'gauge', 100, [vm], { timestampMs: 1_000 }))
+        emit(constHistogram(latency, { count: 1, sum: 0.5, buckets: [[1, 1]] }, [vm]))
+      }
+    },
+  })
+  const registry = new Registry()
+  registry.register({ ...perVm(['b', 'c']), name: 'first' } as Collector)
+  // The second describes nothing (an unchecked collector), as two collectors may not describe the same descriptors.
+  registry.register({ ...perVm(['a', 'dd']), name: 'second', describe: () => [] } as Collector)
+  const text = encode((await registry.gather()).families, 'text')
+  const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))
+  t.same(samples, [
+    'vm_boot{vm="a"} 100 1000',
+    'vm_boot{vm="b"} 100 1000',
+    'vm_boot{vm="c"} 100 1000',
+    'vm_boot{vm="dd"} 100 1000',
+    'vm_cpus{vm="a"} 1',
+    'vm_cpus{vm="b"} 1',
+    'vm_cpus{vm="c"} 1',
+    'vm_cpus{vm="dd"} 2',
+    ...['a', 'b', 'c', 'dd'].flatMap((vm) => [
+      `vm_latency_seconds_bucket{vm="${vm}",le="1"} 1`,
+      `vm_latency_seconds_bucket{vm="${vm}",le="+Inf"} 1`,
+      `vm_latency_seconds_sum{vm="${vm}"} 0.5`,
+      `vm_latency_seconds_count{vm="${vm}"} 1`,
+    ]),
+    'vm_power{vm="a"} 1',
+    'vm_power{vm="b"} 1',
+    'vm_power{vm="c"} 1',
+    'vm_power{vm="dd"} 1',
+  ])
 })
