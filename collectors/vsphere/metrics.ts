@@ -1,7 +1,7 @@
 import { type Desc, type Emit, constMetric } from 'promkit'
 import type { VsphereDescs } from './descs.js'
 import { elementOf, epochSeconds, flagOf, numberOf, stringOf } from './properties.js'
-import type { Reading } from './reading.js'
+import type { PerfTable, Reading } from './reading.js'
 import { type XmlNode, children, path } from './soap.js'
 import type { ManagedObject } from './vim.js'
 
@@ -75,15 +75,20 @@ const labelledVms = perReading((reading): Labelled[] => {
   })
 })
 
-/** The performance counters of an object that the read found, under their descriptors. */
+/** The performance counters of an object that the read found a sample of, under their descriptors. */
 function emitCounters(
   emit: Emit,
   descs: ReadonlyMap<string, Desc>,
-  values: ReadonlyMap<string, number> | undefined,
+  table: PerfTable,
+  object: ManagedObject,
   labels: readonly string[],
 ) {
+  const values = table.values.get(object.ref.value)
   if (values === undefined) return
-  for (const [counter, desc] of descs) gauge(emit, desc, values.get(counter), labels)
+  table.counters.forEach((counter, position) => {
+    const value = values[position] as number
+    if (!Number.isNaN(value)) emit(constMetric(descs.get(counter) as Desc, 'gauge', value, labels))
+  })
 }
 
 /** The `vms` section: power, boot time, CPU and memory sizing, template, the seed's VM info, and perf counters. */
@@ -98,7 +103,7 @@ export function emitVms(emit: Emit, descs: VsphereDescs['vms'], reading: Reading
     gauge(emit, descs.maxCpuUsage, numberOf(vm, 'runtime.maxCpuUsage'), labels)
     gauge(emit, descs.template, flagOf(vm, 'summary.config.template'), labels)
     emit(constMetric(descs.info, 'gauge', 1, [...labels, stringOf(vm, 'guest.ipAddress') ?? '', power ?? '']))
-    emitCounters(emit, descs.counters, reading.perf.get(vm.ref.value), labels)
+    emitCounters(emit, descs.counters, reading.vmPerf, vm, labels)
   }
 }
 
@@ -244,7 +249,7 @@ export function emitHosts(emit: Emit, descs: VsphereDescs['hosts'], reading: Rea
     emit(constMetric(descs.productInfo, 'gauge', 1, [...labels, ...product.map((each) => each ?? 'unknown')]))
     const hardware = [stringOf(host, 'summary.hardware.model'), stringOf(host, 'summary.hardware.cpuModel')]
     emit(constMetric(descs.hardwareInfo, 'gauge', 1, [...labels, ...hardware.map((each) => each ?? 'unknown')]))
-    emitCounters(emit, descs.counters, reading.perf.get(host.ref.value), labels)
+    emitCounters(emit, descs.counters, reading.hostPerf, host, labels)
   }
 }
 

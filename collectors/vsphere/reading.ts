@@ -99,6 +99,16 @@ const propertySections: ReadonlyMap<string, string> = new Map([
   ...clusterProperties.map((each) => [`cluster:${each}`, 'clusters'] as const),
 ])
 
+/**
+ * The latest performance samples of one kind of object: the counters asked for (`cpu.ready.summation`), and each
+ * entity's values in their order, NaN for a counter it has no sample of. An array of numbers per entity rather than a
+ * Map: at 2,000 VMs and 24 counters, 0.5 MiB instead of 5 held through the scrape.
+ */
+export interface PerfTable {
+  readonly counters: readonly string[]
+  readonly values: ReadonlyMap<string, readonly number[]>
+}
+
 /** What one read of vCenter found: the objects of each type, their latest performance samples, and what failed. */
 export interface Reading {
   readonly inventory: Inventory
@@ -106,12 +116,22 @@ export interface Reading {
   readonly hosts: readonly ManagedObject[]
   readonly datastores: readonly ManagedObject[]
   readonly clusters: readonly ManagedObject[]
-  /** Counter values by entity, then by counter name (`cpu.ready.summation`). */
-  readonly perf: ReadonlyMap<string, ReadonlyMap<string, number>>
+  /** The powered-on VMs' latest performance samples, of `vmCounters`. */
+  readonly vmPerf: PerfTable
+  /** The powered-on hosts' latest performance samples, of `hostCounters`. */
+  readonly hostPerf: PerfTable
   /** Seconds each part took, by part (`vms`, `hosts`, `vm_perf`, …), for the parts that ran. */
   readonly durations: ReadonlyMap<string, number>
   /** Why each part that failed did (`vms`, `vm_perf`, …); empty when everything was read. */
   readonly errors: ReadonlyMap<string, string>
+}
+
+/** A performance table while a read fills it. */
+type PerfTableFilling = PerfTable & { readonly values: Map<string, number[]> }
+
+/** An empty performance table of `counters`. */
+function emptyPerfTable(counters: readonly string[]): PerfTableFilling {
+  return { counters, values: new Map() }
 }
 
 /** How the perf queries are cut and run. */
@@ -171,19 +191,20 @@ export async function readVcenter(
   // password would count several failed logins per scrape towards the account's lockout).
   const tree = await retrieve('inventory', containerTypes, 'ManagedEntity', ['name', 'parent'], true)
   const inventory = new Inventory()
-  const nothing = { inventory, vms: none, hosts: none, datastores: none, clusters: none, perf: new Map() }
+  const vmPerf = emptyPerfTable(vmCounters)
+  const hostPerf = emptyPerfTable(hostCounters)
+  const nothing = { inventory, vms: none, hosts: none, datastores: none, clusters: none, vmPerf, hostPerf }
   if (errors.size > 0) return { ...nothing, durations, errors }
   const counters = wantPerf
     ? timed('counters', new Map<string, number>(), () => session.counterKeys(signal))
     : Promise.resolve(new Map<string, number>())
-  const perf = new Map<string, Map<string, number>>()
   // Each kind's performance query starts as soon as its objects are read, while the other reads go on.
-  const readPerf = async (part: string, objects: readonly ManagedObject[], wanted: readonly string[]) => {
+  const readPerf = async (part: string, objects: readonly ManagedObject[], table: PerfTableFilling) => {
     const counterKeys = await counters
-    const keys = wanted.flatMap((name) => (counterKeys.has(name) ? [counterKeys.get(name) as number] : []))
+    const keys = table.counters.flatMap((name) => (counterKeys.has(name) ? [counterKeys.get(name) as number] : []))
     const queries = perfQueries(objects, keys)
     if (queries.length === 0) return
-    const names = new Map([...counterKeys].map(([name, key]) => [key, name]))
+    const positions = new Map(table.counters.map((name, position) => [counterKeys.get(name), position]))
     const batches: PerfQuery[][] = []
     for (let start = 0; start < queries.length; start += limits.specsSize)
       batches.push(queries.slice(start, start + limits.specsSize))
@@ -193,7 +214,9 @@ export async function readVcenter(
       )
       for (const { result } of done) {
         for (const { entity, values } of result) {
-          perf.set(entity, new Map([...values].map(([key, value]) => [names.get(key) as string, value])))
+          const row = table.counters.map(() => Number.NaN)
+          for (const [key, value] of values) row[positions.get(key) as number] = value
+          table.values.set(entity, row)
         }
       }
       if (failed.length > 0) throw failed[0]?.error
@@ -208,11 +231,11 @@ export async function readVcenter(
     hostsRead,
     retrieve('datastores', ['Datastore'], 'Datastore', datastoreProperties, sections.datastores),
     retrieve('clusters', ['ClusterComputeResource'], 'ClusterComputeResource', clusterProperties, sections.clusters),
-    sections.vms ? vmsRead.then((objects) => readPerf('vm_perf', objects, vmCounters)) : undefined,
-    sections.hosts ? hostsRead.then((objects) => readPerf('host_perf', objects, hostCounters)) : undefined,
+    sections.vms ? vmsRead.then((objects) => readPerf('vm_perf', objects, vmPerf)) : undefined,
+    sections.hosts ? hostsRead.then((objects) => readPerf('host_perf', objects, hostPerf)) : undefined,
   ])
   for (const objects of [tree, vms, hosts, datastores, clusters]) inventory.add(objects)
-  return { inventory, vms, hosts, datastores, clusters, perf, durations, errors }
+  return { inventory, vms, hosts, datastores, clusters, vmPerf, hostPerf, durations, errors }
 }
 
 /** Properties vCenter could not give (its missingSets), by the section that reads them. */
