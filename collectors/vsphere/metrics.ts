@@ -2,7 +2,7 @@ import { type Desc, type Emit, constMetric } from 'promkit'
 import type { VsphereDescs } from './descs.js'
 import { elementOf, epochSeconds, flagOf, numberOf, stringOf } from './properties.js'
 import type { PerfTable, Reading } from './reading.js'
-import { type XmlNode, children, path } from './soap.js'
+import { type XmlNode, children, path } from './xml.js'
 import type { ManagedObject } from './vim.js'
 
 /** An object with the values of its kind's labels, in the descriptors' order. */

@@ -1,4 +1,4 @@
-import { type XmlNode, text } from './soap.js'
+import { type XmlNode, text } from './xml.js'
 import type { ManagedObject } from './vim.js'
 
 /** A property's text, or undefined when the object does not have it. */

@@ -1,16 +1,5 @@
-import {
-  type ObjectReference,
-  SoapClient,
-  SoapFault,
-  type XmlNode,
-  child,
-  children,
-  escapeXml,
-  path,
-  reference,
-  referenceXml,
-  text,
-} from './soap.js'
+import { type ObjectReference, SoapClient, SoapFault, escapeXml, reference, referenceXml } from './soap.js'
+import { type XmlNode, child, children, path, text } from './xml.js'
 
 /** Where vCenter (or an ESXi host) is and who logs in. */
 export interface VimSettings {

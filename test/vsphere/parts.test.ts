@@ -19,7 +19,7 @@ import {
 import { epochSeconds, numberOf } from '../../collectors/vsphere/properties.js'
 import { type Reading, type Sections, missingBySection, readVcenter } from '../../collectors/vsphere/reading.js'
 import { vcenterUrl } from '../../collectors/vsphere/settings.js'
-import { type XmlNode, XmlReader } from '../../collectors/vsphere/soap.js'
+import { type XmlNode, XmlReader } from '../../collectors/vsphere/xml.js'
 import { VimSession } from '../../collectors/vsphere/vim.js'
 import { get, startExporter } from '../helpers/exporter-process.js'
 import { vsphereExporterBin } from '../helpers/vsphere.js'
@@ -570,6 +570,64 @@ t.test('XML read piece by piece: the elements at a path handed over as they clos
   truncated.write('<a><b>')
   t.throws(() => truncated.close(), 'so is one that ends before its top element closes')
 })
+
+t.test(
+  'XML: what SOAP answers hold is read whole or cut anywhere; what is not XML is refused in one line',
+  async (t) => {
+    const document =
+      '\ufeff<?xml version="1.0"?><!-- before --><e:Envelope xmlns:e="urn:e">' +
+      '<v kind=\'one &amp; &#50;\' other = "x&#x33;">a &lt; b &gt; c &quot;&apos; &#233;&#x1F600;</v>' +
+      '<w><![CDATA[<raw> & ]]><!-- inside -->after</w ><empty/><spaced ></spaced>' +
+      '</e:Envelope>\n<!-- after -->\n'
+    const read = (pieces: readonly string[]) => {
+      const reader = new XmlReader()
+      for (const piece of pieces) reader.write(piece)
+      const [v, w, empty, spaced] = reader.close().children[0]?.children ?? []
+      return [v?.attributes, v?.text, w?.text, empty?.name, empty?.children.length, spaced?.name]
+    }
+    const expected = [
+      { kind: 'one & 2', other: 'x3' },
+      'a < b > c "\' \u00e9\u{1F600}',
+      '<raw> & after',
+      'empty',
+      0,
+      'spaced',
+    ]
+    t.same(read([document]), expected, 'whole')
+    t.same(read([...document]), expected, 'one character at a time: tags, references, comments and CDATA cut anywhere')
+    const refusals: [string, string][] = [
+      ['<!DOCTYPE a [<!ENTITY x "y">]><a/>', 'document type declarations are not accepted'],
+      ['<a>&nbsp;</a>', 'not a known entity or character reference: "&nbsp;"'],
+      ['<a>&#0;</a>', 'not a known entity or character reference: "&#0;"'],
+      ['<a b="&#x110000;"/>', 'not a known entity or character reference: "&#x110000;"'],
+      ['<a b/>', '<a: an attribute without a value'],
+      ['<a b=c/>', '<a b=: the value is not quoted'],
+      ['<a b="<"/>', '<a b=: "<" in a value'],
+      ['<a/ >', '<a: "/" not followed by ">"'],
+      ['< a/>', 'not an element name: ""'],
+      ['<a><<b/></a>', 'not an element name: "<b"'],
+      ['<a></b>', '</b> where <a> closes'],
+      ['<a></ab>', '</ab> where <a> closes'],
+      ['</a>', '</a> where no element is open'],
+      ['x<a/>', 'text outside the top element'],
+      ['<![CDATA[x]]><a/>', 'CDATA outside the top element'],
+      ['<a/><b/>', 'a second top element <b>'],
+    ]
+    for (const [xml, message] of refusals) {
+      t.throws(() => new XmlReader().write(xml), new Error(message), xml)
+    }
+    const unended = new XmlReader()
+    unended.write('<a><b')
+    t.throws(() => unended.close(), new Error('the document ends inside "<b"'))
+    const endless = new XmlReader()
+    endless.write('<a><!--')
+    t.throws(
+      () => endless.write('x'.repeat(1024 * 1024)),
+      new Error('a tag, comment or CDATA section longer than 1 MiB'),
+      'a comment that never ends is not kept waiting for',
+    )
+  },
+)
 
 t.test('values: dates to the microsecond, numbers, URLs, a cycle in the tree', async (t) => {
   t.equal(epochSeconds('2026-12-01T10:00:00.250001Z'), 1796119200.250001)
