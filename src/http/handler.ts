@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { Readable, pipeline } from 'node:stream'
 import { promisify } from 'node:util'
-import { createGzip, gzip } from 'node:zlib'
+import { constants, createGzip, gzip } from 'node:zlib'
 import { quote } from '../errors.js'
 import { encodeBody } from '../exposition/encode.js'
 import { negotiateExposition } from '../exposition/negotiate.js'
@@ -16,6 +16,11 @@ export const maxScrapeTimeoutMs = 3_600_000
 
 /** Bodies shorter than this are sent as they are: gzip would save little and cost more than the bytes. */
 const compressFromBytes = 1024
+/**
+ * gzip at zlib's fastest level, nginx's default: a 35 MB exposition (Kafka, 1,000 groups) compresses in 37 ms
+ * instead of 108–157 ms at zlib's default level 6, into 1.53 MB instead of 1.41.
+ */
+const gzipOptions = { level: constants.Z_BEST_SPEED }
 
 /** promhttp's `HandlerOpts.ErrorHandling`: on a collector error, serve what succeeded, or answer 500. */
 export const errorHandlings = ['continue', 'http500'] as const
@@ -255,12 +260,13 @@ export class MetricsHandler {
       ...(compressing ? { vary: 'Accept-Encoding' } : {}),
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
     }
-    if (whole !== undefined) return { status: 200, headers, body: gzipped ? await gzipAsync(whole) : whole }
+    if (whole !== undefined)
+      return { status: 200, headers, body: gzipped ? await gzipAsync(whole, gzipOptions) : whole }
     const chunks = encoded as AsyncIterable<Buffer>
     if (!gzipped) return { status: 200, headers, body: Readable.from(chunks) }
     // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way
     // round.
-    const compressed = createGzip()
+    const compressed = createGzip(gzipOptions)
     pipeline(Readable.from(chunks), compressed, () => {})
     return { status: 200, headers, body: compressed }
   }
