@@ -1,14 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { Readable, pipeline } from 'node:stream'
-import { promisify } from 'node:util'
-import { constants, createGzip, gzip, gzipSync } from 'node:zlib'
+import { constants, createGzip, gzipSync } from 'node:zlib'
 import { quote } from '../errors.js'
 import { encodeBody } from '../exposition/encode.js'
 import { negotiateExposition } from '../exposition/negotiate.js'
 import type { GatherError } from '../families.js'
 import type { GatherOptions, GatherResult, Gatherer } from '../gather.js'
 
-const gzipAsync = promisify(gzip)
 const plainText = 'text/plain; charset=utf-8'
 
 /** The longest scrape deadline a request can ask for (1h), however long its timeout header says. */
@@ -21,16 +19,6 @@ const compressFromBytes = 1024
  * instead of 108–157 ms at zlib's default level 6, into 1.53 MB instead of 1.41.
  */
 const gzipOptions = { level: constants.Z_BEST_SPEED }
-/**
- * Bodies shorter than this are gzipped on the event loop: 2 KiB takes 12 µs there, where a round trip through libuv's
- * thread pool costs 85 µs (a probe's answer, a small exporter's scrape).
- */
-const gzipInLineBelowBytes = 16 * 1024
-
-/** A whole body gzipped: in line when it is short, in libuv's thread pool otherwise. */
-function gzipWhole(body: Buffer): Buffer | Promise<Buffer> {
-  return body.length < gzipInLineBelowBytes ? gzipSync(body, gzipOptions) : gzipAsync(body, gzipOptions)
-}
 
 /** promhttp's `HandlerOpts.ErrorHandling`: on a collector error, serve what succeeded, or answer 500. */
 export const errorHandlings = ['continue', 'http500'] as const
@@ -270,7 +258,9 @@ export class MetricsHandler {
       ...(compressing ? { vary: 'Accept-Encoding' } : {}),
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
     }
-    if (whole !== undefined) return { status: 200, headers, body: gzipped ? await gzipWhole(whole) : whole }
+    // A body of one chunk (at most about 64 KiB) is gzipped in line: 12 µs for a probe's 2 KiB, 60 µs for the system
+    // exporter's 61 KB, where a round trip through libuv's thread pool costs 85 µs and a wake-up of the event loop.
+    if (whole !== undefined) return { status: 200, headers, body: gzipped ? gzipSync(whole, gzipOptions) : whole }
     const chunks = encoded as AsyncIterable<Buffer>
     if (!gzipped) return { status: 200, headers, body: Readable.from(chunks) }
     // pipeline() destroys the encoding when the gzip stream is destroyed (the client went away), and the other way
