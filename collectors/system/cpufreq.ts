@@ -1,7 +1,6 @@
-import { readdir } from 'node:fs/promises'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { number, readDeviceOptional, systemPaths } from './paths.js'
+import { listOptional, number, readDeviceOptional, systemPaths } from './paths.js'
 
 /** The frequency files of a CPU's cpufreq directory (kHz), by the family that reports them in Hz. */
 const frequencies = [
@@ -38,7 +37,7 @@ export const cpufreqCollector: CollectorDefinition = {
     return {
       describe: () => [...families.map(([family]) => family), governor],
       async collect(emit) {
-        const entries = await readdir(cpus).catch(() => [] as string[])
+        const entries = await listOptional(cpus).catch(() => [] as string[])
         const numbered = entries
           .map((entry) => /^cpu(\d+)$/.exec(entry)?.[1])
           .filter((cpu) => cpu !== undefined)

@@ -1,7 +1,6 @@
-import { readdir } from 'node:fs/promises'
 import { type Collector, Desc, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { number, readOptional, systemPaths } from './paths.js'
+import { listOptional, number, readOptional, systemPaths } from './paths.js'
 
 /** The states an md device can be in, as node_exporter reports them. */
 const states = ['active', 'inactive', 'recovering', 'resync', 'check'] as const
@@ -97,7 +96,9 @@ export const mdadmCollector: CollectorDefinition = {
           for (const each of states)
             emit(constMetric(state, 'gauge', each === device.state ? 1 : 0, [device.name, each]))
         }
-        const arrays = (await readdir(block()).catch(() => [] as string[])).filter((entry) => entry.startsWith('md'))
+        const arrays = (await listOptional(block()).catch(() => [] as string[])).filter((entry) =>
+          entry.startsWith('md'),
+        )
         for (const name of arrays.sort()) {
           const raid = await readOptional(block(name, 'md', 'raid_disks')).catch(() => undefined)
           if (raid === undefined) continue

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises'
 import { type Collector, Desc, type ScalarType, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { listOptional, readOptional, systemPaths } from './paths.js'
+import { isDirectory, listOptional, readOptional, systemPaths } from './paths.js'
 
 /** The numeric attributes of /sys/class/net/<device> node_exporter reports: its name, the file, type, and base. */
 const attributes: readonly (readonly [family: string, file: string, type: ScalarType, hex?: 'hex'])[] = [
@@ -103,7 +102,7 @@ export const netclassCollector: CollectorDefinition = {
         const devices: string[] = []
         for (const entry of entries.sort()) {
           if (ignored.test(entry)) continue
-          if ((await stat(net(entry)).catch(() => undefined))?.isDirectory()) devices.push(entry)
+          if (isDirectory(net(entry))) devices.push(entry)
         }
         const read = await Promise.all(devices.map(readDevice))
         for (const [family, file, type, hex] of numeric) {

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ExporterContext, flag } from 'promkit/exporter'
@@ -95,10 +95,19 @@ function readKernelText(path: string): string {
     const stats = fstatSync(fd)
     if (stats.isFIFO() || stats.isCharacterDevice() || stats.isBlockDevice() || stats.isSocket())
       throw new Error(`${path} is not a regular file (a FIFO, socket or device?): not reading it`)
+    // Nearly every file fits the buffer and is decoded from it at once; a longer one is gathered in copies.
     const parts: Buffer[] = []
-    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
-      parts.push(Buffer.from(chunk.subarray(0, read)))
+    let filled = 0
+    for (let read = readSync(fd, chunk, 0, chunk.length, null); read > 0; ) {
+      filled += read
+      if (filled === chunk.length) {
+        parts.push(Buffer.from(chunk))
+        filled = 0
+      }
+      read = readSync(fd, chunk, filled, chunk.length - filled, null)
     }
+    if (parts.length === 0) return chunk.toString('utf8', 0, filled)
+    parts.push(chunk.subarray(0, filled))
     return Buffer.concat(parts).toString('utf8')
   } finally {
     closeSync(fd)
@@ -147,6 +156,11 @@ export async function numberedEntries(dir: string, pattern: RegExp): Promise<{ e
       return index === undefined ? [] : [{ entry, index }]
     })
     .sort((a, b) => Number(a.index) - Number(b.index))
+}
+
+/** Whether a path of kernel state is a directory, links followed; false when it does not exist. */
+export function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false
 }
 
 /** The subdirectories of a directory (links not followed), or none when it does not exist. */

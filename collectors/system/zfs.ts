@@ -1,7 +1,16 @@
 import { join } from 'node:path'
 import { type Collector, Desc, cachedDescs, constMetric } from 'promkit'
 import type { CollectorDefinition } from 'promkit/exporter'
-import { directoriesIn, listOptional, lines, number, readOptional, readRequired, systemPaths } from './paths.js'
+import {
+  directoriesIn,
+  isDirectory,
+  listOptional,
+  lines,
+  number,
+  readOptional,
+  readRequired,
+  systemPaths,
+} from './paths.js'
 
 /** One row of a kstat file of /proc/spl/kstat: its name, its kstat data type (3 int64, 4 uint64, 7 string) and data. */
 export interface KstatRow {
@@ -89,6 +98,8 @@ export const zfsCollector: CollectorDefinition = {
       // Unchecked: the statistics, and so the names, are those of the loaded module's version.
       describe: () => [],
       async collect(emit) {
+        // Without the module, one look instead of a failed open (and its exception) per kstat file.
+        if (!isDirectory(base)) return
         for (const [subsystem, file] of Object.entries(statFiles)) {
           const path = join(base, file)
           const text = await readOptional(path)

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry, encode } from 'promkit'
 import t from 'tap'
-import { readDeviceOptional } from '../../collectors/system/paths.js'
+import { readDeviceOptional, readOptional } from '../../collectors/system/paths.js'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
 import { pathArgs, systemContext, systemExporter } from '../helpers/system.js'
 
@@ -72,6 +72,17 @@ t.test('FIFOs and a directory in place of files fail only their collectors, scra
     exporter,
     /collector=meminfo code=PROMKIT_ERR_COLLECT_FAILED .*EISDIR: illegal operation on a directory, read/,
   )
+})
+
+t.test('a kernel file longer than the read buffer is read whole, characters cut between reads kept', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-long-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // 150,000 characters of two bytes each: 300,000 bytes, over four 64 KiB buffers, cut inside characters.
+  const text = '\u00e9'.repeat(150_000)
+  writeFileSync(join(dir, 'long'), text)
+  t.equal(await readOptional(join(dir, 'long')), text)
+  writeFileSync(join(dir, 'exact'), 'x'.repeat(64 * 1024))
+  t.equal((await readOptional(join(dir, 'exact')))?.length, 64 * 1024, 'exactly one buffer')
 })
 
 t.test('overlapping reads of a device file share one read', async (t) => {
