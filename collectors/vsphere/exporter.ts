@@ -191,6 +191,7 @@ export const vsphereExporter: ExporterDefinition = {
   defaultListenAddress: ':9272',
   // vCenter's answers are large: V8's own heap growth would let several scrapes' garbage pile up.
   gcPercent: 100,
+  gcAfterScrape: true,
   namespace: 'vsphere',
   envPrefix: 'VSPHERE_EXPORTER',
   environment: vsphereEnvironment,

@@ -43,6 +43,9 @@ export class RequestsInFlight {
   private current = 0
   private waiters: (() => void)[] = []
 
+  /** `idle` is called each time the last request in flight is answered. */
+  constructor(private readonly idle?: () => void) {}
+
   get count(): number {
     return this.current
   }
@@ -52,7 +55,9 @@ export class RequestsInFlight {
   }
 
   finished(): void {
-    if (--this.current === 0) for (const wake of this.waiters.splice(0)) wake()
+    if (--this.current > 0) return
+    for (const wake of this.waiters.splice(0)) wake()
+    this.idle?.()
   }
 
   /** Resolves when no request is being served. */

@@ -97,6 +97,11 @@ export interface ExporterDefinition {
    * would let pile up over several scrapes (100, as Go's GOGC, for vCenter's and a Kafka cluster's).
    */
   readonly gcPercent?: number
+  /**
+   * Default `--runtime.gc-after-scrape`: off unless its scrapes read large answers and are far apart (vCenter's),
+   * where a full collection after each keeps the peak near what a scrape needs.
+   */
+  readonly gcAfterScrape?: boolean
   /** Default `--metric.namespace`, e.g. `node`. */
   readonly namespace: string
   /** The flag that sets the namespace, when not `metric.namespace` (redis_exporter's is `namespace`). */

@@ -23,7 +23,7 @@ import { createLogger } from './logger.js'
 import { startPushing } from './push-mode.js'
 import { logGatherErrors, targetSource, telemetrySource } from './scrape.js'
 import { TargetPool } from './target-pool.js'
-import { setHeapGrowth } from './heap-growth.js'
+import { collectAfterScrapes, setHeapGrowth } from './heap-growth.js'
 import { SelfMetrics, collectorOutcomes } from './self-metrics.js'
 import { type Security, type ServerDeps, createServer, listen, updateCertificates } from './server.js'
 import { type TlsSettings, type WebConfig, emptyWebConfig, loadWebConfig } from './web-config.js'
@@ -217,7 +217,7 @@ function scrapePipeline(
   }
   // A push carries the collectors' metrics only: the gateway is not scraping the exporter.
   if (!options.push) for (const reporter of [outcomes, self]) registry.registerReporter(reporter)
-  const inFlight = new RequestsInFlight()
+  const inFlight = new RequestsInFlight(options.gcAfterScrape ? collectAfterScrapes() : undefined)
   const handlerOptions = {
     errorHandling: options.errorHandling,
     maxRequestsInFlight: options.maxRequests,

@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   readonly logFormat: LogFormat
   /** `--runtime.gc-percent`: the heap's growth between full collections, in percent of the live heap; 0 for V8's. */
   readonly gcPercent: number
+  /** `--runtime.gc-after-scrape`: a full collection each time the last scrape in flight is answered. */
+  readonly gcAfterScrape: boolean
   readonly scrapeTimeoutMs: number
   readonly scrapeTimeoutOffsetMs: number
   /** Push mode: where to push instead of serving, or undefined to serve. */
@@ -89,6 +91,12 @@ function standardFlags(definition: ExporterDefinition): Flag[] {
       description:
         "How far the heap may grow past what was live before the next full collection, in percent (Go's GOGC); 0 " +
         "leaves V8's own factor, up to 400.",
+    }),
+    flag.boolean('runtime.gc-after-scrape', {
+      default: definition.gcAfterScrape ?? false,
+      description:
+        'A full garbage collection each time the last scrape in flight has been answered: a lower peak for ' +
+        'exporters whose scrapes read large answers, for tens of milliseconds after each.',
     }),
     flag.duration('scrape.timeout', {
       default: '10s',
@@ -456,6 +464,7 @@ function runtimeOptions(
     logLevel: values['log.level'] as LogLevel,
     logFormat: values['log.format'] as LogFormat,
     gcPercent: values['runtime.gc-percent'] as number,
+    gcAfterScrape: values['runtime.gc-after-scrape'] as boolean,
     scrapeTimeoutMs: timeoutMs,
     scrapeTimeoutOffsetMs: offsetMs,
     push,

@@ -106,6 +106,22 @@ t.test('errorHandling http500 answers 500 with every error; compression can be t
   t.equal(plain.text, encode((await big.gather()).families, 'text'))
 })
 
+t.test('RequestsInFlight calls its idle hook each time the last request in flight is answered', async (t) => {
+  let idle = 0
+  const inFlight = new RequestsInFlight(() => idle++)
+  inFlight.started()
+  inFlight.started()
+  inFlight.finished()
+  t.equal(idle, 0, 'one still in flight')
+  const drained = inFlight.drained()
+  inFlight.finished()
+  await drained
+  t.equal(idle, 1, 'the last one answered')
+  inFlight.started()
+  inFlight.finished()
+  t.equal(idle, 2, 'and again after the next')
+})
+
 t.test(
   'maxRequestsInFlight counts the requests of every handler sharing the count, and instrumentation sees each code',
   async (t) => {
