@@ -1,8 +1,8 @@
-import { readdir, realpath, stat } from 'node:fs/promises'
+import { readdir, realpath } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type Collector, Desc, type Metric, type ScalarType, cachedDescs, constMetric } from 'promkit'
 import { type CollectorDefinition, flag } from 'promkit/exporter'
-import { listOptional, readDeviceOptional, systemPaths } from './paths.js'
+import { isDirectory, listOptional, readDeviceOptional, systemPaths } from './paths.js'
 
 /** The sensor types node_exporter reads; files of other types (`name`, `uevent`, …) are not sensors. */
 const sensorTypes = new Set([
@@ -208,7 +208,7 @@ export const hwmonCollector: CollectorDefinition = {
         const chips: { dir: string; entry: string; chip: string; name: string | undefined }[] = []
         for (const entry of (await listOptional(root)).sort()) {
           const dir = join(root, entry)
-          if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue
+          if (!isDirectory(dir)) continue
           chips.push({ dir, entry, ...(await chipOf(dir)) })
         }
         const shared = (chip: string) => chips.filter((other) => other.chip === chip).length > 1
@@ -217,8 +217,7 @@ export const hwmonCollector: CollectorDefinition = {
           if (!keepChip(chip)) continue
           const sensors: Sensors = new Map()
           await readSensors(dir, sensors)
-          if ((await stat(join(dir, 'device')).catch(() => undefined))?.isDirectory())
-            await readSensors(join(dir, 'device'), sensors)
+          if (isDirectory(join(dir, 'device'))) await readSensors(join(dir, 'device'), sensors)
           if (name !== undefined) emit(constMetric(chipNames, 'gauge', 1, [chip, name]))
           for (const [sensor, elements] of sensors) {
             if (keepSensor(`${chip};${sensor}`))

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   openSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs'
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry, encode } from 'promkit'
 import t from 'tap'
-import { readDeviceOptional, readOptional } from '../../collectors/system/paths.js'
+import { isDirectory, readDeviceOptional, readOptional } from '../../collectors/system/paths.js'
 import { expectLog, get, samples, startExporter } from '../helpers/exporter-process.js'
 import { pathArgs, systemContext, systemExporter } from '../helpers/system.js'
 
@@ -83,6 +84,20 @@ t.test('a kernel file longer than the read buffer is read whole, characters cut 
   t.equal(await readOptional(join(dir, 'long')), text)
   writeFileSync(join(dir, 'exact'), 'x'.repeat(64 * 1024))
   t.equal((await readOptional(join(dir, 'exact')))?.length, 64 * 1024, 'exactly one buffer')
+})
+
+t.test('isDirectory: a directory, links followed; not one when absent or when it cannot be looked at', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promkit-isdir-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(join(dir, 'device'))
+  symlinkSync(join(dir, 'device'), join(dir, 'link'))
+  writeFileSync(join(dir, 'file'), '1\n')
+  // A link to itself: looking at it fails with ELOOP.
+  symlinkSync(join(dir, 'loop'), join(dir, 'loop'))
+  t.same(
+    ['device', 'link', 'file', 'absent', 'file/below', 'loop'].map((entry) => isDirectory(join(dir, entry))),
+    [true, true, false, false, false, false],
+  )
 })
 
 t.test('overlapping reads of a device file share one read', async (t) => {
