@@ -59,34 +59,35 @@ interface PrefixBinding {
   readonly depth: number
 }
 
-/** The most distinct names, types and attribute values shared; past it (a hostile answer), each has its own copy. */
-const vocabularyLimit = 10_000
-const vocabulary = new Map<string, string>()
-/** Local names by qualified name (`soapenv:Body` → `Body`), as shared as the vocabulary. */
-const localNames = new Map<string, string>()
+/** A string as it is. */
+const unchanged = (read: string) => read
 
 /**
- * An xsi type or attribute value as one string shared by every element that has it: SOAP's vocabulary is a few
- * hundred words, and each word read is otherwise a slice that keeps its 64 KiB piece of the answer alive.
+ * Strings kept once each however often they are read, each a copy of its own: a string cut from an answer is
+ * otherwise a slice that keeps its whole 64 KiB piece alive. Past `limit` distinct strings (a hostile answer), each
+ * read is copied and not kept.
  */
-function word(read: string): string {
-  let shared = vocabulary.get(read)
-  if (shared === undefined) {
-    shared = ownedString(read)
-    if (vocabulary.size < vocabularyLimit) vocabulary.set(shared, shared)
+class SharedStrings {
+  private readonly kept = new Map<string, string>()
+
+  constructor(private readonly limit: number) {}
+
+  /** The one copy kept for `read`, of `read` itself or of what `derive` makes of it. */
+  of(read: string, derive: (read: string) => string = unchanged): string {
+    let shared = this.kept.get(read)
+    if (shared === undefined) {
+      shared = ownedString(derive(read))
+      if (this.kept.size < this.limit) this.kept.set(shared === read ? shared : ownedString(read), shared)
+    }
+    return shared
   }
-  return shared
 }
 
-/** The shared local name of a qualified element name. */
-function localName(qualified: string): string {
-  let local = localNames.get(qualified)
-  if (local === undefined) {
-    local = ownedString(qualified.slice(qualified.indexOf(':') + 1))
-    if (localNames.size < vocabularyLimit) localNames.set(ownedString(qualified), local)
-  }
-  return local
-}
+/** SOAP's vocabulary, a few hundred words: xsi types and attribute values. */
+const vocabulary = new SharedStrings(10_000)
+/** Local names by qualified name (`soapenv:Body` → `Body`). */
+const localNames = new SharedStrings(10_000)
+const afterPrefix = (qualified: string) => qualified.slice(qualified.indexOf(':') + 1)
 
 /** Texts up to this long are shared within an answer: enumerations, states, sensor words, small numbers. */
 const longestSharedText = 64
@@ -160,13 +161,12 @@ export class XmlReader {
   private readonly bindings: PrefixBinding[] = []
   /** What was written but not yet read: a tag, comment or entity reference cut between two pieces. */
   private pending = ''
-  private started = false
   private ended = false
   /**
    * The answer's short texts, each kept once however many elements have it: thousands of sensors say `green` and
    * `Sensor is operating under normal conditions`, thousands of VMs `poweredOn` and `toolsOk`.
    */
-  private readonly texts = new Map<string, string>()
+  private readonly texts = new SharedStrings(sharedTextsLimit)
 
   constructor(private readonly taken?: TakenElements) {
     this.root = { name: '', attributes: noAttributes, xsiType: undefined, children: noChildren, text: '' }
@@ -190,7 +190,8 @@ export class XmlReader {
   /** Reads what `text` holds whole, and gives where what is cut at its end starts. */
   private read(text: string): number {
     let at = 0
-    if (!this.started && text.charCodeAt(0) === 0xfeff) at = 1
+    // A byte order mark may come before the top element.
+    if (this.open.length === 1 && !this.ended && text.charCodeAt(0) === 0xfeff) at = 1
     while (at < text.length) {
       const markup = text.indexOf('<', at)
       if (markup !== at) {
@@ -325,10 +326,7 @@ export class XmlReader {
   }
 
   private opened(name: string, declared: readonly string[]): void {
-    if (this.open.length === 1) {
-      if (this.ended) throw new Error(`a second top element <${name}>`)
-      this.started = true
-    }
+    if (this.open.length === 1 && this.ended) throw new Error(`a second top element <${name}>`)
     const depth = this.open.length
     for (let i = 0; i < declared.length; i += 2) {
       const attribute = declared[i] as string
@@ -342,12 +340,12 @@ export class XmlReader {
       const colon = attribute.indexOf(':')
       if (colon < 0) {
         // Attributes without a prefix have no namespace (a default namespace does not apply to them).
-        if (attribute !== 'xmlns') attributes = { ...attributes, [attribute]: word(declared[i + 1] as string) }
+        if (attribute !== 'xmlns') attributes = { ...attributes, [attribute]: vocabulary.of(declared[i + 1] as string) }
       } else if (attribute.slice(colon + 1) === 'type' && this.isXsi(attribute.slice(0, colon))) {
-        xsiType = word(declared[i + 1] as string)
+        xsiType = vocabulary.of(declared[i + 1] as string)
       }
     }
-    const local = localName(name)
+    const local = localNames.of(name, afterPrefix)
     this.openNames.push(name)
     this.onPath.push((this.onPath[depth - 1] as boolean) && this.taken?.path[depth - 1] === local)
     this.open.push({ name: local, attributes, xsiType, children: noChildren, text: '' })
@@ -355,13 +353,7 @@ export class XmlReader {
 
   /** `read` as a string of its own, the one shared copy when it is short. */
   private shared(read: string): string {
-    if (read.length > longestSharedText) return ownedString(read)
-    let shared = this.texts.get(read)
-    if (shared === undefined) {
-      shared = ownedString(read)
-      if (this.texts.size < sharedTextsLimit) this.texts.set(shared, shared)
-    }
-    return shared
+    return read.length > longestSharedText ? ownedString(read) : this.texts.of(read)
   }
 
   private closed(): void {
