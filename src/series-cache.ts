@@ -33,6 +33,18 @@ export function labelValueAt(desc: Desc, values: readonly string[], i: number): 
   return (slot >= 0 ? values[slot] : desc.constValues[~slot]) as string
 }
 
+const nameTokens = new WeakMap<Desc, readonly string[]>()
+
+/** A descriptor's label names as a label block writes them (quoted when not classic), made once per descriptor. */
+function nameTokensOf(desc: Desc): readonly string[] {
+  let tokens = nameTokens.get(desc)
+  if (tokens === undefined) {
+    tokens = desc.labelNames.map(labelNameToken)
+    nameTokens.set(desc, tokens)
+  }
+  return tokens
+}
+
 /**
  * A series' label block as a scalar sample line has it: `{a="x",b="y"} `, or
  * `' '` without labels. Joined from an array rather than concatenated, so it
@@ -43,15 +55,10 @@ export function labelValueAt(desc: Desc, values: readonly string[], i: number): 
 export function labelBlock(desc: Desc, values: readonly string[]): string {
   const names = desc.labelNames
   if (names.length === 0) return ' '
+  const tokens = nameTokensOf(desc)
   const parts: string[] = []
   for (let i = 0; i < names.length; i++) {
-    parts.push(
-      i === 0 ? '{' : ',',
-      labelNameToken(names[i] as string),
-      '="',
-      escapeLabelValue(labelValueAt(desc, values, i)),
-      '"',
-    )
+    parts.push(i === 0 ? '{' : ',', tokens[i] as string, '="', escapeLabelValue(labelValueAt(desc, values, i)), '"')
   }
   parts.push('} ')
   return parts.join('')
@@ -69,6 +76,14 @@ const kinLookups = 8
 class Kin {
   private members: WeakRef<DescSeries>[] = []
   private pruneAbove = 64
+  /**
+   * The label layout, block and values of the series a member looked up last: a collector that emits per object asks
+   * for the same object's series in one family after another, so the next member with the same layout and the same
+   * values takes the label block from here instead of writing it again.
+   */
+  latestLayout = ''
+  latestLabels = ''
+  latestValues: readonly string[] = []
 
   /** Adds a descriptor's cache, dropping the members that are gone as the list grows. */
   join(cache: DescSeries): void {
@@ -145,10 +160,13 @@ export class DescSeries {
   private seenByLatest = 0
 
   private readonly kin: Kin
+  /** Where its constant labels sit, and their values: kin of one layout write one block for the same values. */
+  private readonly layout: string
 
   constructor(private readonly desc: Desc) {
     this.kin = kinOf(desc.labelNames)
     this.kin.join(this)
+    this.layout = JSON.stringify([desc.labelSlots, desc.constValues])
   }
 
   /** How many series it holds; once ranked, ranks run from 0 to one less than this. */
@@ -186,13 +204,17 @@ export class DescSeries {
    * descriptor's series when one has them.
    */
   private lookup(labelValues: readonly string[]): Series {
-    const block = labelBlock(this.desc, labelValues)
+    const kin = this.kin
+    const asLatest = kin.latestLayout === this.layout && equalValues(kin.latestValues, labelValues)
+    const block = asLatest ? kin.latestLabels : labelBlock(this.desc, labelValues)
     let series = this.byLabels.get(block)
     if (series === undefined) {
-      const kin = this.kin.find(block, labelValues, this)
-      const labels = kin?.labels ?? block
+      const source = asLatest
+        ? { labels: kin.latestLabels, values: kin.latestValues }
+        : kin.find(block, labelValues, this)
+      const labels = source?.labels ?? block
       const values =
-        kin !== undefined && equalValues(kin.values, labelValues) ? kin.values : labelValues.map(ownedString)
+        source !== undefined && equalValues(source.values, labelValues) ? source.values : labelValues.map(ownedString)
       series = {
         desc: this.desc,
         values,
@@ -205,6 +227,9 @@ export class DescSeries {
       this.byLabels.set(labels, series)
       this.ranked = false
     }
+    kin.latestLayout = this.layout
+    kin.latestLabels = series.labels
+    kin.latestValues = series.values
     return this.mark(series)
   }
 

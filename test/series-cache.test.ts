@@ -251,3 +251,43 @@ t.test(
     t.same(withNinth?.values, ['object-long-enough-8'])
   },
 )
+
+t.test(
+  "one object's families, emitted one after another, share its label block only where their constant labels agree",
+  async (t) => {
+    const family = (name: string, env: string) =>
+      new Desc({ name, help: 'h', constLabels: { env }, variableLabels: ['object'] })
+    const [upA, sizeA, upB, sizeB] = [
+      family('up_a', 'a'),
+      family('size_a', 'a'),
+      family('up_b', 'b'),
+      family('size_b', 'b'),
+    ]
+    // A constant label's name as another's variable one: same label names, another layout.
+    const variableEnv = new Desc({ name: 'up_any', help: 'h', variableLabels: ['object', 'env'] })
+    const registry = new Registry()
+    registry.register({
+      describe: () => [upA, sizeA, upB, sizeB, variableEnv],
+      collect: (emit) => {
+        for (const object of ['x', 'y']) {
+          for (const desc of [upA, sizeA, upB, sizeB]) emit(constMetric(desc, 'gauge', 1, [object]))
+          emit(constMetric(variableEnv, 'gauge', 1, [object, 'c']))
+        }
+      },
+    })
+    const { families } = await registry.gather()
+    const series = new Map(families.map((each) => [each.name, (each as GatheredFamily).columns.series]))
+    t.same(
+      [...series].map(([name, of]) => `${name} ${of.map((each) => each.labels).join('')}`),
+      [
+        'size_a {env="a",object="x"} {env="a",object="y"} ',
+        'size_b {env="b",object="x"} {env="b",object="y"} ',
+        'up_a {env="a",object="x"} {env="a",object="y"} ',
+        'up_any {env="c",object="x"} {env="c",object="y"} ',
+        'up_b {env="b",object="x"} {env="b",object="y"} ',
+      ],
+    )
+    t.equal(series.get('size_a')?.[1]?.labels, series.get('up_a')?.[1]?.labels, 'one block for one object and layout')
+    t.equal(series.get('size_b')?.[0]?.values, series.get('up_b')?.[0]?.values, 'and one array of values')
+  },
+)
