@@ -79,6 +79,12 @@ function negotiated(range: MediaRange | undefined, format: ExpositionFormat): Ne
   return { format, escaping, contentType: named ? `${base}; escaping=${escaping}` : base }
 }
 
+/** The latest Accept header negotiated, and its answer. */
+let latest: { readonly accept: string | undefined; readonly negotiated: Negotiated } = {
+  accept: undefined,
+  negotiated: negotiated(undefined, 'text'),
+}
+
 /**
  * Picks the exposition format and the escaping of names from an HTTP Accept
  * header, honouring q-values (ties go to the earlier range), as client_golang's
@@ -89,6 +95,15 @@ function negotiated(range: MediaRange | undefined, format: ExpositionFormat): Ne
  * the scheme; without one, `underscores`.
  */
 export function negotiateExposition(accept: string | undefined): Negotiated {
+  // A scraper sends the same header every time: the answer for the latest one is kept.
+  if (accept === latest.accept) return latest.negotiated
+  const answer = negotiateAccept(accept)
+  latest = { accept, negotiated: answer }
+  return answer
+}
+
+/** {@link negotiateExposition} worked out. */
+function negotiateAccept(accept: string | undefined): Negotiated {
   const ranges = (accept ?? '')
     .split(',')
     .map(parseRange)

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { Readable, pipeline } from 'node:stream'
 import { constants, createGzip, gzipSync } from 'node:zlib'
 import { quote } from '../errors.js'
@@ -177,6 +178,24 @@ export function parseQuery(url: string | undefined): Record<string, string | str
   return query
 }
 
+const connectionSignals = new WeakMap<Socket, AbortSignal>()
+
+/**
+ * Aborts when the connection closes: an HTTP/1.1 connection carries one request at a time, so a scrape whose
+ * connection closes before it is answered is one whose client went away. One per connection rather than per request:
+ * an AbortController costs more than the rest of a trivial scrape's bookkeeping.
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let signal = connectionSignals.get(socket)
+  if (signal === undefined) {
+    const controller = new AbortController()
+    socket.once('close', () => controller.abort())
+    signal = controller.signal
+    connectionSignals.set(socket, signal)
+  }
+  return signal
+}
+
 /**
  * promkit's counterpart of client_golang's `promhttp.HandlerFor`: the one path
  * every scrape takes, whatever the server. It limits concurrent requests,
@@ -197,8 +216,8 @@ export class MetricsHandler {
 
   /**
    * Answers one request. The request counts as in flight, and for
-   * instrumentation, until `response` closes; a response that closes before it
-   * was sent in full means the client went away, which aborts the gather.
+   * instrumentation, until `response` closes; a connection that closes before
+   * the answer was sent means the client went away, which aborts the gather.
    */
   async respond(
     request: IncomingMessage,
@@ -216,12 +235,8 @@ export class MetricsHandler {
       return textResponse(503, `too many concurrent scrapes (at most ${maxRequestsInFlight})`)
     }
     this.inFlight.started()
-    const controller = new AbortController()
-    response.once('close', () => {
-      this.inFlight.finished()
-      if (!response.writableFinished) controller.abort()
-    })
-    return this.answer({ headers: request.headers, query }, controller.signal)
+    response.once('close', () => this.inFlight.finished())
+    return this.answer({ headers: request.headers, query }, connectionSignal(request.socket))
   }
 
   private async answer(request: MetricsRequest, signal: AbortSignal): Promise<MetricsResponse> {
