@@ -1,10 +1,10 @@
 // One peer in its own process, so a measurement never shares the CPU (or the garbage collector) with
 // another peer or the load generator:
-// `node peer.js <promkit|prom-client> <serve|memory|encode-gauges|encode-histograms> <series> [port|runs]`.
+// `node peer.js <promkit|promkit-handler|prom-client> <serve|memory|encode-gauges|encode-histograms> <series> [port|runs]`.
 import { createServer } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { Registry, encodeChunks, encodeStream } from 'promkit'
+import { Registry, encodeChunks, encodeStream, metricsHandler } from 'promkit'
 import { SelfMetrics, collectorOutcomes } from '../src/runtime/self-metrics.js'
 import { defineExporter } from 'promkit/exporter'
 import { timeFormats } from './formats.js'
@@ -81,6 +81,10 @@ if (mode.startsWith('encode-')) {
     collectors: [{ name: 'bench', defaultEnabled: true, create: () => gaugeCollector(series) }],
   }).start(['node', 'bench', '--web.disable-exporter-metrics', '--log.level', 'error', '--web.max-requests', '0'], {})
   process.stdout.write('ready\n')
+} else if (mode === 'serve' && peer === 'promkit-handler') {
+  // promkit's handler on node:http, serving a registry: what the Go peer is (promhttp.HandlerFor on net/http).
+  const handle = metricsHandler(promkitGauges(series))
+  createServer(handle).listen(Number(portText), '127.0.0.1', () => process.stdout.write('ready\n'))
 } else if (mode === 'serve') {
   const registry = promClientGauges(series)
   createServer(async (_request, response) => {
