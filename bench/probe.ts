@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { type Load, medianLoad } from './process-stats.js'
 import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/probe/dist/main.js', import.meta.url).pathname
@@ -28,15 +29,15 @@ const server = require('node:http').createServer((request, response) => response
 server.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'))
 `
 
-/** Both peers' throughput and latency for one prober at one concurrency. */
+/** Both peers' throughput and latency for one prober at one concurrency: each figure's median of 3 alternated rounds. */
 export interface ProbeLoad {
   readonly prober: 'http' | 'dns'
   readonly connections: number
-  readonly ours: { rps: number; p50: number; p99: number }
-  readonly blackbox: { rps: number; p50: number; p99: number }
+  readonly ours: Load
+  readonly blackbox: Load
 }
 
-async function load(url: string, connections: number) {
+async function load(url: string, connections: number): Promise<Load> {
   await autocannon({ url, connections, duration: 2 })
   const result = await autocannon({ url, connections, duration: 5 })
   if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 200`)
@@ -99,13 +100,14 @@ export async function probeLoads(ports: () => Promise<number>): Promise<ProbeLoa
         `http://127.0.0.1:${theirPort}/probe?${query}`,
       ]
       await Promise.all([succeeds(ours), succeeds(theirs)])
-      for (const connections of [1, 8])
-        loads.push({
-          prober,
-          connections,
-          ours: await load(ours, connections),
-          blackbox: await load(theirs, connections),
-        })
+      for (const connections of [1, 8]) {
+        const rounds: { ours: Load[]; blackbox: Load[] } = { ours: [], blackbox: [] }
+        for (let round = 0; round < 3; round++) {
+          rounds.ours.push(await load(ours, connections))
+          rounds.blackbox.push(await load(theirs, connections))
+        }
+        loads.push({ prober, connections, ours: medianLoad(rounds.ours), blackbox: medianLoad(rounds.blackbox) })
+      }
     }
     return loads
   } finally {

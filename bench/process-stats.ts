@@ -20,3 +20,19 @@ export function peakRssMiB(child: ChildProcess): number {
 /** The value below which a share `p` (0 to 1) of some timings fall. */
 export const percentile = (values: readonly number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number
+
+/** What a load generator measured of one peer: requests per second, and latency percentiles in ms. */
+export interface Load {
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+}
+
+/** Each figure's median over rounds of one peer's load (rounds alternated with the other peers', against noise). */
+export function medianLoad(rounds: readonly Load[]): Load {
+  return {
+    rps: median(rounds.map(({ rps }) => rps)),
+    p50: median(rounds.map(({ p50 }) => p50)),
+    p99: median(rounds.map(({ p99 }) => p99)),
+  }
+}
