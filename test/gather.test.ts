@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import {
+  type CollectContext,
   type Collector,
   Desc,
   type Emit,
@@ -177,6 +178,30 @@ t.test('collect() is told when the deadline falls, or Infinity without one', asy
     'the deadline is the gather start plus its timeout',
   )
   t.equal(seen[1], Infinity)
+})
+
+t.test('every collect() gets its context from one class, its getters on the prototype', async (t) => {
+  // An object literal with a getter would make a hidden class per call, which keeps each gather's metrics alive
+  // through minor garbage collections.
+  const contexts: CollectContext[] = []
+  const registry = new Registry()
+  registry.register({ name: 'a', describe: () => [], collect: (_emit, context) => void contexts.push(context) })
+  registry.register({ name: 'b', describe: () => [], collect: (_emit, context) => void contexts.push(context) })
+  await registry.gather()
+  await registry.gather()
+  t.equal(contexts.length, 4)
+  const prototype = Object.getPrototypeOf(contexts[0])
+  t.not(prototype, Object.prototype)
+  t.ok(
+    contexts.every((context) => Object.getPrototypeOf(context) === prototype),
+    'one prototype for every context',
+  )
+  t.same(
+    contexts.map((context) => Object.keys(context)),
+    [['reportError'], ['reportError'], ['reportError'], ['reportError']],
+    'signal and deadline are not own properties',
+  )
+  t.ok(contexts.every((context) => context.signal instanceof AbortSignal && typeof context.deadline === 'number'))
 })
 
 t.test('a collector that misses the deadline is dropped and its late emits are ignored', async (t) => {
