@@ -6,6 +6,13 @@ import { ready } from './ready.js'
 
 const ourExporter = new URL('../../collectors/system/dist/main.js', import.meta.url).pathname
 
+/**
+ * Scrapes each exporter gets before the measured ones. An exporter runs for days, so what counts is its steady state:
+ * after 20 scrapes V8 is still optimizing ours (its slowest scrapes fell, run after run, around the 60th) and Go's
+ * collector is still sizing its heap.
+ */
+const warmUpScrapes = 200
+
 /** One exporter's figures. */
 export interface SystemPeer {
   readonly families: number
@@ -16,8 +23,8 @@ export interface SystemPeer {
 }
 
 /**
- * Starts both exporters with their defaults, scrapes each `scrapes` times, one scrape at a time and alternating
- * (after 20 warm-up scrapes each), as Prometheus would (gzip asked for and read whole).
+ * Starts both exporters with their defaults, scrapes each `scrapes` times, one scrape at a time and alternating, as
+ * Prometheus would (gzip asked for and read whole), after {@link warmUpScrapes} each.
  */
 export async function systemScrapes(
   ports: () => Promise<number>,
@@ -36,7 +43,7 @@ export async function systemScrapes(
       const text = await (await fetch(url, { headers: { 'accept-encoding': 'gzip' } })).text()
       return { ms: performance.now() - started, text }
     }
-    for (let i = 0; i < 20; i++) for (const url of urls) await scrape(url)
+    for (let i = 0; i < warmUpScrapes; i++) for (const url of urls) await scrape(url)
     const cpuBefore = children.map(cpuMs)
     const timings: number[][] = [[], []]
     const texts = ['', '']
