@@ -343,12 +343,12 @@ for (const { label, ours: mine, theirs } of await redisScrapeLatency(freePort, 5
 }
 out()
 out(
-  "## system_exporter: ours against Debian's node_exporter 1.5, both with their defaults on this machine (500 gzipped scrapes each, one at a time, alternated, after 200 warm-up)",
+  "## system_exporter: ours against Debian's node_exporter 1.5, both with their defaults on this machine (2,000 gzipped scrapes each, one at a time, alternated, after 200 warm-up)",
 )
 out()
 out('| exporter | node_* families | scrape median / p99 | CPU a scrape | peak RSS |')
 out('|---|---|---|---|---|')
-const system = await systemScrapes(freePort, 500)
+const system = await systemScrapes(freePort, 2000)
 for (const [label, peer] of [
   ['system_exporter', system.ours],
   ['node_exporter 1.5', system.theirs],

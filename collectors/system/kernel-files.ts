@@ -3,6 +3,18 @@ import { closeSync, constants, fstatSync, openSync, readSync, statfsSync } from 
 /** statfs(2) types of the filesystems whose files the kernel writes anew on each read: procfs and sysfs. */
 const kernelFilesystems: ReadonlySet<number> = new Set([0x9fa0, 0x62656572])
 
+/** Read failures that say a file's object went away (a removed device, an ended process): opening again tells. */
+const goneCodes: ReadonlySet<string> = new Set(['ENODEV', 'ENXIO', 'ESRCH', 'ENOENT'])
+
+/**
+ * Whether a file whose read failed so is still there, refusing reads for now: a down link's `carrier` or a virtual
+ * NIC's `speed` (EINVAL) is read again from its kept descriptor, not opened anew every scrape. Not a directory.
+ */
+function refusesForNow(error: unknown): boolean {
+  const code = String((error as NodeJS.ErrnoException).code)
+  return !goneCodes.has(code) && code !== 'EISDIR'
+}
+
 /** The buffer reads fill, then copy out: one for the process, as reads are synchronous and never overlap. */
 const chunk = Buffer.allocUnsafe(64 * 1024)
 
@@ -27,10 +39,11 @@ interface Remembered {
  * makes the kernel write it anew (how tools poll sysfs), so a scrape rereads a kept file with one pread(2) instead of
  * an open, an fstat, a read and a close: measured on the system exporter, that took its CPU a scrape from about 13.4
  * to 11 ms, on ~170 files. A kept file whose device went away fails its read (ENODEV for sysfs, ESRCH for a process
- * that ended): it is closed and opened again, and that open says what is there now. Files on other filesystems (test
- * fixtures, /etc/os-release) are opened on each read, as a replaced file must be read anew. What is kept is bounded:
- * at most `capacity` files (each kept one holds a descriptor and a page of kernel memory), and one not read for
- * `idleMs` is closed.
+ * that ended): it is closed and opened again, and that open says what is there now. One that is there and refuses
+ * reads for now (EINVAL from a virtual NIC's `speed`) stays kept, and its failure is thrown. Files on other
+ * filesystems (test fixtures, /etc/os-release) are opened on each read, as a replaced file must be read anew. What is
+ * kept is bounded: at most `capacity` files (each kept one holds a descriptor and a page of kernel memory), and one
+ * not read for `idleMs` is closed.
  */
 export class KernelFiles {
   readonly #options: KernelFilesOptions
@@ -56,8 +69,9 @@ export class KernelFiles {
       if (remembered.fd === undefined) return readOpening(path, () => false)
       try {
         return readFrom(remembered.fd)
-      } catch {
-        // The file went away or refuses now: what a fresh open finds is the answer.
+      } catch (error) {
+        if (refusesForNow(error)) throw error
+        // The file went away: what a fresh open finds is the answer.
         this.#forget(path, remembered.fd)
       }
     }
@@ -86,7 +100,10 @@ export class KernelFiles {
   }
 }
 
-/** Opens a file, reads it, and closes it unless `keep` (asked once it is read) takes it. */
+/**
+ * Opens a file, reads it, and closes it unless `keep` (asked once it is read, or once its read failed and it
+ * {@link refusesForNow}) takes it.
+ */
 function readOpening(path: string, keep: (fd: number) => boolean): string {
   const fd = openRegular(path)
   let kept = false
@@ -94,6 +111,9 @@ function readOpening(path: string, keep: (fd: number) => boolean): string {
     const text = readFrom(fd)
     kept = keep(fd)
     return text
+  } catch (error) {
+    kept = refusesForNow(error) && keep(fd)
+    throw error
   } finally {
     if (!kept) closeSync(fd)
   }

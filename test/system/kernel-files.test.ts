@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -87,3 +96,17 @@ t.test('a file not read for idleMs is closed at the next read after that', async
   t.ok(open.includes('/proc/filesystems'), 'read 0.5 s ago: still open')
   t.match(files.read('/proc/cmdline'), /\S/, 'read again when asked')
 })
+
+t.test(
+  'a file that is there but refuses reads for now stays kept, and each read throws what the kernel says',
+  async (t) => {
+    const files = new KernelFiles(roomy)
+    // Loopback has no link speed: the kernel answers EINVAL to every read of it.
+    const speed = '/sys/class/net/lo/speed'
+    const device = realpathSync(speed)
+    t.throws(() => files.read(speed), { code: 'EINVAL' })
+    t.ok(openPaths().includes(device), 'kept open after the failed read')
+    t.throws(() => files.read(speed), { code: 'EINVAL' }, 'read again from the kept descriptor')
+    t.equal(openPaths().filter((path) => path === device).length, 1, 'one descriptor, not one per read')
+  },
+)
