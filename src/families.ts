@@ -384,35 +384,63 @@ function familyColumns(family: FamilyBuilder): SeriesColumns {
   return { series, values, kept: kept ?? noneKept }
 }
 
-/** Sorts a family's series and drops (and reports) every duplicate after the first, in emission order. */
+/**
+ * Scratch space for putting a family's series in order: where each series goes, and the columns copied out while they
+ * are written back. One set serves every family, as a family is sorted synchronously; they grow to the largest
+ * family. Sorting in place instead of into new columns spares a 100k-series scrape megabytes of arrays that the
+ * garbage collector would copy while the scrape is written.
+ */
+let orderScratch = new Int32Array(1024)
+// Plain arrays, not a Float64Array: a value read from one comes back a double, and writing it into a column of small
+// integers would turn that column into doubles, leaving the encoder columns of two kinds to read.
+const valueScratch: number[] = []
+const seriesScratch: (Series | undefined)[] = []
+
+/** Room for `count` entries in the scratch arrays. */
+function scratchFor(count: number): void {
+  if (orderScratch.length < count) orderScratch = new Int32Array(count * 2)
+}
+
+/**
+ * Sorts a family's series in place and drops (and reports) every duplicate after the first, in emission order. The
+ * columns are the gather's own (its batch's, or gathered by {@link familyColumns}), used by nothing else once the
+ * families are built.
+ */
 function sortSeries(
   family: FamilyBuilder,
   columns: SeriesColumns,
   batches: readonly MetricBatch[],
   errors: GatherErrors,
 ): SeriesColumns {
-  const order =
+  const count =
     family.desc === undefined
       ? orderMixed(family, columns, batches, errors)
       : orderByRank(family, columns, family.desc, batches, errors)
-  if (order === undefined) return columns
-  const series = new Array<Series>(order.length)
-  const values = new Array<number>(order.length)
-  let kept = noneKept
-  for (let i = 0; i < order.length; i++) {
+  if (count < 0) return columns
+  const { series, values } = columns
+  const order = orderScratch
+  for (let i = 0; i < count; i++) {
     const index = order[i] as number
-    series[i] = columns.series[index] as Series
-    values[i] = columns.values[index] as number
+    seriesScratch[i] = series[index] as Series
+    valueScratch[i] = values[index] as number
   }
-  if (columns.kept.size > 0) {
-    const sortedKept = new Map<number, Metric>()
-    order.forEach((index, i) => {
-      const metric = columns.kept.get(index)
-      if (metric !== undefined) sortedKept.set(i, metric)
-    })
-    kept = sortedKept
+  for (let i = 0; i < count; i++) {
+    series[i] = seriesScratch[i] as Series
+    values[i] = valueScratch[i] as number
   }
-  return { series, values, kept }
+  if (count < series.length) {
+    series.length = count
+    values.length = count
+  }
+  // The scratch holds no series past the sort, so none evicted from the cache stays reachable through it.
+  seriesScratch.fill(undefined, 0, count)
+  if (columns.kept.size === 0) return columns
+  const sortedKept = new Map<number, Metric>()
+  for (let i = 0; i < count; i++) {
+    const metric = columns.kept.get(order[i] as number)
+    if (metric !== undefined) sortedKept.set(i, metric)
+  }
+  return { series, values, kept: sortedKept }
 }
 
 let rankSlots = new Int32Array(1024)
@@ -420,8 +448,8 @@ let rankSlots = new Int32Array(1024)
 /**
  * One descriptor: every series has a cached rank in label order, so sorting
  * is placing each in its slot (linear), and a slot taken twice is a duplicate.
- * Returns the indices of the series to keep, in order, or undefined when they
- * already are.
+ * Writes the indices of the series to keep, in order, into the order scratch
+ * and returns how many, or -1 when they already are in order.
  */
 function orderByRank(
   family: FamilyBuilder,
@@ -429,7 +457,7 @@ function orderByRank(
   desc: Desc,
   batches: readonly MetricBatch[],
   errors: GatherErrors,
-): number[] | undefined {
+): number {
   const { series } = columns
   const cache = seriesOf(desc)
   cache.rank()
@@ -437,7 +465,7 @@ function orderByRank(
   for (let i = 1; i < series.length && ordered; i++) {
     ordered = (series[i - 1] as Series).rank < (series[i] as Series).rank
   }
-  if (ordered) return undefined
+  if (ordered) return -1
   // slots[rank] is one more than the index of the series of that rank, or 0; one scratch array serves every family
   // (this runs synchronously).
   if (rankSlots.length < cache.size) rankSlots = new Int32Array(cache.size * 2)
@@ -447,35 +475,42 @@ function orderByRank(
     if (slots[rank] === 0) slots[rank] = i + 1
     else reportDuplicate(family, columns, batches, i, errors)
   }
-  const order: number[] = []
+  scratchFor(series.length)
+  let count = 0
   for (let rank = 0; rank < cache.size; rank++) {
     const index = (slots[rank] as number) - 1
     if (index < 0) continue
     slots[rank] = 0
-    order.push(index)
+    orderScratch[count++] = index
   }
-  return order
+  return count
 }
 
-/** Several descriptors (const labels telling them apart): a comparison sort over all label pairs. */
+/**
+ * Several descriptors (const labels telling them apart): a comparison sort over all label pairs. Writes the order
+ * into the order scratch, as {@link orderByRank} does, and returns its length.
+ */
 function orderMixed(
   family: FamilyBuilder,
   columns: SeriesColumns,
   batches: readonly MetricBatch[],
   errors: GatherErrors,
-): number[] {
+): number {
   const { series } = columns
   const sorted = series.map((_, i) => i)
   // Array.prototype.sort is stable, so among equal series the first emitted stays first.
   sorted.sort((a, b) => compareSeries(series[a] as Series, series[b] as Series))
-  const order: number[] = []
+  scratchFor(series.length)
+  let count = 0
   for (const index of sorted) {
-    const previous = order[order.length - 1]
-    if (previous !== undefined && compareSeries(series[previous] as Series, series[index] as Series) === 0) {
+    if (
+      count > 0 &&
+      compareSeries(series[orderScratch[count - 1] as number] as Series, series[index] as Series) === 0
+    ) {
       reportDuplicate(family, columns, batches, index, errors)
     } else {
-      order.push(index)
+      orderScratch[count++] = index
     }
   }
-  return order
+  return count
 }
