@@ -107,16 +107,18 @@ export class KernelFiles {
 function readOpening(path: string, keep: (fd: number) => boolean): string {
   const fd = openRegular(path)
   let kept = false
+  let failure: unknown
   try {
     const text = readFrom(fd)
     kept = keep(fd)
     return text
   } catch (error) {
+    failure = error
     kept = refusesForNow(error) && keep(fd)
-    throw error
   } finally {
     if (!kept) closeSync(fd)
   }
+  throw failure
 }
 
 /** Opens a file for reading without blocking, refusing anything but a regular file or a directory. */
