@@ -66,13 +66,14 @@ export function writeSampleValue(out: ByteWriter, value: number): void {
 export function writeValueLine(
   out: ByteWriter,
   name: string | Uint8Array,
-  labels: string,
+  labels: string | Uint8Array,
   value: number,
   suffix = '',
 ): void {
   if (typeof name === 'string') out.text(name)
   else out.raw(name)
-  out.text(labels)
+  if (typeof labels === 'string') out.text(labels)
+  else out.raw(labels)
   writeSampleValue(out, value)
   if (suffix !== '') out.text(suffix)
   out.byte(lineFeed)
