@@ -66,14 +66,13 @@ export function writeSampleValue(out: ByteWriter, value: number): void {
 export function writeValueLine(
   out: ByteWriter,
   name: string | Uint8Array,
-  labels: string | Uint8Array,
+  labels: string,
   value: number,
   suffix = '',
 ): void {
   if (typeof name === 'string') out.text(name)
   else out.raw(name)
-  if (typeof labels === 'string') out.text(labels)
-  else out.raw(labels)
+  out.text(labels)
   writeSampleValue(out, value)
   if (suffix !== '') out.text(suffix)
   out.byte(lineFeed)

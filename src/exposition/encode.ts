@@ -129,15 +129,9 @@ export function* encodeChunks(
       if (metric === undefined) {
         // A plain value, held in the columns only.
         const { series, values } = columns as GatheredFamily['columns']
-        const each = series[i] as Series
-        if (legacyName)
-          writeValueLine(
-            out,
-            valueNameBytes,
-            new Uint8Array(each.labelSlab, each.labelStart, each.labelLength),
-            values[i] as number,
-          )
-        else writeValueLine(out, '', quotedSample(valueName, each.labels), values[i] as number)
+        const labels = (series[i] as Series).labels
+        if (legacyName) writeValueLine(out, valueNameBytes, labels, values[i] as number)
+        else writeValueLine(out, '', quotedSample(valueName, labels), values[i] as number)
       } else {
         const labels =
           columns === undefined ? labelBlock(metric.desc, metric.labelValues) : (columns.series[i] as Series).labels
