@@ -7,7 +7,7 @@ import t from 'tap'
 import { type KafkaCalls, TopicList, groupsCollector, topicsCollector } from '../../collectors/kafka/collectors.js'
 import { kafkaDescs } from '../../collectors/kafka/descs.js'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
-import { captureCluster, lostConnection } from '../../collectors/kafka/cluster.js'
+import { type InternalCluster, captureCluster, listOffsets, lostConnection } from '../../collectors/kafka/cluster.js'
 import { groupLag } from '../../collectors/kafka/lag.js'
 import { EndOffsetHistory, lagSeconds } from '../../collectors/kafka/offset-history.js'
 import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
@@ -481,7 +481,57 @@ t.test(
 
 t.test('a kafkajs without the private cluster factory is refused in one line', async (t) => {
   t.throws(
-    () => captureCluster({}, () => {}),
+    () => captureCluster({}, 30_000, () => {}),
     new Error('kafkajs has no private:Kafka:createCluster: this is not kafkajs 2.2.4'),
   )
 })
+
+t.test(
+  "the admin client's cluster keeps its metadata for --refresh.metadata instead of reading it before every request",
+  async (t) => {
+    const createCluster = Symbol('private:Kafka:createCluster')
+    const kafka = { [createCluster]: (options: object) => ({ options }) }
+    let captured: unknown
+    captureCluster(kafka, 30_000, (cluster) => (captured = cluster))
+    const created = kafka[createCluster]({ allowAutoTopicCreation: false })
+    t.same(created, { options: { allowAutoTopicCreation: false, metadataMaxAge: 30_000 } })
+    t.equal(captured, created, 'the cluster made is handed over')
+  },
+)
+
+t.test(
+  'offsets: a broker answering with an error code has the metadata read again and is asked once more',
+  async (t) => {
+    const calls: string[] = []
+    let leader = 1
+    const answered = Object.assign(new Error('This server is not the leader for that topic-partition'), {
+      name: 'KafkaJSProtocolError',
+    })
+    const internal = {
+      addMultipleTargetTopics: async (topics: readonly string[]) => void calls.push(`add ${topics.join(',')}`),
+      refreshMetadataIfNecessary: async () => void calls.push('refresh if necessary'),
+      refreshMetadata: async () => {
+        calls.push('refresh')
+        leader = 2
+      },
+      findTopicPartitionMetadata: () => [{ partitionId: 0, leader }],
+      findBroker: async ({ nodeId }: { nodeId: number }) => ({
+        listOffsets: async () => {
+          calls.push(`ListOffsets to ${nodeId}`)
+          if (nodeId === 1) throw answered
+          return { responses: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }] }] }
+        },
+      }),
+    } as unknown as InternalCluster
+    t.same(await listOffsets(internal, ['orders'], [-1]), [offsets({ orders: [42] })])
+    t.same(calls, ['add orders', 'refresh if necessary', 'ListOffsets to 1', 'refresh', 'ListOffsets to 2'])
+    leader = 1
+    calls.length = 0
+    const lost = Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' })
+    internal.findBroker = async () => {
+      throw lost
+    }
+    await t.rejects(listOffsets(internal, ['orders'], [-1]), lost, 'any other error is not retried')
+    t.same(calls, ['add orders', 'refresh if necessary'])
+  },
+)
