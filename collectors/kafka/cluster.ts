@@ -4,6 +4,13 @@ import type { Logger } from 'promkit/exporter'
 import type { ClusterMetadata, KafkaCalls } from './collectors.js'
 import { groupBy } from './group-by.js'
 import type { PartitionOffsets } from './lag.js'
+import {
+  type ListOffsetsAnswer,
+  type ListOffsetsQuery,
+  type ProtocolRequest,
+  listOffsetsApiKey,
+  listOffsetsDefinition,
+} from './list-offsets.js'
 import type { KafkaSettings } from './settings.js'
 
 const { Kafka, logLevel } = kafkajs
@@ -42,10 +49,27 @@ interface InternalBroker {
   describeGroups(request: { groupIds: string[] }): Promise<{ groups: GroupDescription[] }>
   /** With no topics, the offsets of every topic the group committed to (kafkajs sends null from OffsetFetch v3). */
   offsetFetch(request: { groupId: string; topics: [] }): Promise<{ responses: CommittedOffsets }>
-  listOffsets(request: {
-    isolationLevel: number
-    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[]
-  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>
+  /** The request of `definition` in the highest version the broker and it both speak. */
+  lookupRequest(apiKey: number, definition: typeof listOffsetsDefinition): (query: ListOffsetsQuery) => ProtocolRequest
+}
+
+/** The symbol of kafkajs' private member `description` of `object` (its own or its prototypes'). */
+function privateSymbol(object: object, description: string): symbol {
+  for (let holder: object | null = object; holder !== null; holder = Object.getPrototypeOf(holder)) {
+    const found = Object.getOwnPropertySymbols(holder).find((symbol) => symbol.description === description)
+    if (found !== undefined) return found
+  }
+  throw new Error(`kafkajs has no ${description}: this is not kafkajs 2.2.4`)
+}
+
+/** Sends ListOffsets to a broker, encoded by `listOffsetsDefinition`. */
+function askOffsets(broker: InternalBroker, query: ListOffsetsQuery): Promise<ListOffsetsAnswer> {
+  // kafkajs' broker sends a request on its connection with this private method (authenticating again when due).
+  const sendRequest = privateSymbol(broker, 'private:Broker:sendRequest')
+  const send = (broker as unknown as Record<symbol, (request: ProtocolRequest) => Promise<ListOffsetsAnswer>>)[
+    sendRequest
+  ] as (request: ProtocolRequest) => Promise<ListOffsetsAnswer>
+  return send.call(broker, broker.lookupRequest(listOffsetsApiKey, listOffsetsDefinition)(query))
 }
 
 /** ListOffsets' timestamps that ask for a partition's end offset and its oldest one. */
@@ -66,10 +90,7 @@ export function captureCluster(
   captured: (cluster: InternalCluster) => void,
 ): void {
   const own = kafka as Record<symbol, (options: object) => InternalCluster>
-  const create = Object.getOwnPropertySymbols(kafka).find(
-    (symbol) => symbol.description === 'private:Kafka:createCluster',
-  )
-  if (create === undefined) throw new Error('kafkajs has no private:Kafka:createCluster: this is not kafkajs 2.2.4')
+  const create = privateSymbol(kafka, 'private:Kafka:createCluster')
   const original = own[create] as (options: object) => InternalCluster
   own[create] = (options: object) => {
     const cluster = original({ ...options, metadataMaxAge: metadataMaxAgeMs })
@@ -355,21 +376,19 @@ async function offsetsFromLeaders(
     const answers = await Promise.all(
       byLeader.map(async ([nodeId, ledByTopic]) => {
         const broker = await internal.findBroker({ nodeId })
-        const requested = ledByTopic.map(([topic, ofTopic]) => ({
+        const topics = ledByTopic.map(([topic, ofTopic]) => ({
           topic,
-          partitions: ofTopic.map(({ partitionId }) => ({ partition: partitionId, timestamp })),
+          partitions: ofTopic.map(({ partitionId }) => partitionId),
         }))
-        return (await broker.listOffsets({ isolationLevel: readUncommitted, topics: requested })).responses
+        return (await askOffsets(broker, { timestamp, isolationLevel: readUncommitted, topics })).responses
       }),
     )
-    const answered = new Map(topics.map((topic) => [topic, [] as { partition: number; offset: string }[]]))
+    const answered = new Map(topics.map((topic) => [topic, [] as { partition: number; offset: number }[]]))
     for (const { topic, partitions } of answers.flat()) (answered.get(topic) as unknown[]).push(...partitions)
     return new Map(
       [...answered].map(([topic, offsets]) => [
         topic,
-        new Map(
-          offsets.sort((a, b) => a.partition - b.partition).map(({ partition, offset }) => [partition, Number(offset)]),
-        ),
+        new Map(offsets.sort((a, b) => a.partition - b.partition).map(({ partition, offset }) => [partition, offset])),
       ]),
     )
   }

@@ -9,12 +9,16 @@ import { kafkaDescs } from '../../collectors/kafka/descs.js'
 import { kafkaExporter } from '../../collectors/kafka/exporter.js'
 import { type InternalCluster, captureCluster, listOffsets, lostConnection } from '../../collectors/kafka/cluster.js'
 import { groupLag } from '../../collectors/kafka/lag.js'
+import type { ProtocolRequest, listOffsetsDefinition } from '../../collectors/kafka/list-offsets.js'
 import { EndOffsetHistory, lagSeconds } from '../../collectors/kafka/offset-history.js'
 import { type KafkaSettings, kafkaSettings, parseLabels } from '../../collectors/kafka/settings.js'
 import { type Collector, mapWithin } from '../../src/index.js'
 import { exporterContext, parseCommandLine } from '../../src/runtime/flags.js'
 import { runToExit, secret } from '../helpers/exporter-process.js'
 import { kafkaExporterBin } from '../helpers/kafka.js'
+
+/** kafkajs' broker sends a request with this private method, which the exporter calls with its own ListOffsets. */
+const brokerSendRequest = Symbol('private:Broker:sendRequest')
 
 const offsets = (entries: Record<string, number[]>) =>
   new Map(
@@ -516,15 +520,17 @@ t.test(
       },
       findTopicPartitionMetadata: () => [{ partitionId: 0, leader }],
       findBroker: async ({ nodeId }: { nodeId: number }) => ({
-        listOffsets: async () => {
-          calls.push(`ListOffsets to ${nodeId}`)
+        lookupRequest: (_apiKey: number, definition: typeof listOffsetsDefinition) =>
+          definition.protocol({ version: 1 }),
+        [brokerSendRequest]: async (request: ProtocolRequest) => {
+          calls.push(`${request.request.apiName} v${request.request.apiVersion} to ${nodeId}`)
           if (nodeId === 1) throw answered
-          return { responses: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }] }] }
+          return { responses: [{ topic: 'orders', partitions: [{ partition: 0, offset: 42 }] }] }
         },
       }),
     } as unknown as InternalCluster
     t.same(await listOffsets(internal, ['orders'], [-1]), [offsets({ orders: [42] })])
-    t.same(calls, ['add orders', 'refresh if necessary', 'ListOffsets to 1', 'refresh', 'ListOffsets to 2'])
+    t.same(calls, ['add orders', 'refresh if necessary', 'ListOffsets v1 to 1', 'refresh', 'ListOffsets v1 to 2'])
     leader = 1
     calls.length = 0
     const lost = Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' })
@@ -533,5 +539,10 @@ t.test(
     }
     await t.rejects(listOffsets(internal, ['orders'], [-1]), lost, 'any other error is not retried')
     t.same(calls, ['add orders', 'refresh if necessary'])
+    internal.findBroker = async () => ({}) as Awaited<ReturnType<InternalCluster['findBroker']>>
+    await t.rejects(
+      listOffsets(internal, ['orders'], [-1]),
+      new Error('kafkajs has no private:Broker:sendRequest: this is not kafkajs 2.2.4'),
+    )
   },
 )
