@@ -52,6 +52,9 @@ function encodeRequest(version: number, { timestamp, isolationLevel, topics }: L
   for (const [index, { partitions }] of topics.entries())
     size += 2 + (names[index] as Buffer).length + 4 + 12 * partitions.length
   const body = Buffer.allocUnsafe(size)
+  // The timestamp as INT64, from its high and low words (a safe integer: -1, -2 or milliseconds).
+  const high = Math.floor(timestamp / 2 ** 32)
+  const low = timestamp - high * 2 ** 32
   let at = body.writeInt32BE(-1, 0)
   if (version >= 2) at = body.writeInt8(isolationLevel, at)
   at = body.writeInt32BE(topics.length, at)
@@ -62,7 +65,8 @@ function encodeRequest(version: number, { timestamp, isolationLevel, topics }: L
     at = body.writeInt32BE(partitions.length, at)
     for (const partition of partitions) {
       at = body.writeInt32BE(partition, at)
-      at = body.writeBigInt64BE(BigInt(timestamp), at)
+      at = body.writeInt32BE(high, at)
+      at = body.writeUInt32BE(low, at)
     }
   }
   return body

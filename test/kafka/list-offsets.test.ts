@@ -62,17 +62,22 @@ for (const version of [1, 2, 3]) {
   t.test(`version ${version}: the bytes kafkajs sends, the offsets kafkajs reads`, async (t) => {
     const ours = listOffsetsDefinition.protocol({ version })(query)
     t.same([ours.request.apiKey, ours.request.apiVersion, ours.request.apiName], [2, version, 'ListOffsets'])
-    const theirs = await kafkajsRequest(version)({
-      replicaId: -1,
-      isolationLevel: 0,
-      topics: query.topics.map(({ topic, partitions }) => ({
-        topic,
-        partitions: partitions.map((partition) => ({ partition, timestamp: -2 })),
-      })),
-    }).encode()
-    const encoded = await ours.request.encode()
-    t.equal(encoded.buf, encoded.buffer)
-    t.same(encoded.buffer, theirs.buffer)
+    // kafkajs' bytes for the same partitions at the same time: the oldest offset (-2), and a time in milliseconds.
+    for (const timestamp of [-2, 1_700_000_000_123]) {
+      const theirs = await kafkajsRequest(version)({
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: query.topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map((partition) => ({ partition, timestamp })),
+        })),
+      }).encode()
+      const encoded = await listOffsetsDefinition
+        .protocol({ version })({ ...query, timestamp })
+        .request.encode()
+      t.equal(encoded.buf, encoded.buffer)
+      t.same(encoded.buffer, theirs.buffer, `at ${timestamp}`)
+    }
 
     const decoded = await ours.response.decode(answer(version, 0))
     const expected = (await kafkajsDecode(version)(answer(version, 0))).responses.map(({ topic, partitions }) => ({
