@@ -49,7 +49,7 @@ export const kafkaFlags = {
   }),
   refreshMetadata: flag.duration('refresh.metadata', {
     default: '30s',
-    description: 'How often the list of topics is read again.',
+    description: 'How often the list of topics, and the partition leaders offsets are asked from, are read again.',
   }),
   autoTopicCreation: flag.boolean('kafka.allow-auto-topic-creation', {
     description:
