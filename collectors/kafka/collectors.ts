@@ -4,7 +4,7 @@ import { groupBy } from './group-by.js'
 import { type Collector, type Emit, constMetric, deadlineMarginMs, errorMessage, mapWithin } from 'promkit'
 import type { KafkaDescs } from './descs.js'
 import { type PartitionOffsets, groupLag } from './lag.js'
-import { type EndOffsetHistory, lagSeconds } from './offset-history.js'
+import type { EndOffsetHistory } from './offset-history.js'
 import type { KafkaSettings } from './settings.js'
 
 /** The brokers and the partitions of some topics, as one Metadata request answers. */
@@ -193,11 +193,12 @@ export function groupsCollector(
       for (const { item: group, result } of committed.done) {
         const { partitions, sums } = groupLag(result, endOffsets)
         for (const { topic, partition, committed: offset, lag } of partitions) {
-          emit(constMetric(descs.groupOffset, 'gauge', offset, [group, topic, String(partition)]))
-          if (lag !== undefined) emit(constMetric(descs.groupLag, 'gauge', lag, [group, topic, String(partition)]))
-          const seconds = lag === undefined ? undefined : lagSeconds(history.samples(topic, partition), offset, now)
-          if (seconds !== undefined)
-            emit(constMetric(descs.groupLagSeconds, 'gauge', seconds, [group, topic, String(partition)]))
+          const labels = [group, topic, String(partition)]
+          emit(constMetric(descs.groupOffset, 'gauge', offset, labels))
+          if (lag === undefined) continue
+          emit(constMetric(descs.groupLag, 'gauge', lag, labels))
+          const seconds = history.lagSeconds(topic, partition, offset, now)
+          if (seconds !== undefined) emit(constMetric(descs.groupLagSeconds, 'gauge', seconds, labels))
         }
         for (const { topic, committed: offset, lag } of sums) {
           emit(constMetric(descs.groupOffsetSum, 'gauge', offset, [group, topic]))

@@ -7,6 +7,13 @@ export interface OffsetSample {
   readonly offset: number
 }
 
+/**
+ * A partition's end offsets as past scrapes saw them, oldest first, flat: `[at, offset, at, offset, …]`. Numbers in
+ * one array rather than an object per sample: V8 keeps them unboxed, 16 bytes a sample against about 60, so 50,000
+ * partitions of 32 samples each take 30 MiB of heap instead of 85.
+ */
+export type OffsetSamples = readonly number[]
+
 /** Samples kept per partition: at a 30 s scrape interval, 32 changes of the end offset cover 16 minutes at least. */
 const samplesPerPartition = 32
 /**
@@ -23,21 +30,33 @@ const forgetAfterMs = 60 * 60_000
  * `committed` is older than the oldest sample (the exporter has not watched
  * the partition long enough, or since a restart).
  */
-export function lagSeconds(samples: readonly OffsetSample[], committed: number, now: number): number | undefined {
-  const latest = samples[samples.length - 1]
-  if (latest === undefined) return undefined
-  if (committed >= latest.offset) return 0
-  const after = samples.findIndex((sample) => sample.offset > committed)
-  const before = samples[after - 1]
-  if (before === undefined) return undefined
-  const next = samples[after] as OffsetSample
-  const written = before.at + ((committed - before.offset) / (next.offset - before.offset)) * (next.at - before.at)
+export function lagSeconds(samples: OffsetSamples, committed: number, now: number): number | undefined {
+  const count = samples.length / 2
+  if (count === 0) return undefined
+  if (committed >= (samples[samples.length - 1] as number)) return 0
+  // The first sample past `committed`: there is one, the latest.
+  let after = 0
+  while ((samples[2 * after + 1] as number) <= committed) after++
+  if (after === 0) return undefined
+  const [beforeAt, beforeOffset, nextAt, nextOffset] = samples.slice(2 * after - 2, 2 * after + 2) as [
+    number,
+    number,
+    number,
+    number,
+  ]
+  const written = beforeAt + ((committed - beforeOffset) / (nextOffset - beforeOffset)) * (nextAt - beforeAt)
   return Math.max(0, (now - written) / 1000)
+}
+
+/** One partition's samples, and when a scrape last saw it. */
+interface PartitionHistory {
+  readonly samples: number[]
+  seen: number
 }
 
 /** The end offsets seen at past scrapes, per topic partition, a bounded number each. */
 export class EndOffsetHistory {
-  private readonly partitions = new Map<string, { samples: OffsetSample[]; seen: number }>()
+  private readonly topics = new Map<string, Map<number, PartitionHistory>>()
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -53,29 +72,50 @@ export class EndOffsetHistory {
   record(ends: PartitionOffsets): void {
     const at = this.clock()
     for (const [topic, byPartition] of ends) {
+      let partitions = this.topics.get(topic)
+      if (partitions === undefined) {
+        partitions = new Map()
+        this.topics.set(topic, partitions)
+      }
       for (const [partition, offset] of byPartition) {
-        const key = `${topic}\u0000${partition}`
-        const entry = this.partitions.get(key) ?? { samples: [], seen: at }
+        let entry = partitions.get(partition)
+        if (entry === undefined) {
+          entry = { samples: [], seen: at }
+          partitions.set(partition, entry)
+        }
         const { samples } = entry
-        const [previous, last] = [samples[samples.length - 2], samples[samples.length - 1]]
-        if (previous?.offset === offset && last?.offset === offset) samples.pop()
-        if (last !== undefined && offset < last.offset) samples.length = 0 // the topic was recreated: start again
-        samples.push({ at, offset })
-        if (samples.length > samplesPerPartition) samples.shift()
+        const [previous, last] = [samples[samples.length - 3], samples[samples.length - 1]]
+        if (previous === offset && last === offset) samples.length -= 2
+        if (last !== undefined && offset < last) samples.length = 0 // the topic was recreated: start again
+        samples.push(at, offset)
+        if (samples.length > 2 * samplesPerPartition) samples.splice(0, 2)
         entry.seen = at
-        this.partitions.set(key, entry)
       }
     }
-    for (const [key, entry] of this.partitions) if (at - entry.seen > forgetAfterMs) this.partitions.delete(key)
+    for (const [topic, partitions] of this.topics) {
+      for (const [partition, entry] of partitions) if (at - entry.seen > forgetAfterMs) partitions.delete(partition)
+      if (partitions.size === 0) this.topics.delete(topic)
+    }
+  }
+
+  /** How long before `now` the message at `committed` was written to a partition, as {@link lagSeconds} says. */
+  lagSeconds(topic: string, partition: number, committed: number, now: number): number | undefined {
+    return lagSeconds(this.topics.get(topic)?.get(partition)?.samples ?? [], committed, now)
   }
 
   /** The samples of one partition, oldest first. */
-  samples(topic: string, partition: number): readonly OffsetSample[] {
-    return this.partitions.get(`${topic}\u0000${partition}`)?.samples ?? []
+  samples(topic: string, partition: number): OffsetSample[] {
+    const samples = this.topics.get(topic)?.get(partition)?.samples ?? []
+    const list: OffsetSample[] = []
+    for (let i = 0; i < samples.length; i += 2)
+      list.push({ at: samples[i] as number, offset: samples[i + 1] as number })
+    return list
   }
 
   /** Partitions remembered: what memory the history holds. */
   get size(): number {
-    return this.partitions.size
+    let size = 0
+    for (const partitions of this.topics.values()) size += partitions.size
+    return size
   }
 }

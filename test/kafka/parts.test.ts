@@ -381,28 +381,14 @@ t.test('settings: SCRAM mechanisms, the password from a file, a TLS server name'
 })
 
 t.test('lag in seconds: interpolated between the end offsets seen around the committed one', async (t) => {
-  const samples = [
-    { at: 0, offset: 10 },
-    { at: 30_000, offset: 40 },
-    { at: 60_000, offset: 100 },
-  ]
+  // At 0 ms the end offset was 10, at 30,000 ms 40, at 60,000 ms 100.
+  const samples = [0, 10, 30_000, 40, 60_000, 100]
   t.equal(lagSeconds(samples, 100, 61_000), 0, 'everything seen is consumed')
   t.equal(lagSeconds(samples, 25, 61_000), 46, 'offset 25 passed at 15 s (half way from 10 to 40), 46 s before now')
   t.equal(lagSeconds(samples, 40, 60_000), 30)
   t.equal(lagSeconds(samples, 9, 60_000), undefined, 'older than anything seen')
   t.equal(lagSeconds([], 9, 60_000), undefined)
-  t.equal(
-    lagSeconds(
-      [
-        { at: 0, offset: 10 },
-        { at: 1000, offset: 20 },
-      ],
-      15,
-      100,
-    ),
-    0,
-    'never below 0 (a clock that went back)',
-  )
+  t.equal(lagSeconds([0, 10, 1000, 20], 15, 100), 0, 'never below 0 (a clock that went back)')
 })
 
 t.test(
@@ -428,6 +414,8 @@ t.test(
     for (let i = 1; i <= 40; i++) at(4 + i, 4000 + i * 1000)
     t.equal(history.samples('orders', 0).length, 32)
     t.same(history.samples('orders', 0)[0], { at: 13_000, offset: 13 })
+    t.equal(history.lagSeconds('orders', 0, 13, 44_000), 31, 'offset 13 was the end at 13 s')
+    t.equal(history.lagSeconds('audit', 0, 13, 44_000), undefined, 'a partition never seen')
     t.equal(history.size, 1)
     now = 44_000 + 60 * 60_000 + 1
     history.record(new Map([['audit', new Map([[0, 1]])]]))
