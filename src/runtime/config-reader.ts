@@ -1,7 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { PromkitError, errorMessage, quote } from '../errors.js'
 import { parseDuration } from './duration.js'
 
@@ -48,8 +47,10 @@ export class ConfigReader {
     } catch (error) {
       return this.fail('file', `cannot be read: ${(error as NodeJS.ErrnoException).code}`)
     }
+    // Loaded here, not at start: an exporter without a config file does not carry the YAML parser (about 2 MiB).
+    const { parse } = await import('yaml')
     try {
-      return parseYaml(text)
+      return parse(text)
     } catch (error) {
       return this.fail('file', `is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '')}`)
     }
