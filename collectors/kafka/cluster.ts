@@ -65,10 +65,9 @@ function privateSymbol(object: object, description: string): symbol {
 /** Sends ListOffsets to a broker, encoded by `listOffsetsDefinition`. */
 function askOffsets(broker: InternalBroker, query: ListOffsetsQuery): Promise<ListOffsetsAnswer> {
   // kafkajs' broker sends a request on its connection with this private method (authenticating again when due).
-  const sendRequest = privateSymbol(broker, 'private:Broker:sendRequest')
-  const send = (broker as unknown as Record<symbol, (request: ProtocolRequest) => Promise<ListOffsetsAnswer>>)[
-    sendRequest
-  ] as (request: ProtocolRequest) => Promise<ListOffsetsAnswer>
+  const send = Reflect.get(broker, privateSymbol(broker, 'private:Broker:sendRequest')) as (
+    request: ProtocolRequest,
+  ) => Promise<ListOffsetsAnswer>
   return send.call(broker, broker.lookupRequest(listOffsetsApiKey, listOffsetsDefinition)(query))
 }
 
@@ -125,8 +124,13 @@ export type TopicOffsets = ReadonlyMap<
  * per topic the first time on a large cluster.
  */
 export function lostConnection(error: unknown): boolean {
+  return causedBy(error, ['KafkaJSConnectionError', 'KafkaJSSASLAuthenticationError'])
+}
+
+/** Whether an error, or one it was caused by, is one of kafkajs' errors `names`. */
+function causedBy(error: unknown, names: readonly string[]): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (current.name === 'KafkaJSConnectionError' || current.name === 'KafkaJSSASLAuthenticationError') return true
+    if (names.includes(current.name)) return true
   }
   return false
 }
@@ -326,14 +330,6 @@ export class KafkaCluster implements KafkaCalls {
   }
 }
 
-/** Whether an error (or one it was caused by) is a broker's answer with an error code: a partition it does not lead. */
-function answeredWithError(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if (current.name === 'KafkaJSProtocolError') return true
-  }
-  return false
-}
-
 /**
  * The offsets at each of `timestamps` (`latestOffset`, `earliestOffset`) of
  * every partition of `topics`: one metadata refresh for topics not seen
@@ -354,7 +350,8 @@ export async function listOffsets(
   try {
     return await offsetsFromLeaders(internal, topics, timestamps)
   } catch (error) {
-    if (!answeredWithError(error)) throw error
+    // A broker's answer with an error code: a partition it no longer leads.
+    if (!causedBy(error, ['KafkaJSProtocolError'])) throw error
     await internal.refreshMetadata()
     return offsetsFromLeaders(internal, topics, timestamps)
   }
