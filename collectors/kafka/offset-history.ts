@@ -10,7 +10,7 @@ export interface OffsetSample {
 /**
  * A partition's end offsets as past scrapes saw them, oldest first, flat: `[at, offset, at, offset, …]`. Numbers in
  * one array rather than an object per sample: V8 keeps them unboxed, 16 bytes a sample against about 60, so 50,000
- * partitions of 32 samples each take 30 MiB of heap instead of 85.
+ * partitions of 32 samples each take 40 MiB of heap instead of 85.
  */
 export type OffsetSamples = readonly number[]
 
@@ -31,19 +31,16 @@ const forgetAfterMs = 60 * 60_000
  * the partition long enough, or since a restart).
  */
 export function lagSeconds(samples: OffsetSamples, committed: number, now: number): number | undefined {
-  const count = samples.length / 2
-  if (count === 0) return undefined
+  if (samples.length === 0) return undefined
   if (committed >= (samples[samples.length - 1] as number)) return 0
-  // The first sample past `committed`: there is one, the latest.
-  let after = 0
-  while ((samples[2 * after + 1] as number) <= committed) after++
-  if (after === 0) return undefined
-  const [beforeAt, beforeOffset, nextAt, nextOffset] = samples.slice(2 * after - 2, 2 * after + 2) as [
-    number,
-    number,
-    number,
-    number,
-  ]
+  // The index of the first sample past `committed`: there is one, the latest.
+  let next = 0
+  while ((samples[next + 1] as number) <= committed) next += 2
+  if (next === 0) return undefined
+  const beforeAt = samples[next - 2] as number
+  const beforeOffset = samples[next - 1] as number
+  const nextAt = samples[next] as number
+  const nextOffset = samples[next + 1] as number
   const written = beforeAt + ((committed - beforeOffset) / (nextOffset - beforeOffset)) * (nextAt - beforeAt)
   return Math.max(0, (now - written) / 1000)
 }
@@ -84,7 +81,8 @@ export class EndOffsetHistory {
           partitions.set(partition, entry)
         }
         const { samples } = entry
-        const [previous, last] = [samples[samples.length - 3], samples[samples.length - 1]]
+        const previous = samples[samples.length - 3]
+        const last = samples[samples.length - 1]
         if (previous === offset && last === offset) samples.length -= 2
         if (last !== undefined && offset < last) samples.length = 0 // the topic was recreated: start again
         samples.push(at, offset)
