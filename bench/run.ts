@@ -404,13 +404,13 @@ out(
 )
 out()
 out(
-  '| inventory | VMs | series | first scrape (login, views, counters): median (range) of 3 starts | later scrapes median / max | peak RSS, highest of 3 |',
+  '| inventory | VMs | series | session set up after start (login, views, counter table), median of 3 starts | first scrape after that: median (range) of 3 starts | later scrapes median / max | peak RSS, highest of 3 |',
 )
-out('|---|---|---|---|---|---|')
+out('|---|---|---|---|---|---|---|')
 const vsphere = await vsphereScrapes(freePort)
-for (const { label, vms, series, firstMs, firstRangeMs, medianMs, maxMs, rssMiB } of vsphere)
+for (const { label, vms, series, setUpMs, firstMs, firstRangeMs, medianMs, maxMs, rssMiB } of vsphere)
   out(
-    `| ${label} | ${vms.toLocaleString('en')} | ${series.toLocaleString('en')} | ${fixed(firstMs, 0)} ms (${fixed(firstRangeMs[0], 0)}–${fixed(firstRangeMs[1], 0)}) | ${fixed(medianMs, 0)} / ${fixed(maxMs, 0)} ms | ${fixed(rssMiB, 0)} MiB |`,
+    `| ${label} | ${vms.toLocaleString('en')} | ${series.toLocaleString('en')} | ${fixed(setUpMs, 0)} ms | ${fixed(firstMs, 0)} ms (${fixed(firstRangeMs[0], 0)}–${fixed(firstRangeMs[1], 0)}) | ${fixed(medianMs, 0)} / ${fixed(maxMs, 0)} ms | ${fixed(rssMiB, 0)} MiB |`,
   )
 out()
 out('## Targets')
@@ -461,8 +461,10 @@ out(
   `- Kubelet, 500 nodes well inside a 10 s scrape timeout (≤ 5 s), at most --kubernetes.node-concurrency (20) read at once: ${clusters.map(({ medianMs, mostInFlight }) => `${fixed(medianMs / 1000, 1)} s with ${mostInFlight} at once`).join(', ')}, ${check(clusters.every(({ medianMs, mostInFlight }) => medianMs <= 5000 && mostInFlight <= 20))}`,
 )
 const large = vsphere[vsphere.length - 1] as (typeof vsphere)[number]
+/** vmware_exporter's 177 MB, in MiB as the table gives RSS. */
+const vmwareExporterMiB = 177e6 / 2 ** 20
 out(
-  `- vSphere, 2,000 VMs under 2 s a scrape in less than vmware_exporter's 177 MB: ${fixed(large.medianMs / 1000, 2)} s (first ${fixed(large.firstMs / 1000, 2)} s, ${fixed(large.firstRangeMs[0] / 1000, 2)}–${fixed(large.firstRangeMs[1] / 1000, 2)} s over 3 starts), ${fixed(large.rssMiB, 0)} MiB, ${check(large.firstRangeMs[1] <= 2000 && large.medianMs <= 2000 && large.rssMiB < 177)}`,
+  `- vSphere, 2,000 VMs under 2 s a scrape in less than vmware_exporter's 177 MB (168.8 MiB): ${fixed(large.medianMs / 1000, 2)} s (first ${fixed(large.firstMs / 1000, 2)} s, ${fixed(large.firstRangeMs[0] / 1000, 2)}–${fixed(large.firstRangeMs[1] / 1000, 2)} s over 3 starts), ${fixed(large.rssMiB, 0)} MiB, ${check(large.firstRangeMs[1] <= 2000 && large.medianMs <= 2000 && large.rssMiB < vmwareExporterMiB)}`,
 )
 out(
   `- Own metrics ≤ 0.1 ms a scrape: ${fixed((selfCost.ownUs - selfCost.bareUs) / 1000, 3)} ms, ${check(selfCost.ownUs - selfCost.bareUs <= 100)}`,

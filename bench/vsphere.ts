@@ -9,17 +9,37 @@ import { ready } from './ready.js'
 const ourExporter = new URL('../../collectors/vsphere/dist/main.js', import.meta.url).pathname
 const password = 'bench-password'
 
-/** One measured inventory: the first scrape (login, views, counter table), later ones, memory, series. */
+/**
+ * One measured inventory: how long after start the session was set up (login, views, counter table), the first
+ * scrape after that, later ones, memory, series.
+ */
 export interface VsphereScrapes {
   readonly label: string
   readonly vms: number
   readonly series: number
+  /** The median time from the exporter's start until its session was set up, over the runs. */
+  readonly setUpMs: number
   /** The median first scrape over the runs, and the fastest and slowest. */
   readonly firstMs: number
   readonly firstRangeMs: readonly [number, number]
   readonly medianMs: number
   readonly maxMs: number
   readonly rssMiB: number
+}
+
+/** Milliseconds from now until `exporter` logs that its vCenter session is set up (at most 60 s). */
+function sessionSetUp(exporter: ChildProcess, label: string): Promise<number> {
+  const started = performance.now()
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label}: no session after 60 s: ${output}`)), 60_000)
+    exporter.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (!output.includes('msg="vCenter session set up"')) return
+      clearTimeout(timer)
+      resolve(performance.now() - started)
+    })
+  })
 }
 
 async function measure(
@@ -34,9 +54,9 @@ async function measure(
   try {
     exporter = spawn(
       process.execPath,
-      [ourExporter, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'error'],
+      [ourExporter, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'info'],
       {
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
         env: {
           ...process.env,
           VSPHERE_HOST: vcsim.url,
@@ -45,6 +65,7 @@ async function measure(
         },
       },
     )
+    const setUp = await sessionSetUp(exporter, label)
     await ready(`http://127.0.0.1:${port}/healthz`)
     const scrape = async () => {
       const started = performance.now()
@@ -64,6 +85,7 @@ async function measure(
     }
     return {
       label,
+      setUpMs: setUp,
       vms: Number(/^vsphere_objects\{type="VirtualMachine"\} (\d+)$/m.exec(text)?.[1]),
       series: text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length,
       firstMs: first.ms,
@@ -80,7 +102,8 @@ async function measure(
 
 /**
  * An inventory measured from `runs` fresh starts of vcsim and the exporter, as a process has one first scrape: the
- * medians of the first and later scrapes (with the first's range), the slowest scrape and the highest peak RSS.
+ * medians of the session's setting up, of the first and of later scrapes (with the first's range), the slowest
+ * scrape and the highest peak RSS.
  */
 async function measureRuns(
   label: string,
@@ -94,6 +117,7 @@ async function measureRuns(
   const firsts = measured.map(({ firstMs }) => firstMs)
   return {
     ...(measured[0] as VsphereScrapes),
+    setUpMs: median(measured.map(({ setUpMs }) => setUpMs)),
     firstMs: median(firsts),
     firstRangeMs: [Math.min(...firsts), Math.max(...firsts)],
     medianMs: median(measured.map(({ medianMs }) => medianMs)),

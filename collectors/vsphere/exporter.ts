@@ -10,7 +10,7 @@ import {
 import { type ExporterContext, type ExporterDefinition, type Logger, perExporter } from 'promkit/exporter'
 import { type VsphereDescs, vsphereDescs } from './descs.js'
 import { emitClusters, emitDatastores, emitHosts, emitSnapshots, emitVmGuests, emitVms } from './metrics.js'
-import { type Reading, type Sections, missingBySection, readVcenter, sectionsWhere } from './reading.js'
+import { type Reading, type Sections, missingBySection, prepareVcenter, readVcenter, sectionsWhere } from './reading.js'
 import { type ConfigSection, readConfig } from './config.js'
 import { type Profile, flagProfile, vcenterUrl, vimSettings, vsphereEnvironment, vsphereFlags } from './settings.js'
 import { VimSession, type VimSettings } from './vim.js'
@@ -24,14 +24,20 @@ const perfConcurrency = 4
 /** How long logging out may take at shutdown. */
 const logoutMs = 2000
 
+/** How long setting up a session at start may take: a vCenter that takes longer is left to the scrapes. */
+const prepareMs = 60_000
+
 /**
  * One vCenter: its session, kept across scrapes, and its read. The collectors of one scrape share one read, and a
  * scrape that comes while a read is in flight shares that one too (vmware_exporter starts another, and overlapping
- * scrapes of a large inventory pile up), so each vCenter has at most one read in flight.
+ * scrapes of a large inventory pile up), so each vCenter has at most one read in flight. The session is set up as
+ * soon as the vCenter is known (at start for `--vsphere.host`): a wrong password or an unreachable vCenter is logged
+ * then, and the first scrape finds the session, its views and the counter table ready.
  */
 export class Vcenter {
   readonly session: VimSession
   private readonly reads: ScrapeShared<Reading>
+  private readonly closing = new AbortController()
 
   constructor(
     settings: VimSettings,
@@ -46,6 +52,15 @@ export class Vcenter {
       for (const [part, error] of read.errors) logger.warn({ part, err: error }, 'cannot read vCenter')
       return read
     }, true)
+    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(prepareMs)])
+    const vcenter = settings.url.host
+    prepareVcenter(session, profile.sections, signal).then(
+      () => logger.info({ vcenter }, 'vCenter session set up'),
+      (error: Error) => {
+        if (this.closing.signal.aborted) return
+        logger.warn({ vcenter, err: error.message }, 'cannot set up the vCenter session; each scrape tries again')
+      },
+    )
   }
 
   /** The read this scrape's collectors share. */
@@ -55,6 +70,7 @@ export class Vcenter {
 
   /** Logs out and closes the connections; the collectors of one vCenter each call it, the first does it. */
   close(): Promise<void> {
+    this.closing.abort()
     return this.session.close(AbortSignal.timeout(logoutMs))
   }
 }

@@ -134,6 +134,50 @@ function emptyPerfTable(counters: readonly string[]): PerfTableFilling {
   return { counters, values: new Map() }
 }
 
+/** One RetrievePropertiesEx a read makes: the object types of its view, the type its paths belong to, the paths. */
+interface Retrieval {
+  readonly types: readonly string[]
+  readonly propertyType: string
+  readonly paths: readonly string[]
+}
+
+/** The parts of a read that retrieve objects. */
+type RetrievedPart = 'inventory' | 'vms' | 'hosts' | 'datastores' | 'clusters'
+
+/** What a read of `sections` retrieves, by part; a part the sections do not need is left out. */
+function retrievals(sections: Sections): Partial<Record<RetrievedPart, Retrieval>> {
+  const wantVms = sections.vms || sections.vmguests || sections.snapshots
+  const vmPaths = [
+    ...vmProperties.inventory,
+    ...(sections.vms ? vmProperties.vms : []),
+    ...(sections.vmguests ? vmProperties.vmguests : []),
+    ...(sections.snapshots ? vmProperties.snapshots : []),
+  ]
+  const hostPaths = [...hostProperties.inventory, ...(sections.hosts ? hostProperties.hosts : [])]
+  const of = (type: string, paths: readonly string[]) => ({ types: [type], propertyType: type, paths })
+  return {
+    inventory: { types: containerTypes, propertyType: 'ManagedEntity', paths: ['name', 'parent'] },
+    ...(wantVms ? { vms: of('VirtualMachine', vmPaths) } : {}),
+    ...(wantVms || sections.hosts ? { hosts: of('HostSystem', hostPaths) } : {}),
+    ...(sections.datastores ? { datastores: of('Datastore', datastoreProperties) } : {}),
+    ...(sections.clusters ? { clusters: of('ClusterComputeResource', clusterProperties) } : {}),
+  }
+}
+
+/** Whether a read of `sections` queries performance counters. */
+function wantsPerf(sections: Sections): boolean {
+  return sections.vms || sections.hosts
+}
+
+/**
+ * Logs in and sets up what reads of `sections` use, their container views and the counter table, so that the first
+ * scrape finds them ready instead of making them. A failure is left to the scrapes, which try again and report it.
+ */
+export async function prepareVcenter(session: VimSession, sections: Sections, signal: AbortSignal): Promise<void> {
+  const views = Object.values(retrievals(sections)).map(({ types }) => types)
+  await Promise.all([session.prepare(views, signal), wantsPerf(sections) ? session.counterKeys(signal) : undefined])
+}
+
 /** How the perf queries are cut and run. */
 interface PerfLimits {
   /** Entities per QueryPerf (vmware_exporter's `specs_size`). */
@@ -175,21 +219,17 @@ export async function readVcenter(
     durations.set(part, (performance.now() - started) / 1000)
     return result
   }
-  const wantVms = sections.vms || sections.vmguests || sections.snapshots
-  const vmPaths = [
-    ...vmProperties.inventory,
-    ...(sections.vms ? vmProperties.vms : []),
-    ...(sections.vmguests ? vmProperties.vmguests : []),
-    ...(sections.snapshots ? vmProperties.snapshots : []),
-  ]
-  const hostPaths = [...hostProperties.inventory, ...(sections.hosts ? hostProperties.hosts : [])]
+  const reads = retrievals(sections)
   const none: ManagedObject[] = []
-  const retrieve = (part: string, types: string[], propertyType: string, paths: string[], wanted: boolean) =>
-    wanted ? timed(part, none, () => session.retrieve(types, propertyType, paths, signal)) : Promise.resolve(none)
-  const wantPerf = sections.vms || sections.hosts
+  const retrieve = (part: RetrievedPart) => {
+    const read = reads[part]
+    if (read === undefined) return Promise.resolve(none)
+    return timed(part, none, () => session.retrieve(read.types, read.propertyType, read.paths, signal))
+  }
+  const wantPerf = wantsPerf(sections)
   // The tree first: it logs in, so the parts after it share one session instead of each trying to log in (a wrong
   // password would count several failed logins per scrape towards the account's lockout).
-  const tree = await retrieve('inventory', containerTypes, 'ManagedEntity', ['name', 'parent'], true)
+  const tree = await retrieve('inventory')
   const inventory = new Inventory()
   const vmPerf = emptyPerfTable(vmCounters)
   const hostPerf = emptyPerfTable(hostCounters)
@@ -224,13 +264,13 @@ export async function readVcenter(
         throw new Error(`${unfinished.length} of ${batches.length} batches unread at the deadline`)
     })
   }
-  const vmsRead = retrieve('vms', ['VirtualMachine'], 'VirtualMachine', vmPaths, wantVms)
-  const hostsRead = retrieve('hosts', ['HostSystem'], 'HostSystem', hostPaths, wantVms || sections.hosts)
+  const vmsRead = retrieve('vms')
+  const hostsRead = retrieve('hosts')
   const [vms, hosts, datastores, clusters] = await Promise.all([
     vmsRead,
     hostsRead,
-    retrieve('datastores', ['Datastore'], 'Datastore', datastoreProperties, sections.datastores),
-    retrieve('clusters', ['ClusterComputeResource'], 'ClusterComputeResource', clusterProperties, sections.clusters),
+    retrieve('datastores'),
+    retrieve('clusters'),
     sections.vms ? vmsRead.then((objects) => readPerf('vm_perf', objects, vmPerf)) : undefined,
     sections.hosts ? hostsRead.then((objects) => readPerf('host_perf', objects, hostPerf)) : undefined,
   ])

@@ -230,6 +230,13 @@ export class VimSession {
     })
   }
 
+  /** Logs in (unless the session is open) and makes the container views of `typeSets` that are not made yet. */
+  prepare(typeSets: readonly (readonly string[])[], signal: AbortSignal): Promise<void> {
+    return this.authenticated(signal, async (session) => {
+      await Promise.all(typeSets.map((types) => this.view(session, types, signal)))
+    })
+  }
+
   /** The performance counter keys by `group.name.rollup` (`cpu.ready.summation`), read once per session. */
   counterKeys(signal: AbortSignal): Promise<ReadonlyMap<string, number>> {
     return this.authenticated(signal, (session) => {

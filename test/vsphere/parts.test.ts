@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import { Registry, encode } from 'promkit'
 import { vsphereDescs } from '../../collectors/vsphere/descs.js'
@@ -17,7 +18,14 @@ import {
   emitVms,
 } from '../../collectors/vsphere/metrics.js'
 import { epochSeconds, numberOf } from '../../collectors/vsphere/properties.js'
-import { type Reading, type Sections, missingBySection, readVcenter } from '../../collectors/vsphere/reading.js'
+import { Vcenter } from '../../collectors/vsphere/exporter.js'
+import {
+  type Reading,
+  type Sections,
+  missingBySection,
+  prepareVcenter,
+  readVcenter,
+} from '../../collectors/vsphere/reading.js'
 import { vcenterUrl } from '../../collectors/vsphere/settings.js'
 import { type XmlNode, XmlReader } from '../../collectors/vsphere/xml.js'
 import { VimSession } from '../../collectors/vsphere/vim.js'
@@ -507,6 +515,62 @@ t.test('no QueryPerf when vCenter knows none of the counters', async (t) => {
   t.same([...reading.errors], [])
   t.notOk(calls.includes('QueryPerf'))
   t.notOk(reading.durations.has('vm_perf') || reading.durations.has('host_perf'))
+})
+
+t.test('prepare: the login, the views the sections read and the counter table, which reads then reuse', async (t) => {
+  const { url, calls } = await fakeVcenter(t)
+  const prepared = session(t, url)
+  await prepareVcenter(prepared, allSections, signal())
+  const views = Array(5).fill('CreateContainerView')
+  t.same(
+    calls.sort(),
+    [...views, 'Login', 'RetrievePropertiesEx', 'RetrieveServiceContent'],
+    'one of each, in any order',
+  )
+  calls.length = 0
+  const reading = await readVcenter(prepared, allSections, limits, signal(), Date.now() + 10_000)
+  t.same([...reading.errors], [], 'every part read')
+  t.notOk(calls.includes('Login') || calls.includes('CreateContainerView'), 'the read makes no login and no view')
+  calls.length = 0
+  const datastoresOnly = {
+    ...allSections,
+    vms: false,
+    vmguests: false,
+    snapshots: false,
+    hosts: false,
+    clusters: false,
+  }
+  await prepareVcenter(session(t, url), datastoresOnly, signal())
+  t.same(calls, ['RetrieveServiceContent', 'Login', 'CreateContainerView', 'CreateContainerView'], 'no counter table')
+  calls.length = 0
+  await prepareVcenter(session(t, url), { ...datastoresOnly, datastores: false, hosts: true }, signal())
+  t.same(calls.sort(), [...views.slice(3), 'Login', 'RetrievePropertiesEx', 'RetrieveServiceContent'], 'hosts only')
+})
+
+t.test('a vCenter says when its session is set up, and nothing when it is closed first', async (t) => {
+  const { url } = await fakeVcenter(t)
+  const lines: string[] = []
+  let logged = () => {}
+  const written = new Promise<void>((resolve) => (logged = resolve))
+  const logger = pino(
+    { base: undefined, timestamp: false },
+    {
+      write: (line: string) => {
+        lines.push(line)
+        logged()
+      },
+    },
+  )
+  const settings = { url, user: 'reader', password: 'not-logged', ca: undefined, insecure: false, pageSize: 2 }
+  const profile = { user: 'reader', password: 'not-logged', ignoreSsl: false, specsSize: 1, sections: allSections }
+  const opened = new Vcenter({ ...settings, maxSockets: 2 }, profile, logger)
+  await written
+  await opened.close()
+  t.same(lines, [`{"level":30,"vcenter":"${url.host}","msg":"vCenter session set up"}\n`])
+  lines.length = 0
+  await new Vcenter({ ...settings, maxSockets: 2 }, profile, logger).close()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.same(lines, [], 'its setting up was cut short, which is no failure to report')
 })
 
 t.test('logout: once, and not without a session', async (t) => {
