@@ -30,9 +30,7 @@ const prepareMs = 60_000
 /**
  * One vCenter: its session, kept across scrapes, and its read. The collectors of one scrape share one read, and a
  * scrape that comes while a read is in flight shares that one too (vmware_exporter starts another, and overlapping
- * scrapes of a large inventory pile up), so each vCenter has at most one read in flight. The session is set up as
- * soon as the vCenter is known (at start for `--vsphere.host`): a wrong password or an unreachable vCenter is logged
- * then, and the first scrape finds the session, its views and the counter table ready.
+ * scrapes of a large inventory pile up), so each vCenter has at most one read in flight.
  */
 export class Vcenter {
   readonly session: VimSession
@@ -40,9 +38,9 @@ export class Vcenter {
   private readonly closing = new AbortController()
 
   constructor(
-    settings: VimSettings,
+    private readonly settings: VimSettings,
     readonly profile: Profile,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     const session = new VimSession(settings)
     const limits = { specsSize: profile.specsSize, concurrency: perfConcurrency }
@@ -52,12 +50,21 @@ export class Vcenter {
       for (const [part, error] of read.errors) logger.warn({ part, err: error }, 'cannot read vCenter')
       return read
     }, true)
-    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(prepareMs)])
-    const vcenter = settings.url.host
-    prepareVcenter(session, profile.sections, signal).then(
+  }
+
+  /**
+   * Sets the session up before any scrape needs it (the exporter's own vCenter, at start): a wrong password or an
+   * unreachable vCenter is logged then, and the first scrape finds the session, its views and the counter table
+   * ready. A multi-target vCenter is not: its first scrape is already waiting, and would log the same failure twice.
+   */
+  prepare(): void {
+    const { logger, closing } = this
+    const vcenter = this.settings.url.host
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(prepareMs)])
+    prepareVcenter(this.session, this.profile.sections, signal).then(
       () => logger.info({ vcenter }, 'vCenter session set up'),
       (error: Error) => {
-        if (this.closing.signal.aborted) return
+        if (closing.signal.aborted) return
         logger.warn({ vcenter, err: error.message }, 'cannot set up the vCenter session; each scrape tries again')
       },
     )
@@ -106,12 +113,9 @@ const state = perExporter((context: ExporterContext) => {
     config === undefined ? context.value(vsphereFlags.host) : ((config.get('default') as ConfigSection).host ?? '')
   const open = (url: URL, profile: Profile) => new Vcenter(vimSettings(context, url, profile), profile, context.logger)
   const where = config === undefined ? '--vsphere.host' : 'default.vsphere_host'
-  return {
-    descs: vsphereDescs(context.namespace),
-    vcenter: host === '' ? undefined : open(vcenterUrl(host, where), profiles.get('default') as Profile),
-    profiles,
-    open,
-  }
+  const vcenter = host === '' ? undefined : open(vcenterUrl(host, where), profiles.get('default') as Profile)
+  vcenter?.prepare()
+  return { descs: vsphereDescs(context.namespace), vcenter, profiles, open }
 })
 
 /** The read parts each section's series come from: a failed part fails the section's collector. */

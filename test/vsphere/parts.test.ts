@@ -564,11 +564,14 @@ t.test('a vCenter says when its session is set up, and nothing when it is closed
   const settings = { url, user: 'reader', password: 'not-logged', ca: undefined, insecure: false, pageSize: 2 }
   const profile = { user: 'reader', password: 'not-logged', ignoreSsl: false, specsSize: 1, sections: allSections }
   const opened = new Vcenter({ ...settings, maxSockets: 2 }, profile, logger)
+  opened.prepare()
   await written
   await opened.close()
   t.same(lines, [`{"level":30,"vcenter":"${url.host}","msg":"vCenter session set up"}\n`])
   lines.length = 0
-  await new Vcenter({ ...settings, maxSockets: 2 }, profile, logger).close()
+  const closed = new Vcenter({ ...settings, maxSockets: 2 }, profile, logger)
+  closed.prepare()
+  await closed.close()
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.same(lines, [], 'its setting up was cut short, which is no failure to report')
 })
