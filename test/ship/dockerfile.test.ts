@@ -159,6 +159,10 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
       `${name}: the HEALTHCHECK asks its own port`,
     )
   }
+  const vsphereOptions = image('vsphere_exporter').env.NODE_OPTIONS
+  t.equal(vsphereOptions, '--max-semi-space-size=8', "vsphere_exporter: V8's smaller young generation")
+  const accepted = spawnSync(process.execPath, ['-e', ''], { env: { ...process.env, NODE_OPTIONS: vsphereOptions } })
+  t.same([accepted.status, accepted.stderr.toString()], [0, ''], 'Node takes it from NODE_OPTIONS')
   const { meta, env } = image('system_exporter')
   const app = join(image('system_exporter').dir, image('system_exporter').workdir)
   t.notOk(

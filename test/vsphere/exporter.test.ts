@@ -2,6 +2,7 @@
 // vsphere_exporter against govmomi's vcsim: parity with vmware_exporter 0.18.4's recorded answer for the same
 // inventory, the round trips one scrape costs, one session across scrapes, and what a wrong password, an expired
 // session, a vCenter killed mid-scrape, TLS and overlapping scrapes do.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -419,4 +420,13 @@ t.test('bad settings stop the exporter with one line', async (t) => {
     t.equal(code, 1, message)
     t.match(stderr, message)
   }
+})
+
+t.test('the command npm links runs Node with a smaller young generation, as the Docker image does', async (t) => {
+  const command = new URL('../../collectors/vsphere/bin/vsphere_exporter.js', import.meta.url).pathname
+  const preload = join(dir, 'exec-argv.cjs')
+  writeFileSync(preload, 'process.stderr.write(`execArgv ${JSON.stringify(process.execArgv)}\\n`)\n')
+  const run = spawnSync(command, ['--version'], { env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } })
+  t.equal(run.status, 0, 'it runs through its #! line')
+  t.match(run.stderr.toString(), 'execArgv ["--max-semi-space-size=8"]')
 })
