@@ -297,13 +297,30 @@ async function start(
     reloadConfig,
   }
 
+  /** Closes what the collectors hold open (sessions, connections): at shutdown, or when start-up fails after them. */
+  const closeCollectors = async (): Promise<void> => {
+    for (const collector of collectors)
+      await shutdownStep(logger, 'close()', () => collector.close?.(), closeTimeoutMs, {
+        collector: collector.name as string,
+      })
+    if (definition.multiTarget?.close)
+      await shutdownStep(logger, 'close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, {
+        collector: 'multi-target',
+      })
+    pool?.close()
+  }
+
   // Serving, or pushing instead.
   const pushing = options.push ? startPushing(options.push, registry, logger) : undefined
   const { servers, listening } = await listenAll(
     deps,
     pushing ? [] : options.listenAddresses,
     security.current.webConfig.tls,
-  )
+  ).catch(async (error: unknown) => {
+    // A collector may have connected already (vsphere_exporter logs in at start): log it out before exiting.
+    await closeCollectors()
+    throw error
+  })
   const reload = async (): Promise<void> => {
     await security.reload(servers)
     await reloadConfig?.().catch(() => {})
@@ -321,15 +338,7 @@ async function start(
       // What is still open serves no scrape: keep-alive sockets, or clients that never finished sending a request.
       for (const server of servers) server.server.closeAllConnections()
       await closed
-      for (const collector of collectors)
-        await shutdownStep(logger, 'close()', () => collector.close?.(), closeTimeoutMs, {
-          collector: collector.name as string,
-        })
-      if (definition.multiTarget?.close)
-        await shutdownStep(logger, 'close()', () => definition.multiTarget?.close?.(context), closeTimeoutMs, {
-          collector: 'multi-target',
-        })
-      pool?.close()
+      await closeCollectors()
       logger.info('stopped')
     })())
 

@@ -58,6 +58,22 @@ t.test('start-up failures are one line on stderr and exit 1', async (t) => {
     t.same([result.code, result.stderr, result.stdout], [1, stderr, ''], args.join(' '))
     t.notMatch(result.stderr, /hunter2/, 'a secret from the config is not echoed')
   }
+  const marker = join(dir, 'closed-after-failed-listen')
+  const unserved = await runToExit(testExporter, [
+    '--web.listen-address',
+    `127.0.0.1:${taken}`,
+    '--collector.closable.marker',
+    marker,
+  ])
+  t.same(
+    [unserved.code, unserved.stderr, readFileSync(marker, 'utf8')],
+    [
+      1,
+      `test_exporter: cannot listen on 127.0.0.1:${taken}: address already in use\n`,
+      'closed\nmulti-target closed\n',
+    ],
+    'a start-up that cannot listen closes the collectors it made, still in one line',
+  )
   const version = await runToExit(testExporter, ['--version'])
   t.equal(version.code, 0)
   t.match(
