@@ -27,12 +27,16 @@ export interface VsphereScrapes {
   readonly rssMiB: number
 }
 
-/** Milliseconds from now until `exporter` logs that its vCenter session is set up (at most 60 s). */
+/** Milliseconds from now until `exporter` logs that its vCenter session is set up (at most 60 s, and while it runs). */
 function sessionSetUp(exporter: ChildProcess, label: string): Promise<number> {
   const started = performance.now()
   let output = ''
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label}: no session after 60 s: ${output}`)), 60_000)
+    exporter.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${label}: the exporter exited (${code}) before its session was set up: ${output}`))
+    })
     exporter.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       if (!output.includes('msg="vCenter session set up"')) return
