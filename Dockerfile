@@ -78,8 +78,9 @@ CMD ["kubelet_exporter"]
 
 FROM runtime AS vsphere_exporter
 ENV PROMKIT_HEALTH_URL=http://127.0.0.1:9272/healthz
-# V8's young generation at 2 x 8 MiB instead of 2 x 16: about 20 MiB less RSS at 2,000 VMs, no slower (README).
-ENV NODE_OPTIONS=--max-semi-space-size=8
+# V8's young generation at 2 x 8 MiB instead of 2 x 16, and one malloc arena instead of one per thread: about 30 MiB
+# less RSS at 2,000 VMs, no slower (README). npx vsphere_exporter's #! line sets the same.
+ENV NODE_OPTIONS=--max-semi-space-size=8 MALLOC_ARENA_MAX=1
 EXPOSE 9272
 CMD ["vsphere_exporter"]
 

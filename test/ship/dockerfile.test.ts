@@ -161,6 +161,7 @@ t.test('the Dockerfile builds and runs, step by step, and its images serve metri
   }
   const vsphereOptions = image('vsphere_exporter').env.NODE_OPTIONS
   t.equal(vsphereOptions, '--max-semi-space-size=8', "vsphere_exporter: V8's smaller young generation")
+  t.equal(image('vsphere_exporter').env.MALLOC_ARENA_MAX, '1', 'vsphere_exporter: one malloc arena')
   const accepted = spawnSync(process.execPath, ['-e', ''], { env: { ...process.env, NODE_OPTIONS: vsphereOptions } })
   t.same([accepted.status, accepted.stderr.toString()], [0, ''], 'Node takes it from NODE_OPTIONS')
   const { meta, env } = image('system_exporter')

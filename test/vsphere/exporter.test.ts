@@ -422,11 +422,18 @@ t.test('bad settings stop the exporter with one line', async (t) => {
   }
 })
 
-t.test('the command npm links runs Node with a smaller young generation, as the Docker image does', async (t) => {
-  const command = new URL('../../collectors/vsphere/bin/vsphere_exporter.js', import.meta.url).pathname
-  const preload = join(dir, 'exec-argv.cjs')
-  writeFileSync(preload, 'process.stderr.write(`execArgv ${JSON.stringify(process.execArgv)}\\n`)\n')
-  const run = spawnSync(command, ['--version'], { env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } })
-  t.equal(run.status, 0, 'it runs through its #! line')
-  t.match(run.stderr.toString(), 'execArgv ["--max-semi-space-size=8"]')
-})
+t.test(
+  'the command npm links runs Node with a smaller young generation and one malloc arena, as the image does',
+  async (t) => {
+    const command = new URL('../../collectors/vsphere/bin/vsphere_exporter.js', import.meta.url).pathname
+    const preload = join(dir, 'exec-argv.cjs')
+    writeFileSync(
+      preload,
+      'process.stderr.write(`execArgv ${JSON.stringify(process.execArgv)} arenas ${process.env.MALLOC_ARENA_MAX}\\n`)\n',
+    )
+    const { MALLOC_ARENA_MAX: _, ...environment } = process.env
+    const run = spawnSync(command, ['--version'], { env: { ...environment, NODE_OPTIONS: `--require ${preload}` } })
+    t.equal(run.status, 0, 'it runs through its #! line')
+    t.match(run.stderr.toString(), 'execArgv ["--max-semi-space-size=8"] arenas 1\n')
+  },
+)
