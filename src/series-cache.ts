@@ -169,6 +169,11 @@ export class DescSeries {
     this.layout = JSON.stringify([desc.labelSlots, desc.constValues])
   }
 
+  /** How many series the latest gathers emitted, in order: what the next one likely emits. */
+  get emittedCount(): number {
+    return this.emitted.length
+  }
+
   /** How many series it holds; once ranked, ranks run from 0 to one less than this. */
   get size(): number {
     return this.byLabels.size

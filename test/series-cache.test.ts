@@ -103,6 +103,31 @@ t.test('a duplicate found by rank is reported for the collector that emitted it 
   )
 })
 
+t.test('a gather that emits fewer or more series than the last one exposes exactly those', async (t) => {
+  const sized = new Desc({ name: 'sized', help: 'h', variableLabels: ['i'] })
+  const registry = new Registry()
+  let counts = [3, 1, 4, 0, 2]
+  registry.register({
+    name: 'sized',
+    describe: () => [sized],
+    collect: (emit) => {
+      const [count = 0, ...rest] = counts
+      counts = rest
+      for (let i = 0; i < count; i++) emit(constMetric(sized, 'gauge', i + 0.5, [String(i)]))
+    },
+  })
+  const lines = async () =>
+    encode((await registry.gather()).families, 'text')
+      .split('\n')
+      .slice(2, -1)
+  t.same(await lines(), ['sized{i="0"} 0.5', 'sized{i="1"} 1.5', 'sized{i="2"} 2.5'])
+  t.equal(seriesOf(sized).emittedCount, 3, 'the next gather makes its columns this long')
+  t.same(await lines(), ['sized{i="0"} 0.5'])
+  t.same(await lines(), ['sized{i="0"} 0.5', 'sized{i="1"} 1.5', 'sized{i="2"} 2.5', 'sized{i="3"} 3.5'])
+  t.same(await lines(), [])
+  t.same(await lines(), ['sized{i="0"} 0.5', 'sized{i="1"} 1.5'])
+})
+
 t.test('series that stop being emitted are dropped from the cache, so label churn does not grow it', async (t) => {
   const churning = new Desc({ name: 'pods', help: 'h', variableLabels: ['pod'] })
   const registry = new Registry()
