@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type KafkaSpec, launchKafkaMock } from '../test/helpers/kafka.js'
 import { peakRssMiB } from './process-stats.js'
+import { timedScrape } from './scrape.js'
 
 const ourExporter = new URL('../../collectors/kafka/dist/main.js', import.meta.url).pathname
 const partitions = 50
@@ -49,15 +50,12 @@ async function measure(groups: number, port: number, scrapes: number) {
       )
         break
     const scrape = async (timeoutSeconds = 30) => {
-      const started = performance.now()
-      const text = await (
-        await fetch(url, { headers: { 'x-prometheus-scrape-timeout-seconds': String(timeoutSeconds) } })
-      ).text()
+      const { ms, text } = await timedScrape(url, timeoutSeconds)
       const complete =
         !text.includes('kafka_scrape_collector_success{collector="topics"} 0') &&
         !text.includes('kafka_scrape_collector_success{collector="groups"} 0')
       return {
-        ms: performance.now() - started,
+        ms,
         complete,
         lagSeries: text.split('\n').filter((line) => line.startsWith('kafka_consumergroup_lag{')).length,
       }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { type VcsimOptions, launchVcsim } from '../test/helpers/vsphere.js'
 import { median, peakRssMiB } from './process-stats.js'
 import { ready } from './ready.js'
+import { timedScrape } from './scrape.js'
 
 const ourExporter = new URL('../../collectors/vsphere/dist/main.js', import.meta.url).pathname
 /** The command `npx vsphere_exporter` runs, whose `#!` line sets the process up as the Docker image does. */
@@ -76,12 +77,9 @@ async function measure(
     const setUp = await sessionSetUp(exporter, label)
     await ready(`http://127.0.0.1:${port}/healthz`)
     const scrape = async () => {
-      const started = performance.now()
-      const text = await (
-        await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-prometheus-scrape-timeout-seconds': '30' } })
-      ).text()
-      if (!text.includes('\nvsphere_up 1\n')) throw new Error(`${label}: vCenter was not read`)
-      return { ms: performance.now() - started, text }
+      const scraped = await timedScrape(`http://127.0.0.1:${port}/metrics`)
+      if (!scraped.text.includes('\nvsphere_up 1\n')) throw new Error(`${label}: vCenter was not read`)
+      return scraped
     }
     const first = await scrape()
     const times: number[] = []
