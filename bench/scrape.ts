@@ -2,7 +2,9 @@
 // elsewhere (kafka_exporter, vmware_exporter): the clock stops when the answer's last byte has arrived. Node's
 // `fetch(...).text()` also decompresses the answer and builds a JavaScript string of it before it returns: for the
 // Kafka exporter's 35 MB at 1,000 groups that was 0.23–0.49 s of the client's own CPU (measured against a server
-// that sends a ready buffer; curl took 14–56 ms for the same bytes), counted as scrape time.
+// that sends a ready buffer; curl took 14–56 ms for the same bytes), counted as scrape time. The tests' `get`
+// (test/helpers/exporter-process.ts) reads raw bodies too, but appends each to the suite's capture files before it
+// resolves: disk writes inside the clock.
 import { request } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 
